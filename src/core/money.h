@@ -1,0 +1,27 @@
+#pragma once
+// Exact decimal BRL amounts. Money is parsed from its text (a JSON number token or a decimal
+// string such as "123.45") straight into int64 centavos; it never passes through a float.
+#include <cstdint>
+#include <string_view>
+
+namespace pixguard {
+
+enum class AmountError : unsigned char {
+  kOk,
+  kEmpty,            // no characters
+  kSyntax,           // not a decimal number ("12,50", "1.2.3", "abc", "NaN", "Infinity")
+  kTooManyDecimals,  // a non-zero digit below the centavo ("1.005"); "1.50" and "1.500" are fine
+  kOverflow,         // does not fit int64 centavos
+};
+
+// Parses `text` (optional leading '-', digits, optional '.' fraction, optional exponent as in
+// JSON: "1.5e3") into centavos. Sign is kept: the "> 0" rule belongs to validation.
+AmountError parse_amount_cents(std::string_view text, int64_t* cents);
+
+std::string_view amount_error_name(AmountError e);
+
+// Appends the amount as a decimal string with exactly two decimals ("-12.05") to `out`;
+// `out` must have room for 24 characters. Returns the number of characters written.
+int format_amount(int64_t cents, char* out);
+
+}  // namespace pixguard
