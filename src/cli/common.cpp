@@ -1,0 +1,71 @@
+#include "cli/common.h"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "runtime/accounting.h"
+
+namespace pixguard::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void on_signal(int) {
+  if (g_stop.exchange(true)) _exit(130);  // second signal: the operator insists
+}
+
+}  // namespace
+
+const std::atomic<bool>& install_stop_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  return g_stop;
+}
+
+bool load_config_or_report(const std::string& path, Config* config) {
+  if (Status s = load_config(path, config); !s.ok()) {
+    std::fprintf(stderr, "pixguard: %s\n", s.message().c_str());
+    return false;
+  }
+  return true;
+}
+
+int run_job(Job& job, const Config& config, bool json, bool quiet) {
+  const std::atomic<bool>& stop = install_stop_signals();
+  RunnerOptions options;
+  options.batch_size = config.batch_size;
+  options.epoch_interval_us = config.epoch_interval_us;
+  const bool tty = isatty(STDERR_FILENO) != 0;
+  if (!quiet) {
+    options.on_epoch = [tty](const Accounting& a) {
+      std::fprintf(stderr, "%sprogress: %llu in, %llu scored, %llu dead letters, %llu duplicates%s",
+                   tty ? "\r" : "", static_cast<unsigned long long>(a.in), static_cast<unsigned long long>(a.scored),
+                   static_cast<unsigned long long>(a.dead_letters), static_cast<unsigned long long>(a.duplicates),
+                   tty ? "" : "\n");
+      std::fflush(stderr);
+    };
+  }
+  Runner runner(job.source.get(), job.pipeline.get(), options);
+  const Status s = runner.run(stop);
+  if (!quiet && tty) std::fputc('\n', stderr);
+  const Accounting& a = job.pipeline->accounting();
+  const std::vector<std::string> rules = job.pipeline->rule_names();
+  const std::string report = json ? accounting_json(a, rules) + "\n" : accounting_text(a, rules);
+  std::fputs(report.c_str(), stdout);
+  std::fflush(stdout);
+  if (!s.ok()) {
+    std::fprintf(stderr, "pixguard: %s\n", s.message().c_str());
+    return kExitFailure;
+  }
+  if (stop.load()) std::fprintf(stderr, "pixguard: stopped by signal after epoch %llu\n",
+                                static_cast<unsigned long long>(runner.last_epoch()));
+  return a.balanced() ? kExitOk : kExitUnbalanced;
+}
+
+}  // namespace pixguard::cli

@@ -1,0 +1,24 @@
+#pragma once
+// What the run-like commands share: stopping on SIGTERM/SIGINT, progress on stderr, and the
+// final accounting on stdout (text for people, --json for machines).
+#include <atomic>
+#include <string>
+
+#include "config/config.h"
+#include "runtime/job.h"
+#include "runtime/runner.h"
+
+namespace pixguard::cli {
+
+// Installs handlers that set the returned flag on SIGTERM or SIGINT (a second signal exits
+// at once). The runner finishes the batch in flight, commits the epoch and returns.
+const std::atomic<bool>& install_stop_signals();
+
+// Loads the config, printing the error (file, line, key) on failure.
+bool load_config_or_report(const std::string& path, Config* config);
+
+// Runs `job` to the end of its input or a stop signal, then prints the accounting.
+// Returns the exit code.
+int run_job(Job& job, const Config& config, bool json, bool quiet);
+
+}  // namespace pixguard::cli

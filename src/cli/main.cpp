@@ -1,0 +1,29 @@
+// pixguard: real-time Pix fraud detection. This file only dispatches to the subcommands.
+#include <CLI/CLI.hpp>
+
+#include <utility>
+#include <vector>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  namespace cli = pixguard::cli;
+  CLI::App app{"pixguard: real-time fraud detection for Pix transfers"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "pixguard 0.1.0");
+  const std::vector<std::pair<const char*, cli::Command>> commands = {
+      {"run", cli::add_run_command(app)},
+      {"replay", cli::add_replay_command(app)},
+      {"generate", cli::add_generate_command(app)},
+  };
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? cli::kExitOk : cli::kExitUsage;
+  }
+  for (const auto& [name, run] : commands) {
+    if (app.got_subcommand(name)) return run();
+  }
+  return cli::kExitUsage;
+}

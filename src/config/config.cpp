@@ -1,0 +1,462 @@
+// YAML config loading. Every value is checked here, once, with an error that names the
+// file, the line and the key path; nothing downstream re-validates configuration.
+#include "config/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <set>
+#include <stdexcept>
+
+#include "core/timestamp.h"
+
+namespace pixguard {
+namespace {
+
+// Thrown inside this file only; load_config() turns it into a Status.
+struct ConfigError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class Reader {
+ public:
+  explicit Reader(std::string file) : file_(std::move(file)) {}
+
+  [[noreturn]] void fail(const YAML::Node& at, const std::string& key, const std::string& message) const {
+    const int line = at.IsDefined() && at.Mark().line >= 0 ? at.Mark().line + 1 : 0;
+    throw ConfigError(file_ + ":" + (line > 0 ? std::to_string(line) + ": " : " ") + key + ": " + message);
+  }
+
+  // Rejects keys outside `known`, so that a typo is an error rather than a silent default.
+  void only(const YAML::Node& map, const std::string& path, std::initializer_list<const char*> known) const {
+    if (!map.IsDefined() || map.IsNull()) return;
+    if (!map.IsMap()) fail(map, path, "expected a mapping of keys to values");
+    for (const auto& kv : map) {
+      const std::string k = kv.first.as<std::string>();
+      bool ok = false;
+      std::string list;
+      for (const char* name : known) {
+        ok = ok || k == name;
+        list += list.empty() ? name : std::string(", ") + name;
+      }
+      if (!ok) fail(kv.first, path.empty() ? k : path + "." + k, "unknown key (known: " + list + ")");
+    }
+  }
+
+  std::string str(const YAML::Node& n, const std::string& key) const {
+    if (!n.IsScalar()) fail(n, key, "expected a single value");
+    return n.as<std::string>();
+  }
+
+  bool boolean(const YAML::Node& n, const std::string& key) const {
+    const std::string s = str(n, key);
+    if (s == "true" || s == "yes" || s == "on") return true;
+    if (s == "false" || s == "no" || s == "off") return false;
+    fail(n, key, "expected true or false, got '" + s + "'");
+  }
+
+  double number(const YAML::Node& n, const std::string& key, double min, double max) const {
+    const std::string s = str(n, key);
+    double v = 0;
+    const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (r.ec != std::errc{} || r.ptr != s.data() + s.size()) fail(n, key, "expected a number, got '" + s + "'");
+    if (v < min || v > max) fail(n, key, "must be between " + fmt_num(min) + " and " + fmt_num(max));
+    return v;
+  }
+
+  uint64_t count(const YAML::Node& n, const std::string& key, uint64_t min, uint64_t max) const {
+    const std::string s = str(n, key);
+    uint64_t v = 0;
+    const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (r.ec != std::errc{} || r.ptr != s.data() + s.size()) fail(n, key, "expected a whole number, got '" + s + "'");
+    if (v < min || v > max) fail(n, key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+    return v;
+  }
+
+  int64_t duration(const YAML::Node& n, const std::string& key) const {
+    const std::string s = str(n, key);
+    int64_t us = 0;
+    if (!parse_duration(s, &us)) fail(n, key, "invalid duration '" + s + "' (expected e.g. 250ms, 90s, 5m, 24h, 30d)");
+    return us;
+  }
+
+  // "HH:MM" -> minutes after midnight.
+  int clock_minutes(const YAML::Node& n, const std::string& key) const {
+    const std::string s = str(n, key);
+    if (s.size() != 5 || s[2] != ':' || !isdigit(s[0]) || !isdigit(s[1]) || !isdigit(s[3]) || !isdigit(s[4])) {
+      fail(n, key, "expected a local time as HH:MM, got '" + s + "'");
+    }
+    const int h = (s[0] - '0') * 10 + (s[1] - '0'), m = (s[3] - '0') * 10 + (s[4] - '0');
+    if (h > 23 || m > 59) fail(n, key, "no such time of day: '" + s + "'");
+    return h * 60 + m;
+  }
+
+  TimeZone zone(const YAML::Node& n, const std::string& key) const {
+    TimeZone z;
+    if (Status s = TimeZone::load(str(n, key), &z); !s.ok()) fail(n, key, s.message());
+    return z;
+  }
+
+ private:
+  static bool isdigit(char c) { return c >= '0' && c <= '9'; }
+  static std::string fmt_num(double v) {
+    std::string s = std::to_string(v);
+    while (s.find('.') != std::string::npos && (s.back() == '0' || s.back() == '.')) {
+      const bool dot = s.back() == '.';
+      s.pop_back();
+      if (dot) break;
+    }
+    return s;
+  }
+  std::string file_;
+};
+
+Field field_key(const Reader& r, const YAML::Node& at, const std::string& name, const std::string& path) {
+  if (const auto f = field_from_name(name)) return *f;
+  std::string known;
+  for (const auto k : kFieldNames) known += (known.empty() ? "" : ", ") + std::string(k);
+  r.fail(at, path + "." + name, "not a transaction field (known: " + known + ")");
+}
+
+void read_pipeline(const Reader& r, const YAML::Node& n, Config* c) {
+  if (!n) return;
+  r.only(n, "pipeline", {"id", "batch_size", "epoch_interval", "max_message_bytes"});
+  if (n["id"]) c->pipeline_id = r.str(n["id"], "pipeline.id");
+  if (n["batch_size"]) c->batch_size = r.count(n["batch_size"], "pipeline.batch_size", 1, 1 << 20);
+  if (n["epoch_interval"]) {
+    c->epoch_interval_us = r.duration(n["epoch_interval"], "pipeline.epoch_interval");
+    if (c->epoch_interval_us < 1000) r.fail(n["epoch_interval"], "pipeline.epoch_interval", "must be at least 1ms");
+  }
+  if (n["max_message_bytes"]) {
+    c->max_message_bytes = r.count(n["max_message_bytes"], "pipeline.max_message_bytes", 64, 1ull << 30);
+  }
+}
+
+void read_generator(const Reader& r, const YAML::Node& n, GeneratorOptions* g) {
+  const std::string p = "source.generator";
+  r.only(n, p, {"count", "seed", "start", "days", "payers", "payees", "fraud_share", "invalid_share",
+                "duplicate_share", "late_share", "label_delay_days"});
+  if (n["count"]) g->count = r.count(n["count"], p + ".count", 0, 1ull << 40);
+  if (n["seed"]) g->seed = r.count(n["seed"], p + ".seed", 0, UINT64_MAX);
+  if (n["start"]) {
+    const std::string s = r.str(n["start"], p + ".start");
+    if (parse_timestamp(s, TimestampFormat::kRfc3339, TimeZone(), &g->start_time_us) != TimestampError::kOk) {
+      r.fail(n["start"], p + ".start", "expected an RFC 3339 time with offset, got '" + s + "'");
+    }
+  }
+  if (n["days"]) g->days = static_cast<uint32_t>(r.count(n["days"], p + ".days", 1, 3650));
+  if (n["payers"]) g->payers = static_cast<uint32_t>(r.count(n["payers"], p + ".payers", 10, 100'000'000));
+  if (n["payees"]) g->payees = static_cast<uint32_t>(r.count(n["payees"], p + ".payees", 10, 100'000'000));
+  if (n["fraud_share"]) g->fraud_share = r.number(n["fraud_share"], p + ".fraud_share", 0, 0.5);
+  if (n["invalid_share"]) g->invalid_share = r.number(n["invalid_share"], p + ".invalid_share", 0, 0.5);
+  if (n["duplicate_share"]) g->duplicate_share = r.number(n["duplicate_share"], p + ".duplicate_share", 0, 0.5);
+  if (n["late_share"]) g->late_share = r.number(n["late_share"], p + ".late_share", 0, 0.5);
+  if (n["label_delay_days"]) {
+    g->label_delay_days = static_cast<uint32_t>(r.count(n["label_delay_days"], p + ".label_delay_days", 0, 365));
+  }
+}
+
+void read_source(const Reader& r, const YAML::Node& n, Config* c) {
+  if (!n) return;
+  r.only(n, "source", {"type", "path", "format", "csv_delimiter", "generator"});
+  SourceConfig& s = c->source;
+  if (n["type"]) {
+    const std::string t = r.str(n["type"], "source.type");
+    if (t == "generator") {
+      s.type = SourceConfig::Type::kGenerator;
+    } else if (t == "file") {
+      s.type = SourceConfig::Type::kFile;
+    } else {
+      r.fail(n["type"], "source.type", "expected generator or file, got '" + t + "'");
+    }
+  }
+  if (n["path"]) s.path = r.str(n["path"], "source.path");
+  if (n["format"]) {
+    const std::string f = r.str(n["format"], "source.format");
+    if (f == "jsonl" || f == "json") {
+      s.format = InputFormat::kJsonLines;
+    } else if (f == "csv") {
+      s.format = InputFormat::kCsv;
+    } else {
+      r.fail(n["format"], "source.format", "expected jsonl or csv, got '" + f + "'");
+    }
+  }
+  if (n["csv_delimiter"]) {
+    const std::string d = r.str(n["csv_delimiter"], "source.csv_delimiter");
+    if (d.size() != 1 || d[0] == '"' || d[0] == '\n') r.fail(n["csv_delimiter"], "source.csv_delimiter", "expected one character");
+    s.csv_delimiter = d[0];
+  }
+  if (n["generator"]) read_generator(r, n["generator"], &s.generator);
+  if (s.type == SourceConfig::Type::kFile && s.path.empty() && n.IsDefined()) {
+    r.fail(n, "source.path", "required when source.type is file");
+  }
+}
+
+void read_input(const Reader& r, const YAML::Node& n, Config* c) {
+  if (!n) return;
+  r.only(n, "input", {"fields", "pix_rules", "time_format", "time_zone", "max_future", "max_past"});
+  ValidationOptions& v = c->validation;
+  if (const YAML::Node fields = n["fields"]) {
+    if (!fields.IsMap()) r.fail(fields, "input.fields", "expected a mapping from transaction fields to source names");
+    v.mapping = FieldMapping{};
+    for (const auto& kv : fields) {
+      const std::string name = kv.first.as<std::string>();
+      const Field f = field_key(r, kv.first, name, "input.fields");
+      v.mapping.source_names[static_cast<std::size_t>(f)] = r.str(kv.second, "input.fields." + name);
+    }
+  }
+  if (const YAML::Node pix = n["pix_rules"]) {
+    if (pix.IsScalar()) {
+      if (r.boolean(pix, "input.pix_rules")) {
+        v.pix_rules.set();
+      } else {
+        v.pix_rules.reset();
+      }
+    } else if (pix.IsMap()) {
+      for (const auto& kv : pix) {
+        const std::string name = kv.first.as<std::string>();
+        const Field f = field_key(r, kv.first, name, "input.pix_rules");
+        v.pix_rules.set(static_cast<std::size_t>(f), r.boolean(kv.second, "input.pix_rules." + name));
+      }
+    } else {
+      r.fail(pix, "input.pix_rules", "expected true, false, or a mapping of fields to true/false");
+    }
+  }
+  if (n["time_format"]) {
+    const std::string f = r.str(n["time_format"], "input.time_format");
+    if (f == "auto") {
+      v.time_format = TimestampFormat::kAuto;
+    } else if (f == "rfc3339") {
+      v.time_format = TimestampFormat::kRfc3339;
+    } else if (f == "local") {
+      v.time_format = TimestampFormat::kLocal;
+    } else if (f == "epoch_s") {
+      v.time_format = TimestampFormat::kEpochSeconds;
+    } else if (f == "epoch_ms") {
+      v.time_format = TimestampFormat::kEpochMillis;
+    } else {
+      r.fail(n["time_format"], "input.time_format", "expected auto, rfc3339, local, epoch_s or epoch_ms, got '" + f + "'");
+    }
+  }
+  if (n["time_zone"]) v.zone = r.zone(n["time_zone"], "input.time_zone");
+  if (n["max_future"]) v.max_future_us = r.duration(n["max_future"], "input.max_future");
+  if (n["max_past"]) v.max_past_us = r.duration(n["max_past"], "input.max_past");
+}
+
+void read_labels(const Reader& r, const YAML::Node& n, Config* c) {
+  if (!n) return;
+  r.only(n, "labels", {"path", "known_after"});
+  if (n["path"] && n["known_after"]) {
+    r.fail(n, "labels", "give either path (a labels input) or known_after (inline labels), not both");
+  }
+  if (n["path"]) {
+    c->labels_path = r.str(n["path"], "labels.path");
+    c->label_timing.source = LabelTiming::Source::kLabelsInput;
+  }
+  if (n["known_after"]) {
+    c->label_timing.source = LabelTiming::Source::kInline;
+    c->label_timing.known_after_us = r.duration(n["known_after"], "labels.known_after");
+  }
+}
+
+void read_feature(const Reader& r, const YAML::Node& n, const std::string& p, FeatureSpec* f) {
+  r.only(n, p, {"name", "kind", "key", "window", "delay", "include_current", "categories"});
+  if (!n["name"]) r.fail(n, p + ".name", "required");
+  f->name = r.str(n["name"], p + ".name");
+  if (!n["kind"]) r.fail(n, p + ".kind", "required");
+  const std::string kind = r.str(n["kind"], p + ".kind");
+  if (!parse_feature_kind(kind, &f->kind)) r.fail(n["kind"], p + ".kind", "unknown kind '" + kind + "' (see docs/configuration.md)");
+  if (feature_kind_needs_key(f->kind)) {
+    if (!n["key"]) r.fail(n, p + ".key", "required for kind " + kind + " (payer or payee)");
+    const std::string key = r.str(n["key"], p + ".key");
+    if (key == "payer") {
+      f->scope = KeyScope::kPayer;
+    } else if (key == "payee") {
+      f->scope = KeyScope::kPayee;
+    } else {
+      r.fail(n["key"], p + ".key", "expected payer or payee, got '" + key + "'");
+    }
+  } else if (n["key"]) {
+    r.fail(n["key"], p + ".key", "kind " + kind + " is not computed per key");
+  }
+  if (n["window"]) {
+    f->window_us = r.duration(n["window"], p + ".window");
+    if (f->window_us <= 0) r.fail(n["window"], p + ".window", "must be positive");
+  } else if (feature_kind_needs_window(f->kind)) {
+    r.fail(n, p + ".window", "required for kind " + kind);
+  }
+  if (n["delay"]) {
+    f->delay_us = r.duration(n["delay"], p + ".delay");
+    if (f->delay_us < 0) r.fail(n["delay"], p + ".delay", "must not be negative");
+  }
+  const bool label_kind = f->kind == FeatureKind::kFraudCount || f->kind == FeatureKind::kFraudRate;
+  f->include_current = !label_kind;  // the current outcome is never known at its own time
+  if (n["include_current"]) {
+    f->include_current = r.boolean(n["include_current"], p + ".include_current");
+    if (label_kind && f->include_current) {
+      r.fail(n["include_current"], p + ".include_current", "label features cannot include the current transaction");
+    }
+  }
+  if (const YAML::Node cats = n["categories"]) {
+    if (!cats.IsSequence()) r.fail(cats, p + ".categories", "expected a list");
+    for (std::size_t i = 0; i < cats.size(); ++i) f->categories.push_back(r.str(cats[i], p + ".categories"));
+  }
+  if (f->kind == FeatureKind::kChannel && f->categories.empty()) {
+    r.fail(n, p + ".categories", "required for kind channel (the known channels, e.g. [APP, IB, API])");
+  }
+}
+
+void read_rule(const Reader& r, const YAML::Node& n, const std::string& p, RuleSpec* rule) {
+  r.only(n, p, {"name", "when", "action", "reason", "score"});
+  if (!n["name"]) r.fail(n, p + ".name", "required");
+  rule->name = r.str(n["name"], p + ".name");
+  if (!n["when"]) r.fail(n, p + ".when", "required (a condition, e.g. payer.count_5m > 5)");
+  rule->expression = r.str(n["when"], p + ".when");
+  const std::string action = n["action"] ? r.str(n["action"], p + ".action") : "review";
+  if (action == "review") {
+    rule->action = Outcome::kReview;
+  } else if (action == "block") {
+    rule->action = Outcome::kBlock;
+  } else {
+    r.fail(n["action"], p + ".action", "expected review or block, got '" + action + "'");
+  }
+  rule->reason = n["reason"] ? r.str(n["reason"], p + ".reason") : rule->name;
+  if (n["score"]) rule->score = r.number(n["score"], p + ".score", 0, 1);
+}
+
+Config parse(const Reader& r, const YAML::Node& root, const std::string& path) {
+  Config c;
+  c.path = path;
+  if (!root.IsMap()) r.fail(root, "(top level)", "expected a mapping of sections");
+  r.only(root, "", {"pipeline", "source", "input", "labels", "dedupe", "watermark", "context", "features", "model",
+                    "rules", "decision", "sinks"});
+  read_pipeline(r, root["pipeline"], &c);
+  read_source(r, root["source"], &c);
+  read_input(r, root["input"], &c);
+  read_labels(r, root["labels"], &c);
+
+  if (const YAML::Node d = root["dedupe"]) {
+    r.only(d, "dedupe", {"enabled", "horizon", "max_entries"});
+    if (d["enabled"]) c.dedupe_enabled = r.boolean(d["enabled"], "dedupe.enabled");
+    if (d["horizon"]) c.dedupe.horizon_us = r.duration(d["horizon"], "dedupe.horizon");
+    if (d["max_entries"]) c.dedupe.max_entries = r.count(d["max_entries"], "dedupe.max_entries", 1, 1ull << 34);
+  }
+  if (const YAML::Node w = root["watermark"]) {
+    r.only(w, "watermark", {"allowed_lateness"});
+    if (w["allowed_lateness"]) c.allowed_lateness_us = r.duration(w["allowed_lateness"], "watermark.allowed_lateness");
+  }
+  if (const YAML::Node x = root["context"]) {
+    r.only(x, "context", {"time_zone", "night_start", "night_end"});
+    if (x["time_zone"]) c.context_zone = r.zone(x["time_zone"], "context.time_zone");
+    if (x["night_start"]) c.context.night_start_minute = r.clock_minutes(x["night_start"], "context.night_start");
+    if (x["night_end"]) c.context.night_end_minute = r.clock_minutes(x["night_end"], "context.night_end");
+  }
+
+  if (const YAML::Node fs = root["features"]) {
+    if (!fs.IsSequence()) r.fail(fs, "features", "expected a list of features");
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < fs.size(); ++i) {
+      const std::string p = "features[" + std::to_string(i) + "]";
+      FeatureSpec f;
+      read_feature(r, fs[i], p, &f);
+      if (!names.insert(f.name).second) r.fail(fs[i]["name"], p + ".name", "duplicate feature name '" + f.name + "'");
+      c.features.push_back(std::move(f));
+    }
+  }
+  if (const YAML::Node m = root["model"]) {
+    r.only(m, "model", {"path"});
+    if (m["path"]) c.model_path = r.str(m["path"], "model.path");
+  }
+  if (const YAML::Node rs = root["rules"]) {
+    if (!rs.IsSequence()) r.fail(rs, "rules", "expected a list of rules");
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < rs.size(); ++i) {
+      const std::string p = "rules[" + std::to_string(i) + "]";
+      RuleSpec rule;
+      read_rule(r, rs[i], p, &rule);
+      if (!names.insert(rule.name).second) r.fail(rs[i]["name"], p + ".name", "duplicate rule name '" + rule.name + "'");
+      c.decision.rules.push_back(std::move(rule));
+    }
+  }
+  if (const YAML::Node d = root["decision"]) {
+    r.only(d, "decision", {"review_threshold", "block_threshold"});
+    if (d["review_threshold"]) c.decision.review_threshold = r.number(d["review_threshold"], "decision.review_threshold", 0, 1);
+    if (d["block_threshold"]) c.decision.block_threshold = r.number(d["block_threshold"], "decision.block_threshold", 0, 1);
+    if (c.decision.review_threshold > c.decision.block_threshold) {
+      r.fail(d, "decision", "review_threshold must not exceed block_threshold");
+    }
+  }
+  if (const YAML::Node s = root["sinks"]) {
+    r.only(s, "sinks", {"scored", "alerts", "dead_letter"});
+    const auto dir = [&](const char* key, std::string* out) {
+      if (!s[key]) return;
+      *out = s[key].IsNull() ? "" : r.str(s[key], std::string("sinks.") + key);
+    };
+    dir("scored", &c.sinks.scored_dir);
+    dir("alerts", &c.sinks.alerts_dir);
+    dir("dead_letter", &c.sinks.dead_letter_dir);
+  }
+
+  // Rules compile against the features; report a bad rule here, with its line.
+  std::unique_ptr<Decider> decider;
+  if (Status s = Decider::create(c.decision, c.features, &decider); !s.ok()) {
+    const YAML::Node rs = root["rules"];
+    for (std::size_t i = 0; rs && i < rs.size(); ++i) {
+      if (s.message().rfind("rule '" + c.decision.rules[i].name + "'", 0) == 0) {
+        r.fail(rs[i]["when"], "rules[" + std::to_string(i) + "].when", s.message());
+      }
+    }
+    r.fail(root, "rules", s.message());
+  }
+  return c;
+}
+
+}  // namespace
+
+bool parse_duration(std::string_view text, int64_t* micros) {
+  int64_t value = 0;
+  const auto r = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (r.ec != std::errc{} || value < 0) return false;
+  const std::string_view unit(r.ptr, static_cast<std::size_t>(text.data() + text.size() - r.ptr));
+  int64_t scale = 0;
+  if (unit == "ms") {
+    scale = 1000;
+  } else if (unit == "s") {
+    scale = 1'000'000;
+  } else if (unit == "m") {
+    scale = 60'000'000;
+  } else if (unit == "h") {
+    scale = 3'600'000'000;
+  } else if (unit == "d") {
+    scale = 86'400'000'000;
+  } else {
+    return false;
+  }
+  if (value > INT64_MAX / scale) return false;
+  *micros = value * scale;
+  return true;
+}
+
+Status load_config(const std::string& path, Config* out) {
+  const Reader reader(path);
+  try {
+    const YAML::Node root = YAML::LoadFile(path);
+    *out = parse(reader, root, path);
+    // Without a context section the default zone is America/Sao_Paulo; a missing tzdata
+    // must be an error, not silently UTC.
+    if (!root["context"] || !root["context"]["time_zone"]) {
+      if (Status s = TimeZone::load("America/Sao_Paulo", &out->context_zone); !s.ok()) {
+        return Status::InvalidArgument(path + ": context.time_zone: default America/Sao_Paulo: " + s.message());
+      }
+    }
+    return Status::Ok();
+  } catch (const ConfigError& e) {
+    return Status::InvalidArgument(e.what());
+  } catch (const YAML::BadFile&) {
+    return Status::NotFound("config file " + path + " cannot be read");
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidArgument(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+}
+
+}  // namespace pixguard

@@ -1,0 +1,63 @@
+#pragma once
+// The job's configuration, as read from YAML (config/streaming_config.yaml by default).
+// Every key, its default and its meaning are documented in docs/configuration.md.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "decide/decider.h"
+#include "decode/decoder.h"
+#include "dedupe/deduplicator.h"
+#include "enrich/enricher.h"
+#include "features/feature_engine.h"
+#include "sources/generator.h"
+#include "validate/validator.h"
+
+namespace pixguard {
+
+struct SourceConfig {
+  enum class Type : unsigned char { kGenerator, kFile } type = Type::kGenerator;
+  GeneratorOptions generator;
+  std::string path;  // kFile
+  InputFormat format = InputFormat::kJsonLines;
+  char csv_delimiter = ',';
+};
+
+struct SinksConfig {
+  std::string scored_dir = "data/scored";  // empty = not written
+  std::string alerts_dir = "data/alerts";
+  std::string dead_letter_dir = "data/dead_letter";
+};
+
+struct Config {
+  std::string path;  // where it was loaded from, for messages
+
+  std::string pipeline_id = "pixguard";
+  std::size_t batch_size = 1024;
+  int64_t epoch_interval_us = 5'000'000;
+  std::size_t max_message_bytes = 1 << 20;
+
+  SourceConfig source;
+  ValidationOptions validation;
+  std::string labels_path;  // labels input (JSON lines); empty = none
+  LabelTiming label_timing;
+  bool dedupe_enabled = true;
+  DedupeOptions dedupe;
+  int64_t allowed_lateness_us = 300'000'000;
+  TimeZone context_zone;
+  ContextOptions context;
+  std::vector<FeatureSpec> features;
+  DecisionOptions decision;
+  std::string model_path;  // empty = rules only
+  SinksConfig sinks;
+};
+
+// Loads and checks a config file. Errors name the file, the line and the key:
+// "config/streaming_config.yaml:42: features[3].window: invalid duration '5x' (...)".
+Status load_config(const std::string& path, Config* out);
+
+// Parses "90s", "5m", "24h", "30d", "250ms" into microseconds.
+bool parse_duration(std::string_view text, int64_t* micros);
+
+}  // namespace pixguard

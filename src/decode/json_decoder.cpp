@@ -1,0 +1,185 @@
+// JSON decoding with simdjson On-Demand: one pass over the object, reading only mapped
+// fields. Unmapped values are skipped structurally; simdjson validates UTF-8 of the whole
+// message in its first stage, so invalid UTF-8 anywhere is rejected.
+#include <simdjson.h>
+
+#include <bitset>
+#include <string>
+#include <vector>
+
+#include "decode/decoder.h"
+
+namespace pixguard {
+namespace {
+
+static_assert(kMessagePadding >= simdjson::SIMDJSON_PADDING);
+namespace od = simdjson::ondemand;
+
+// The mapping compiled into a tree of object levels: "payer.account" becomes entry "payer"
+// of the root, whose child level holds entry "account" -> Field::kPayerAccount.
+struct Level {
+  struct Entry {
+    std::string name;
+    int field = -1;  // leaf: the Field it fills
+    int child = -1;  // inner: index of the next Level
+  };
+  std::vector<Entry> entries;
+
+  const Entry* find(std::string_view key) const {
+    for (const Entry& e : entries) {
+      if (e.name == key) return &e;
+    }
+    return nullptr;
+  }
+};
+
+std::string_view trim_right(std::string_view s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+class JsonDecoder final : public Decoder {
+ public:
+  explicit JsonDecoder(const FieldMapping& mapping) {
+    levels_.emplace_back();
+    for (std::size_t f = 0; f < kFieldCount; ++f) {
+      const std::string& path = mapping.source_names[f];
+      if (path.empty()) continue;
+      int level = 0;
+      std::size_t start = 0;
+      while (true) {
+        const std::size_t dot = path.find('.', start);
+        const std::string part = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+        Level::Entry* entry = nullptr;
+        for (auto& e : levels_[static_cast<std::size_t>(level)].entries) {
+          if (e.name == part) entry = &e;
+        }
+        if (entry == nullptr) {
+          levels_[static_cast<std::size_t>(level)].entries.push_back({part, -1, -1});
+          entry = &levels_[static_cast<std::size_t>(level)].entries.back();
+        }
+        if (dot == std::string::npos) {
+          entry->field = static_cast<int>(f);
+          break;
+        }
+        if (entry->child < 0) {
+          entry->child = static_cast<int>(levels_.size());
+          levels_.emplace_back();  // invalidates `entry`; re-found on the next pass
+        }
+        level = levels_[static_cast<std::size_t>(level)].find(part)->child;
+        start = dot + 1;
+      }
+    }
+  }
+
+  bool decode(std::string_view message, TextArena* arena, FieldValues* out, Rejection* why) override {
+    out->clear();
+    seen_.reset();
+    od::document doc;
+    if (auto err = parser_.iterate(message.data(), message.size(), message.size() + kMessagePadding).get(doc)) {
+      *why = Rejection::message("malformed_json", simdjson::error_message(err));
+      return false;
+    }
+    od::object root;
+    if (auto err = doc.get_object().get(root)) {
+      *why = Rejection::message(err == simdjson::INCORRECT_TYPE ? "not_an_object" : "malformed_json",
+                                simdjson::error_message(err));
+      return false;
+    }
+    if (!decode_object(root, 0, arena, out, why)) return false;
+    // After the object, the document is at its end unless something follows the object.
+    const char* trailing = nullptr;
+    if (doc.current_location().get(trailing) == simdjson::SUCCESS) {
+      *why = Rejection::message("malformed_json", "trailing content after the JSON object");
+      return false;
+    }
+    return true;
+  }
+
+ private:
+  bool decode_object(od::object& object, int level, TextArena* arena, FieldValues* out, Rejection* why) {
+    for (auto field_result : object) {
+      od::field field;
+      std::string_view key;
+      if (auto err = std::move(field_result).get(field); err || (err = field.unescaped_key().get(key))) {
+        *why = Rejection::message("malformed_json", simdjson::error_message(err));
+        return false;
+      }
+      const Level::Entry* entry = levels_[static_cast<std::size_t>(level)].find(key);
+      if (entry == nullptr) continue;  // unmapped: On-Demand skips the value
+      od::value value = field.value();
+      od::json_type type;
+      if (auto err = value.type().get(type)) {
+        *why = Rejection::message("malformed_json", simdjson::error_message(err));
+        return false;
+      }
+      if (entry->child >= 0) {
+        if (type != od::json_type::object) continue;  // the leaves below stay absent
+        od::object sub;
+        if (auto err = value.get_object().get(sub)) {
+          *why = Rejection::message("malformed_json", simdjson::error_message(err));
+          return false;
+        }
+        if (!decode_object(sub, entry->child, arena, out, why)) return false;
+        continue;
+      }
+      if (entry->field < 0) continue;
+      const auto f = static_cast<Field>(entry->field);
+      if (seen_.test(static_cast<std::size_t>(entry->field))) {
+        *why = Rejection::of(f, "duplicate_field", "the field appears twice in the object");
+        return false;
+      }
+      seen_.set(static_cast<std::size_t>(entry->field));
+      if (!read_scalar(value, type, f, arena, &(*out)[f], why)) return false;
+    }
+    return true;
+  }
+
+  static bool read_scalar(od::value& value, od::json_type type, Field f, TextArena* arena, FieldValue* slot,
+                          Rejection* why) {
+    simdjson::error_code err = simdjson::SUCCESS;
+    switch (type) {
+      case od::json_type::string: {
+        std::string_view s;
+        if ((err = value.get_string().get(s))) break;
+        slot->text = arena->copy(s);
+        slot->kind = ValueKind::kString;
+        return true;
+      }
+      case od::json_type::number:
+        slot->text = trim_right(value.raw_json_token());
+        slot->kind = ValueKind::kNumber;
+        return true;
+      case od::json_type::boolean: {
+        bool b = false;
+        if ((err = value.get_bool().get(b))) break;
+        slot->text = b ? "true" : "false";
+        slot->kind = ValueKind::kBool;
+        return true;
+      }
+      case od::json_type::null:
+        slot->kind = ValueKind::kNull;
+        return true;
+      case od::json_type::object:
+      case od::json_type::array:
+        slot->kind = ValueKind::kOther;
+        return true;
+    }
+    *why = Rejection::of(f, "malformed_json", simdjson::error_message(err));
+    return false;
+  }
+
+  std::vector<Level> levels_;
+  od::parser parser_;
+  std::bitset<kFieldCount> seen_;
+};
+
+}  // namespace
+
+std::unique_ptr<Decoder> make_json_decoder(const FieldMapping& mapping) {
+  return std::make_unique<JsonDecoder>(mapping);
+}
+
+}  // namespace pixguard

@@ -1,0 +1,214 @@
+#include "features/feature_engine.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "core/watermark.h"
+
+namespace pixguard {
+namespace {
+
+constexpr double kMissing = std::numeric_limits<double>::quiet_NaN();
+constexpr int64_t kDefaultRetentionUs = 30LL * 86'400'000'000;
+
+double reais(int64_t cents) { return static_cast<double>(cents) / 100.0; }
+
+}  // namespace
+
+FeatureEngine::FeatureEngine(std::vector<FeatureSpec> specs, ContextOptions context)
+    : specs_(std::move(specs)), context_(context) {
+  for (const FeatureSpec& s : specs_) {
+    if (!feature_kind_needs_key(s.kind)) continue;
+    int64_t& retention = s.scope == KeyScope::kPayer ? payer_retention_us_ : payee_retention_us_;
+    (s.scope == KeyScope::kPayer ? uses_payer_ : uses_payee_) = true;
+    retention = std::max(retention, s.window_us + s.delay_us);
+  }
+  // Relation kinds without a window look back over the retention; give them a month when
+  // no windowed feature sets one.
+  if (uses_payer_ && payer_retention_us_ == 0) payer_retention_us_ = kDefaultRetentionUs;
+  if (uses_payee_ && payee_retention_us_ == 0) payee_retention_us_ = kDefaultRetentionUs;
+}
+
+void FeatureEngine::prune(History* h, int64_t cutoff_us) {
+  auto& ev = h->events;
+  std::size_t n = 0;
+  while (n < ev.size() && ev[n].time_us < cutoff_us) ++n;
+  if (n > 0) ev.erase(ev.begin(), ev.begin() + static_cast<std::ptrdiff_t>(n));
+}
+
+void FeatureEngine::process(const Transaction& tx, const Enrichment& e, int64_t watermark_us, double* out) {
+  History* payer = nullptr;
+  History* payee = nullptr;
+  const bool has_watermark = watermark_us != Watermark::kNone;
+  if (uses_payer_) {
+    payer = &payers_[e.payer_id];
+    if (has_watermark) prune(payer, watermark_us - payer_retention_us_);
+  }
+  if (uses_payee_) {
+    payee = &payees_[e.payee_id];
+    if (has_watermark) prune(payee, watermark_us - payee_retention_us_);
+  }
+
+  for (std::size_t i = 0; i < specs_.size(); ++i) {
+    const FeatureSpec& s = specs_[i];
+    const bool by_payer = s.scope == KeyScope::kPayer;
+    out[i] = compute(s, tx, e, by_payer ? payer : payee, by_payer ? e.payee_id : e.payer_id);
+  }
+
+  const auto insert = [&](History* h, int64_t retention, uint64_t counterparty) {
+    if (h == nullptr) return;
+    if (has_watermark && tx.event_time_us < watermark_us - retention) return;
+    const Event ev{tx.event_time_us, tx.amount_cents, counterparty, e.device_id, e.fraud_known_us};
+    auto& events = h->events;
+    if (events.empty() || events.back().time_us <= ev.time_us) {
+      events.push_back(ev);
+    } else {
+      const auto at = std::upper_bound(events.begin(), events.end(), ev.time_us,
+                                       [](int64_t t, const Event& x) { return t < x.time_us; });
+      events.insert(at, ev);
+    }
+  };
+  insert(payer, payer_retention_us_, e.payee_id);
+  insert(payee, payee_retention_us_, e.payer_id);
+}
+
+double FeatureEngine::compute(const FeatureSpec& s, const Transaction& tx, const Enrichment& e, const History* h,
+                              uint64_t counterparty) {
+  switch (s.kind) {
+    case FeatureKind::kAmount:
+      return reais(tx.amount_cents);
+    case FeatureKind::kHour:
+      return e.local.hour;
+    case FeatureKind::kNight: {
+      const int m = e.local.hour * 60 + e.local.minute;
+      const int a = context_.night_start_minute, b = context_.night_end_minute;
+      return (a <= b ? (m >= a && m < b) : (m >= a || m < b)) ? 1.0 : 0.0;
+    }
+    case FeatureKind::kWeekend:
+      return (e.local.weekday == 0 || e.local.weekday == 6) ? 1.0 : 0.0;
+    case FeatureKind::kWeekday:
+      return e.local.weekday;
+    case FeatureKind::kInitiation:
+      return tx.initiation == Initiation::kNone ? kMissing : static_cast<double>(tx.initiation);
+    case FeatureKind::kKeyType:
+      return tx.payee_key_type == KeyType::kNone ? kMissing : static_cast<double>(tx.payee_key_type);
+    case FeatureKind::kChannel: {
+      if (tx.channel.empty()) return kMissing;
+      for (std::size_t i = 0; i < s.categories.size(); ++i) {
+        if (s.categories[i] == tx.channel) return static_cast<double>(i);
+      }
+      return static_cast<double>(s.categories.size());
+    }
+    default:
+      break;
+  }
+
+  // Keyed kinds: the window (start, end] over the history, which excludes the current one.
+  const int64_t t = tx.event_time_us;
+  const int64_t window = s.window_us > 0 ? s.window_us : retention_us(s.scope);
+  const int64_t end = t - s.delay_us;
+  const int64_t start = end - window;
+  const auto& ev = h->events;
+  const auto by_time = [](int64_t x, const Event& y) { return x < y.time_us; };
+  const std::size_t lo = static_cast<std::size_t>(std::upper_bound(ev.begin(), ev.end(), start, by_time) - ev.begin());
+  const std::size_t hi = static_cast<std::size_t>(std::upper_bound(ev.begin(), ev.end(), end, by_time) - ev.begin());
+  const bool current = s.include_current && s.delay_us == 0;
+
+  switch (s.kind) {
+    case FeatureKind::kCount:
+      return static_cast<double>(hi - lo + (current ? 1 : 0));
+    case FeatureKind::kSum:
+    case FeatureKind::kMean: {
+      int64_t sum = current ? tx.amount_cents : 0;
+      for (std::size_t i = lo; i < hi; ++i) sum += ev[i].amount_cents;
+      const std::size_t n = hi - lo + (current ? 1 : 0);
+      if (s.kind == FeatureKind::kSum) return reais(sum);
+      return n == 0 ? kMissing : static_cast<double>(sum) / static_cast<double>(n) / 100.0;
+    }
+    case FeatureKind::kMax:
+    case FeatureKind::kMin: {
+      const bool is_max = s.kind == FeatureKind::kMax;
+      bool any = current;
+      int64_t best = tx.amount_cents;
+      for (std::size_t i = lo; i < hi; ++i) {
+        const int64_t a = ev[i].amount_cents;
+        if (!any || (is_max ? a > best : a < best)) best = a;
+        any = true;
+      }
+      return any ? reais(best) : kMissing;
+    }
+    case FeatureKind::kDistinctCounterparties: {
+      scratch_.clear();
+      for (std::size_t i = lo; i < hi; ++i) scratch_.push_back(ev[i].counterparty);
+      if (current) scratch_.push_back(counterparty);
+      std::sort(scratch_.begin(), scratch_.end());
+      return static_cast<double>(std::unique(scratch_.begin(), scratch_.end()) - scratch_.begin());
+    }
+    case FeatureKind::kFraudCount:
+    case FeatureKind::kFraudRate: {
+      std::size_t fraud = 0;
+      for (std::size_t i = lo; i < hi; ++i) fraud += ev[i].fraud_known_us <= t ? 1 : 0;
+      if (s.kind == FeatureKind::kFraudCount) return static_cast<double>(fraud);
+      return hi == lo ? kMissing : static_cast<double>(fraud) / static_cast<double>(hi - lo);
+    }
+    case FeatureKind::kSecondsSincePrevious:
+      return hi == lo ? kMissing : static_cast<double>(t - ev[hi - 1].time_us) / 1e6;
+    case FeatureKind::kAmountToMean: {
+      if (hi == lo) return kMissing;
+      int64_t sum = 0;
+      for (std::size_t i = lo; i < hi; ++i) sum += ev[i].amount_cents;
+      const double mean = static_cast<double>(sum) / static_cast<double>(hi - lo);
+      return mean <= 0 ? kMissing : static_cast<double>(tx.amount_cents) / mean;
+    }
+    case FeatureKind::kFirstTimeCounterparty:
+      for (std::size_t i = lo; i < hi; ++i) {
+        if (ev[i].counterparty == counterparty) return 0.0;
+      }
+      return 1.0;
+    case FeatureKind::kNewDevice:
+      if (e.device_id == 0) return kMissing;
+      for (std::size_t i = lo; i < hi; ++i) {
+        if (ev[i].device == e.device_id) return 0.0;
+      }
+      return 1.0;
+    default:
+      return kMissing;  // context kinds returned above
+  }
+}
+
+void FeatureEngine::expire(int64_t watermark_us) {
+  if (watermark_us == Watermark::kNone) return;
+  const auto sweep = [](HistoryMap& map, int64_t cutoff) {
+    for (auto it = map.begin(); it != map.end();) {
+      prune(&it->second, cutoff);
+      if (it->second.events.empty()) {
+        map.erase(it++);
+      } else {
+        ++it;
+      }
+    }
+  };
+  sweep(payers_, watermark_us - payer_retention_us_);
+  sweep(payees_, watermark_us - payee_retention_us_);
+}
+
+FeatureStateStats FeatureEngine::stats() const {
+  FeatureStateStats s;
+  s.payer_keys = payers_.size();
+  s.payee_keys = payees_.size();
+  std::size_t capacity = 0;
+  for (const auto& [k, h] : payers_) {
+    s.events += h.events.size();
+    capacity += h.events.capacity();
+  }
+  for (const auto& [k, h] : payees_) {
+    s.events += h.events.size();
+    capacity += h.events.capacity();
+  }
+  const std::size_t slot = sizeof(uint64_t) + sizeof(History) + 1;  // flat_hash_map slot + control byte
+  s.approx_bytes = (payers_.capacity() + payees_.capacity()) * slot + capacity * sizeof(Event);
+  return s;
+}
+
+}  // namespace pixguard

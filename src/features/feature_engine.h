@@ -1,0 +1,83 @@
+#pragma once
+// Stateful, point-in-time-correct features (PRODUCT.md section 4).
+//
+// State: per payer and per payee, the history of their transactions in event-time order
+// (time, amount, counterparty, device, when its fraud became known), kept for the scope's
+// retention = its longest window + delay. A feature of a transaction at time t reads only
+// history with time <= t and only fraud reports known at t; then the transaction joins the
+// history. Out-of-order arrivals are inserted in time order, so they never corrupt state;
+// history older than watermark - retention is dropped, and expire() drops idle keys.
+//
+// Values are doubles; NaN means missing (models and rules treat it so). Amounts in reais.
+//
+// Threading: not thread-safe; one engine per pipeline (per partition set).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <absl/container/flat_hash_map.h>
+
+#include "core/transaction.h"
+#include "enrich/enricher.h"
+#include "features/feature_spec.h"
+
+namespace pixguard {
+
+struct ContextOptions {
+  int night_start_minute = 20 * 60;  // local, inclusive
+  int night_end_minute = 6 * 60;     // local, exclusive; may wrap past midnight
+};
+
+struct FeatureStateStats {
+  std::size_t payer_keys = 0;
+  std::size_t payee_keys = 0;
+  std::size_t events = 0;
+  std::size_t approx_bytes = 0;
+};
+
+class FeatureEngine {
+ public:
+  FeatureEngine(std::vector<FeatureSpec> specs, ContextOptions context);
+
+  std::size_t size() const { return specs_.size(); }
+  const std::vector<FeatureSpec>& specs() const { return specs_; }
+
+  // Writes size() values for `tx` as of its event time into `out`, then adds it to state
+  // (unless it is older than watermark - retention, where state no longer reaches).
+  void process(const Transaction& tx, const Enrichment& e, int64_t watermark_us, double* out);
+
+  // Drops history older than watermark - retention and keys left without history.
+  void expire(int64_t watermark_us);
+
+  FeatureStateStats stats() const;
+  int64_t retention_us(KeyScope scope) const { return scope == KeyScope::kPayer ? payer_retention_us_ : payee_retention_us_; }
+
+ private:
+  struct Event {
+    int64_t time_us;
+    int64_t amount_cents;
+    uint64_t counterparty;
+    uint64_t device;
+    int64_t fraud_known_us;
+  };
+  struct History {
+    std::vector<Event> events;  // ascending time; equal times in arrival order
+  };
+  using HistoryMap = absl::flat_hash_map<uint64_t, History>;
+
+  double compute(const FeatureSpec& spec, const Transaction& tx, const Enrichment& e, const History* h,
+                 uint64_t counterparty);
+  static void prune(History* h, int64_t cutoff_us);
+
+  std::vector<FeatureSpec> specs_;
+  ContextOptions context_;
+  bool uses_payer_ = false;
+  bool uses_payee_ = false;
+  int64_t payer_retention_us_ = 0;
+  int64_t payee_retention_us_ = 0;
+  HistoryMap payers_;
+  HistoryMap payees_;
+  std::vector<uint64_t> scratch_;  // distinct counts
+};
+
+}  // namespace pixguard

@@ -1,0 +1,27 @@
+#pragma once
+// A job: the source, decoder, labels, pipeline and sinks that a config describes, wired
+// together. `run` and `replay` both build one, so history and the stream go through the
+// same code (Kappa: no train/serve skew).
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "enrich/label_store.h"
+#include "runtime/pipeline.h"
+#include "sinks/sink.h"
+#include "sources/source.h"
+
+namespace pixguard {
+
+struct Job {
+  std::unique_ptr<Source> source;
+  std::unique_ptr<LabelStore> labels;
+  std::unique_ptr<Pipeline> pipeline;
+  std::vector<std::unique_ptr<Sink>> sinks;
+};
+
+// Builds the source, labels and pipeline of `config` (no sinks: the command adds its own).
+Status build_job(const Config& config, Job* job);
+
+}  // namespace pixguard

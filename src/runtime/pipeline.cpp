@@ -1,0 +1,179 @@
+#include "runtime/pipeline.h"
+
+#include <chrono>
+#include <limits>
+#include <utility>
+
+namespace pixguard {
+namespace {
+
+int64_t now_nanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+bool is_blank(std::string_view s) {
+  for (const char c : s) {
+    if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Pipeline::Pipeline(const Config& config, std::unique_ptr<Decoder> decoder, const LabelStore* labels)
+    : max_message_bytes_(config.max_message_bytes),
+      decoder_(std::move(decoder)),
+      validator_(config.validation),
+      dedupe_enabled_(config.dedupe_enabled && config.validation.mapping.mapped(Field::kEndToEndId)),
+      dedupe_(config.dedupe),
+      watermark_(config.allowed_lateness_us),
+      enricher_(config.context_zone, config.label_timing, labels),
+      features_(config.features, config.context),
+      encoder_(config.features, config.decision.rules, config.decision) {}
+
+Status Pipeline::create(const Config& config, std::unique_ptr<Decoder> decoder, std::shared_ptr<const Model> model,
+                        const LabelStore* labels, std::unique_ptr<Pipeline>* out) {
+  std::unique_ptr<Pipeline> p(new Pipeline(config, std::move(decoder), labels));
+  if (Status s = Scorer::bind(std::move(model), config.features, &p->scorer_); !s.ok()) return s;
+  if (Status s = Decider::create(config.decision, config.features, &p->decider_); !s.ok()) return s;
+  p->accounting_.rules_fired.assign(config.decision.rules.size(), 0);
+  *out = std::move(p);
+  return Status::Ok();
+}
+
+std::vector<std::string> Pipeline::rule_names() const {
+  std::vector<std::string> names;
+  for (const RuleSpec& r : decider_->rules()) names.push_back(r.name);
+  return names;
+}
+
+Status Pipeline::emit(Output kind, const SinkRecord& record) {
+  for (Sink* sink : sinks_[static_cast<std::size_t>(kind)]) {
+    if (Status s = sink->write(record); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+void Pipeline::reject(const RecordBatch& batch, std::size_t i, const Rejection& why, std::string_view source_name) {
+  fate_[i] = Fate::kDeadLetter;
+  ++accounting_.dead_letters;
+  ++accounting_.dead_letters_by_reason[{why.field_name(), why.rule}];
+  if (sinks(Output::kDeadLetters).empty()) return;
+  line_.clear();
+  encoder_.dead_letter({batch.message(i), source_name, batch.position(i), why.field_name(), why.rule, why.detail},
+                       &line_);
+  // Kept until the batch ends, so that one failing write does not leave the batch half-run.
+  if (Status s = emit(Output::kDeadLetters, {{}, line_, nullptr}); !s.ok() && sink_error_.ok()) sink_error_ = s;
+}
+
+Status Pipeline::process(const RecordBatch& batch, std::string_view source_name) {
+  const std::size_t n = batch.size();
+  const std::size_t nf = features_.size();
+  fate_.assign(n, Fate::kAlive);
+  fields_.resize(n);
+  txs_.resize(n);
+  watermark_at_.resize(n);
+  late_.assign(n, false);
+  enrichments_.resize(n);
+  feature_rows_.resize(n * nf);
+  scores_.resize(n);
+  decisions_.resize(n);
+  arena_.reset(batch.byte_size());
+  accounting_.in += n;
+  auto& times = accounting_.stage_times.nanos;
+  int64_t t0 = now_nanos();
+
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::string_view m = batch.message(i);
+    Rejection why;
+    if (m.size() > max_message_bytes_) {
+      reject(batch, i, Rejection::message("message_too_large", "larger than input.max_message_bytes"), source_name);
+    } else if (is_blank(m)) {
+      reject(batch, i, Rejection::message("empty_message", "blank line"), source_name);
+    } else if (!decoder_->decode(m, &arena_, &fields_[i], &why)) {
+      reject(batch, i, why, source_name);
+    }
+  }
+  int64_t t1 = now_nanos();
+  times[0] += t1 - t0;
+
+  for (std::size_t i = 0; i < n; ++i) {
+    if (fate_[i] != Fate::kAlive) continue;
+    Rejection why;
+    const int64_t max_seen = watermark_.started() ? watermark_.max_event_time() : std::numeric_limits<int64_t>::min();
+    if (!validator_.validate(fields_[i], max_seen, &txs_[i], &why)) {
+      reject(batch, i, why, source_name);
+      continue;
+    }
+    late_[i] = watermark_.observe(txs_[i].event_time_us);
+    watermark_at_[i] = watermark_.current();
+  }
+  t0 = now_nanos();
+  times[1] += t0 - t1;
+
+  for (std::size_t i = 0; i < n; ++i) {
+    if (fate_[i] != Fate::kAlive || !dedupe_enabled_) continue;
+    dedupe_.expire(watermark_at_[i]);
+    if (dedupe_.seen_before(txs_[i].end_to_end_id, txs_[i].event_time_us)) {
+      fate_[i] = Fate::kDuplicate;
+      ++accounting_.duplicates;
+    }
+  }
+  t1 = now_nanos();
+  times[2] += t1 - t0;
+
+  for (std::size_t i = 0; i < n; ++i) {
+    if (fate_[i] == Fate::kAlive) enricher_.enrich(txs_[i], &enrichments_[i]);
+  }
+  t0 = now_nanos();
+  times[3] += t0 - t1;
+
+  for (std::size_t i = 0; i < n; ++i) {
+    if (fate_[i] != Fate::kAlive) continue;
+    features_.process(txs_[i], enrichments_[i], watermark_at_[i], &feature_rows_[i * nf]);
+  }
+  t1 = now_nanos();
+  times[4] += t1 - t0;
+
+  for (std::size_t i = 0; i < n; ++i) {
+    if (fate_[i] == Fate::kAlive) scores_[i] = scorer_.score(&feature_rows_[i * nf]);
+  }
+  t0 = now_nanos();
+  times[5] += t0 - t1;
+
+  for (std::size_t i = 0; i < n; ++i) {
+    if (fate_[i] != Fate::kAlive) continue;
+    decisions_[i] = decider_->decide(txs_[i], &feature_rows_[i * nf], scores_[i]);
+  }
+  t1 = now_nanos();
+  times[6] += t1 - t0;
+
+  const bool want_scored = !sinks(Output::kScored).empty();
+  const bool want_alerts = !sinks(Output::kAlerts).empty();
+  const std::string& model_version = scorer_.model_version();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (fate_[i] != Fate::kAlive) continue;
+    const Decision& d = decisions_[i];
+    ++accounting_.scored;
+    accounting_.late += late_[i] ? 1 : 0;
+    ++accounting_.outcomes[static_cast<std::size_t>(d.outcome)];
+    for (uint64_t bits = d.fired; bits != 0; bits &= bits - 1) ++accounting_.rules_fired[static_cast<std::size_t>(__builtin_ctzll(bits))];
+    const ScoredRecord record{&txs_[i], &enrichments_[i], &feature_rows_[i * nf], d, late_[i]};
+    const std::string_view key = txs_[i].payer.account;
+    if (want_scored) {
+      line_.clear();
+      encoder_.scored(record, model_version, &line_);
+      if (Status s = emit(Output::kScored, {key, line_, &record}); !s.ok()) return s;
+    }
+    if (want_alerts && d.outcome != Outcome::kAllow) {
+      line_.clear();
+      encoder_.alert(record, model_version, &line_);
+      if (Status s = emit(Output::kAlerts, {key, line_, &record}); !s.ok()) return s;
+    }
+  }
+  times[7] += now_nanos() - t1;
+  return std::exchange(sink_error_, Status::Ok());
+}
+
+}  // namespace pixguard

@@ -1,0 +1,168 @@
+#include "sinks/jsonl_file_sink.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+#include <vector>
+
+namespace pixguard {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr std::size_t kFlushBytes = 1 << 20;
+
+std::string errno_text() { return std::strerror(errno); }
+
+// The epoch of "part-NNNNNNNNNNNNNNNNNNNN.jsonl[.pending]", or 0 if the name is not a part.
+uint64_t epoch_of(const std::string& file, bool* pending) {
+  constexpr std::string_view kPrefix = "part-";
+  if (file.size() < kPrefix.size() + 20 + 6 || file.compare(0, kPrefix.size(), kPrefix) != 0) return 0;
+  const std::string rest = file.substr(kPrefix.size() + 20);
+  if (rest == ".jsonl") {
+    *pending = false;
+  } else if (rest == ".jsonl.pending") {
+    *pending = true;
+  } else {
+    return 0;
+  }
+  uint64_t e = 0;
+  for (std::size_t i = kPrefix.size(); i < kPrefix.size() + 20; ++i) {
+    if (file[i] < '0' || file[i] > '9') return 0;
+    e = e * 10 + static_cast<uint64_t>(file[i] - '0');
+  }
+  return e;
+}
+
+Status fsync_dir(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return Status::IoError("open directory " + dir + ": " + errno_text());
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return Status::IoError("fsync directory " + dir + ": " + errno_text());
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status JsonlFileSink::open(const std::string& name, const std::string& dir, std::unique_ptr<JsonlFileSink>* out) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Status::IoError("sink " + name + ": cannot create " + dir + ": " + ec.message());
+  std::unique_ptr<JsonlFileSink> sink(new JsonlFileSink(name, dir));
+  std::vector<fs::path> pending;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    bool is_pending = false;
+    const uint64_t e = epoch_of(entry.path().filename().string(), &is_pending);
+    if (e == 0) continue;
+    if (is_pending) {
+      pending.push_back(entry.path());
+    } else {
+      sink->last_committed_ = std::max(sink->last_committed_, e);
+    }
+  }
+  if (ec) return Status::IoError("sink " + name + ": cannot list " + dir + ": " + ec.message());
+  for (const fs::path& p : pending) {
+    bool unused = false;
+    if (epoch_of(p.filename().string(), &unused) > sink->last_committed_) fs::remove(p, ec);
+  }
+  *out = std::move(sink);
+  return Status::Ok();
+}
+
+JsonlFileSink::~JsonlFileSink() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+std::string JsonlFileSink::part_path(uint64_t epoch, bool pending) const {
+  char name[64];
+  std::snprintf(name, sizeof name, "part-%020llu.jsonl%s", static_cast<unsigned long long>(epoch),
+                pending ? ".pending" : "");
+  return dir_ + "/" + name;
+}
+
+Status JsonlFileSink::begin_epoch(uint64_t epoch) {
+  if (fd_ >= 0) return Status::InvalidArgument("sink " + name_ + ": epoch " + std::to_string(epoch_) + " still open");
+  epoch_ = epoch;
+  buffer_.clear();
+  return Status::Ok();
+}
+
+Status JsonlFileSink::write(const SinkRecord& record) {
+  buffer_.append(record.json);
+  buffer_.push_back('\n');
+  if (buffer_.size() >= kFlushBytes) return flush();
+  return Status::Ok();
+}
+
+Status JsonlFileSink::flush() {
+  if (buffer_.empty()) return Status::Ok();
+  if (fd_ < 0) {
+    const std::string path = part_path(epoch_, true);
+    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd_ < 0) return Status::IoError("sink " + name_ + ": create " + path + ": " + errno_text());
+  }
+  const char* p = buffer_.data();
+  std::size_t left = buffer_.size();
+  while (left > 0) {
+    const ssize_t n = ::write(fd_, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status::IoError("sink " + name_ + ": write " + part_path(epoch_, true) + ": " + errno_text());
+    }
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  buffer_.clear();
+  return Status::Ok();
+}
+
+Status JsonlFileSink::prepare(uint64_t epoch) {
+  if (epoch != epoch_) return Status::InvalidArgument("sink " + name_ + ": prepare of an epoch that is not open");
+  if (Status s = flush(); !s.ok()) return s;
+  if (fd_ >= 0) {
+    if (::fsync(fd_) != 0) return Status::IoError("sink " + name_ + ": fsync: " + errno_text());
+    ::close(fd_);
+    fd_ = -1;
+  }
+  return Status::Ok();
+}
+
+Status JsonlFileSink::commit(uint64_t epoch) {
+  if (epoch <= last_committed_) return Status::Ok();  // already visible: idempotent
+  const std::string pending = part_path(epoch, true);
+  if (::access(pending.c_str(), F_OK) == 0) {
+    if (::rename(pending.c_str(), part_path(epoch, false).c_str()) != 0) {
+      return Status::IoError("sink " + name_ + ": rename " + pending + ": " + errno_text());
+    }
+    if (Status s = fsync_dir(dir_); !s.ok()) return s;
+  }
+  last_committed_ = epoch;
+  return Status::Ok();
+}
+
+Status JsonlFileSink::abort(uint64_t epoch) {
+  if (fd_ >= 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
+  buffer_.clear();
+  ::unlink(part_path(epoch, true).c_str());
+  return Status::Ok();
+}
+
+Status JsonlFileSink::clear() {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    bool unused = false;
+    if (epoch_of(entry.path().filename().string(), &unused) != 0) fs::remove(entry.path(), ec);
+  }
+  if (ec) return Status::IoError("sink " + name_ + ": cannot clear " + dir_ + ": " + ec.message());
+  last_committed_ = 0;
+  return Status::Ok();
+}
+
+}  // namespace pixguard

@@ -1,0 +1,201 @@
+#include "sinks/record_encoder.h"
+
+#include <simdjson.h>
+
+#include "core/json_writer.h"
+#include "core/money.h"
+#include "core/timestamp.h"
+
+namespace pixguard {
+namespace {
+
+void optional_string(JsonWriter& w, std::string_view key, std::string_view value) {
+  w.key(key);
+  if (value.empty()) {
+    w.raw("null");
+  } else {
+    w.string(value);
+  }
+}
+
+void time_and_amount(JsonWriter& w, const Transaction& tx) {
+  char buf[40];
+  w.key("event_time");
+  w.ch('"');
+  w.raw(std::string_view(buf, static_cast<std::size_t>(format_timestamp_utc(tx.event_time_us, buf))));
+  w.ch('"');
+  w.raw(",");
+  w.key("amount");
+  w.ch('"');
+  w.raw(std::string_view(buf, static_cast<std::size_t>(format_amount(tx.amount_cents, buf))));
+  w.ch('"');
+}
+
+void base64(std::string_view in, std::string* out) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  out->push_back('"');
+  std::size_t i = 0;
+  for (; i + 3 <= in.size(); i += 3) {
+    const uint32_t v = (static_cast<uint8_t>(in[i]) << 16) | (static_cast<uint8_t>(in[i + 1]) << 8) |
+                       static_cast<uint8_t>(in[i + 2]);
+    const char quad[4] = {kAlphabet[v >> 18], kAlphabet[(v >> 12) & 63], kAlphabet[(v >> 6) & 63], kAlphabet[v & 63]};
+    out->append(quad, 4);
+  }
+  if (const std::size_t rest = in.size() - i; rest > 0) {
+    uint32_t v = static_cast<uint32_t>(static_cast<uint8_t>(in[i]) << 16);
+    if (rest == 2) v |= static_cast<uint32_t>(static_cast<uint8_t>(in[i + 1]) << 8);
+    const char quad[4] = {kAlphabet[v >> 18], kAlphabet[(v >> 12) & 63], rest == 2 ? kAlphabet[(v >> 6) & 63] : '=',
+                          '='};
+    out->append(quad, 4);
+  }
+  out->push_back('"');
+}
+
+}  // namespace
+
+RecordEncoder::RecordEncoder(const std::vector<FeatureSpec>& features, const std::vector<RuleSpec>& rules,
+                             const DecisionOptions& thresholds)
+    : rules_(rules), review_threshold_(thresholds.review_threshold), block_threshold_(thresholds.block_threshold) {
+  for (const FeatureSpec& f : features) feature_names_.push_back(f.name);
+}
+
+void RecordEncoder::reasons(const ScoredRecord& r, JsonWriter& w) const {
+  w.key("reasons");
+  w.ch('[');
+  bool first = true;
+  if (r.decision.by_threshold) {
+    const bool block = r.decision.score >= block_threshold_;
+    w.raw("{\"threshold\":");
+    w.string(block ? "block" : "review");
+    w.raw(",\"reason\":");
+    w.string(block ? "model score at or above decision.block_threshold"
+                   : "model score at or above decision.review_threshold");
+    w.raw(",\"limit\":");
+    w.number(block ? block_threshold_ : review_threshold_);
+    w.ch('}');
+    first = false;
+  }
+  for (std::size_t i = 0; i < rules_.size(); ++i) {
+    if ((r.decision.fired >> i & 1) == 0) continue;
+    if (!first) w.ch(',');
+    first = false;
+    w.raw("{\"rule\":");
+    w.string(rules_[i].name);
+    w.raw(",\"action\":");
+    w.string(outcome_name(rules_[i].action));
+    w.raw(",\"reason\":");
+    w.string(rules_[i].reason);
+    w.ch('}');
+  }
+  w.ch(']');
+}
+
+void RecordEncoder::scored(const ScoredRecord& r, std::string_view model_version, std::string* out) const {
+  const Transaction& tx = *r.tx;
+  JsonWriter w(out);
+  w.ch('{');
+  optional_string(w, "end_to_end_id", tx.end_to_end_id);
+  w.ch(',');
+  time_and_amount(w, tx);
+  w.raw(",\"payer\":{");
+  optional_string(w, "account", tx.payer.account);
+  w.ch(',');
+  optional_string(w, "ispb", tx.payer.ispb);
+  w.ch(',');
+  optional_string(w, "document", tx.payer.document);
+  w.raw("},\"payee\":{");
+  optional_string(w, "key", tx.payee_key);
+  w.ch(',');
+  optional_string(w, "key_type", key_type_name(tx.payee_key_type));
+  w.ch(',');
+  optional_string(w, "account", tx.payee.account);
+  w.ch(',');
+  optional_string(w, "ispb", tx.payee.ispb);
+  w.ch(',');
+  optional_string(w, "document", tx.payee.document);
+  w.raw("},");
+  optional_string(w, "initiation", initiation_name(tx.initiation));
+  w.ch(',');
+  optional_string(w, "channel", tx.channel);
+  w.ch(',');
+  optional_string(w, "device_id", tx.device_id);
+  w.ch(',');
+  optional_string(w, "ip", tx.ip);
+  w.ch(',');
+  optional_string(w, "description", tx.description);
+  w.raw(",\"label\":");
+  if (r.enrichment->label < 0) {
+    w.raw("null");
+  } else {
+    w.integer(r.enrichment->label);
+  }
+  w.raw(",\"features\":{");
+  for (std::size_t i = 0; i < feature_names_.size(); ++i) {
+    if (i > 0) w.ch(',');
+    w.key(feature_names_[i]);
+    w.number(r.features[i]);
+  }
+  w.raw("},\"score\":");
+  w.number(r.decision.score);
+  w.raw(",\"decision\":");
+  w.string(outcome_name(r.decision.outcome));
+  w.ch(',');
+  reasons(r, w);
+  w.raw(",\"model_version\":");
+  w.string(model_version);
+  w.raw(",\"late\":");
+  w.raw(r.late ? "true" : "false");
+  w.ch('}');
+}
+
+void RecordEncoder::alert(const ScoredRecord& r, std::string_view model_version, std::string* out) const {
+  const Transaction& tx = *r.tx;
+  JsonWriter w(out);
+  w.raw("{\"decision\":");
+  w.string(outcome_name(r.decision.outcome));
+  w.ch(',');
+  optional_string(w, "end_to_end_id", tx.end_to_end_id);
+  w.ch(',');
+  time_and_amount(w, tx);
+  w.raw(",\"payer\":{");
+  optional_string(w, "account", tx.payer.account);
+  w.ch(',');
+  optional_string(w, "ispb", tx.payer.ispb);
+  w.raw("},\"payee\":{");
+  optional_string(w, "key", tx.payee_key);
+  w.ch(',');
+  optional_string(w, "account", tx.payee.account);
+  w.ch(',');
+  optional_string(w, "ispb", tx.payee.ispb);
+  w.raw("},\"score\":");
+  w.number(r.decision.score);
+  w.ch(',');
+  reasons(r, w);
+  w.raw(",\"model_version\":");
+  w.string(model_version);
+  w.ch('}');
+}
+
+void RecordEncoder::dead_letter(const DeadLetter& d, std::string* out) const {
+  JsonWriter w(out);
+  w.raw("{\"source\":");
+  w.string(d.source);
+  w.raw(",\"position\":");
+  w.integer(d.position);
+  w.ch(',');
+  optional_string(w, "field", d.field);
+  w.raw(",\"rule\":");
+  w.string(d.rule);
+  w.ch(',');
+  optional_string(w, "detail", d.detail);
+  if (simdjson::validate_utf8(d.raw.data(), d.raw.size())) {
+    w.raw(",\"raw\":");
+    w.string(d.raw);
+  } else {
+    w.raw(",\"raw_base64\":");
+    base64(d.raw, out);
+  }
+  w.ch('}');
+}
+
+}  // namespace pixguard

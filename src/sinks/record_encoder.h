@@ -1,0 +1,37 @@
+#pragma once
+// Encodes output records as JSON objects (one line each in JSON-lines sinks, one message
+// value in Kafka sinks). Field names follow the input's canonical names (PRODUCT.md
+// section 3); times are RFC 3339 UTC; amounts are decimal strings, exact.
+//
+// Threading: immutable after construction; encode calls append to caller-owned buffers.
+#include <string>
+#include <vector>
+
+#include "decide/decider.h"
+#include "features/feature_spec.h"
+#include "sinks/scored_record.h"
+
+namespace pixguard {
+
+class RecordEncoder {
+ public:
+  RecordEncoder(const std::vector<FeatureSpec>& features, const std::vector<RuleSpec>& rules,
+                const DecisionOptions& thresholds);
+
+  // Every field of the transaction, its features, score, decision, reasons, model version.
+  void scored(const ScoredRecord& r, std::string_view model_version, std::string* out) const;
+  // The compact record an analyst acts on (review and block only).
+  void alert(const ScoredRecord& r, std::string_view model_version, std::string* out) const;
+  // The original bytes (as text when valid UTF-8, else base64) with the field and rule.
+  void dead_letter(const DeadLetter& d, std::string* out) const;
+
+ private:
+  void reasons(const ScoredRecord& r, class JsonWriter& w) const;
+
+  std::vector<std::string> feature_names_;
+  std::vector<RuleSpec> rules_;
+  double review_threshold_;
+  double block_threshold_;
+};
+
+}  // namespace pixguard

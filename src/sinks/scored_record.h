@@ -1,0 +1,31 @@
+#pragma once
+// What the pipeline hands its sinks for each scored transaction: views of the transaction,
+// its enrichment, its feature row and its decision. Valid only during Sink::write().
+#include <cstdint>
+#include <string_view>
+
+#include "core/transaction.h"
+#include "decide/decider.h"
+#include "enrich/enricher.h"
+
+namespace pixguard {
+
+struct ScoredRecord {
+  const Transaction* tx = nullptr;
+  const Enrichment* enrichment = nullptr;
+  const double* features = nullptr;  // FeatureEngine::specs() order
+  Decision decision;
+  bool late = false;
+};
+
+// A message that failed decoding or validation, with where it came from.
+struct DeadLetter {
+  std::string_view raw;     // the original bytes, unchanged
+  std::string_view source;  // e.g. "file:/data/in.jsonl" or "generator"
+  int64_t position = 0;     // line number in a file, offset in a topic
+  std::string_view field;   // empty when the message as a whole is at fault
+  std::string_view rule;
+  std::string_view detail;
+};
+
+}  // namespace pixguard

@@ -1,0 +1,43 @@
+#pragma once
+// Sink: where scored transactions, alerts and dead letters go, committed per epoch.
+//
+// Epoch contract (the checkpoint coordinator drives it; Kafka and Delta sinks implement it):
+//   begin_epoch(e) -> write()* -> prepare(e) -> commit(e)     or     -> abort(e)
+// - write() output is invisible to readers until commit(e).
+// - prepare(e) makes the epoch durable (it survives a crash) but still invisible; after it,
+//   commit(e) cannot fail for lack of resources, only for I/O errors.
+// - commit(e) is idempotent: committing an epoch already committed (a replay after a crash
+//   between the checkpoint and the commit) succeeds without writing anything twice.
+// - last_committed_epoch() is what recovery compares with the checkpoint (0 = none).
+// All calls return Status; nothing throws across this interface.
+//
+// Threading: a sink is driven by one pipeline thread.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace pixguard {
+
+struct ScoredRecord;  // sinks/scored_record.h
+
+struct SinkRecord {
+  std::string_view key;                   // partitioning key (the payer), for keyed sinks
+  std::string_view json;                  // the record as one JSON object, no newline
+  const ScoredRecord* scored = nullptr;   // structured view for columnar sinks; null for dead letters
+};
+
+class Sink {
+ public:
+  virtual ~Sink() = default;
+  virtual const std::string& name() const = 0;
+  virtual Status begin_epoch(uint64_t epoch) = 0;
+  virtual Status write(const SinkRecord& record) = 0;
+  virtual Status prepare(uint64_t epoch) = 0;
+  virtual Status commit(uint64_t epoch) = 0;
+  virtual Status abort(uint64_t epoch) = 0;
+  virtual uint64_t last_committed_epoch() const = 0;
+};
+
+}  // namespace pixguard

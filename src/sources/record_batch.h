@@ -1,0 +1,53 @@
+#pragma once
+// A batch of raw messages as a source delivered them: the bytes back to back in one buffer
+// (followed by kMessagePadding bytes a decoder may read ahead into) and, per message, its
+// place in the buffer and its position in the source (a file's line number, a partition
+// offset). Reused from batch to batch, so the steady state allocates nothing.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "decode/decoder.h"
+
+namespace pixguard {
+
+struct RawRecord {
+  std::size_t offset = 0;
+  std::size_t size = 0;
+  int64_t position = 0;
+};
+
+class RecordBatch {
+ public:
+  void clear() {
+    bytes_.clear();
+    records_.clear();
+    finished_ = false;
+  }
+
+  void add(std::string_view message, int64_t position) {
+    records_.push_back({bytes_.size(), message.size(), position});
+    bytes_.append(message);
+    bytes_.push_back('\n');
+  }
+
+  // Appends the read-ahead padding; call once all messages are in.
+  void finish() {
+    if (!finished_) bytes_.append(kMessagePadding, ' ');
+    finished_ = true;
+  }
+
+  std::size_t size() const { return records_.size(); }
+  bool empty() const { return records_.empty(); }
+  std::string_view message(std::size_t i) const { return {bytes_.data() + records_[i].offset, records_[i].size}; }
+  int64_t position(std::size_t i) const { return records_[i].position; }
+  std::size_t byte_size() const { return bytes_.size(); }
+
+ private:
+  std::string bytes_;
+  std::vector<RawRecord> records_;
+  bool finished_ = false;
+};
+
+}  // namespace pixguard

@@ -1,0 +1,51 @@
+#pragma once
+// Validation: FieldValues (text) -> Transaction (typed), applying the type rules always and
+// the Pix format rules of PRODUCT.md section 3 per field where switched on.
+//
+// Rule names (the dead-letter `rule` and the metrics label) are stable snake_case strings:
+// missing, wrong_type, invalid_timestamp, too_far_in_future, too_far_in_past, invalid_amount,
+// too_many_decimals, amount_overflow, not_positive, empty, invalid_end_to_end_id, invalid_ispb,
+// invalid_cpf, invalid_cnpj, invalid_document_length, unknown_key_type, invalid_pix_key,
+// unknown_initiation, too_long, invalid_label.
+//
+// Threading: immutable after construction; validate() may run on many threads.
+#include <bitset>
+#include <cstdint>
+
+#include "core/field.h"
+#include "core/timestamp.h"
+#include "core/transaction.h"
+#include "decode/field_mapping.h"
+#include "decode/field_values.h"
+
+namespace pixguard {
+
+struct ValidationOptions {
+  FieldMapping mapping = FieldMapping::identity();
+  std::bitset<kFieldCount> pix_rules = std::bitset<kFieldCount>().set();  // per field
+  TimestampFormat time_format = TimestampFormat::kAuto;
+  TimeZone zone;                                 // for timestamps without an offset
+  int64_t max_future_us = 86'400'000'000;        // ahead of the highest event time seen
+  int64_t max_past_us = 400 * 86'400'000'000LL;  // behind the highest event time seen
+};
+
+class Validator {
+ public:
+  explicit Validator(ValidationOptions options);
+
+  // Fills `tx` (views into `in`'s text) or names the first rule broken. `max_event_time_us`
+  // is the highest event time accepted so far (INT64_MIN before the first), the anchor of
+  // the "not absurdly far" rule.
+  bool validate(const FieldValues& in, int64_t max_event_time_us, Transaction* tx, Rejection* why) const;
+
+  const ValidationOptions& options() const { return options_; }
+
+ private:
+  bool required(Field f) const { return required_.test(static_cast<std::size_t>(f)); }
+  bool pix(Field f) const { return options_.pix_rules.test(static_cast<std::size_t>(f)); }
+
+  ValidationOptions options_;
+  std::bitset<kFieldCount> required_;
+};
+
+}  // namespace pixguard
