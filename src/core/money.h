@@ -16,6 +16,9 @@ enum class AmountError : unsigned char {
 
 // Parses `text` (optional leading '-', digits, optional '.' fraction, optional exponent as in
 // JSON: "1.5e3") into centavos. Sign is kept: the "> 0" rule belongs to validation.
+// Unlike JSON, leading zeros are accepted ("007.50"): zero-padded amounts occur in bank
+// exports and are unambiguous. '+', ".5", "5.", whitespace, NaN and Infinity are kSyntax.
+// `*cents` is written only on kOk.
 AmountError parse_amount_cents(std::string_view text, int64_t* cents);
 
 std::string_view amount_error_name(AmountError e);

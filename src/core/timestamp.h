@@ -25,6 +25,11 @@ enum class TimestampError : unsigned char {
 
 // In kAuto, a bare number is epoch seconds when below 1e11 (before year 5138), else epoch
 // milliseconds.
+// Details: the date-time separator is 'T', 't' or ' '; fractions have 1-9 digits, truncated to
+// microseconds (epoch numbers too, in either unit); offsets are 'Z', 'z' or +HH:MM/-HH:MM
+// (HH <= 23). A leap second ":60" is read as the last microsecond of its minute. An epoch
+// number with '-' is kOutOfRange ("-0" is 0). kLocal rejects text carrying an offset (kAuto
+// takes both). No whitespace is trimmed. `*micros` is written only on kOk.
 TimestampError parse_timestamp(std::string_view text, TimestampFormat format,
                                const TimeZone& zone, int64_t* micros);
 
