@@ -21,6 +21,7 @@ Command add_replay_command(CLI::App& app) {
     std::string output;
     std::string format;
     std::string labels;
+    std::string dead_letters;
     bool json = false;
     bool quiet = false;
   };
@@ -33,6 +34,8 @@ Command add_replay_command(CLI::App& app) {
   sub->add_option("-o,--output", flags->output, "Output table: .csv for a feature table, else JSON lines")->required();
   sub->add_option("--format", flags->format, "Input format: jsonl or csv (default: from the file name)")
       ->check(CLI::IsMember({"jsonl", "csv"}));
+  sub->add_option("--dead-letters", flags->dead_letters,
+                  "Where rejected messages go, with field and rule (default: OUTPUT.dead_letters.jsonl)");
   sub->add_option("--labels", flags->labels, "Labels file (JSON lines: end_to_end_id, reported_at, fraud)");
   sub->add_flag("--json", flags->json, "Print the final accounting as JSON");
   sub->add_flag("-q,--quiet", flags->quiet, "No progress lines on stderr");
@@ -64,14 +67,21 @@ Command add_replay_command(CLI::App& app) {
       std::fprintf(stderr, "pixguard: %s\n", s.message().c_str());
       return kExitFailure;
     }
-    job.pipeline->add_sink(Output::kScored, table.get());
-    TableFileSink* out = table.get();
-    job.sinks.push_back(std::move(table));
-    const int rc = run_job(job, config, flags->json, flags->quiet);
-    if (rc != kExitOk) return rc;
-    if (Status s = out->finish(); !s.ok()) {
+    std::unique_ptr<TableFileSink> dead;
+    const std::string dead_path = flags->dead_letters.empty() ? flags->output + ".dead_letters.jsonl" : flags->dead_letters;
+    if (Status s = TableFileSink::open(dead_path, TableFileSink::Format::kJsonLines, {}, &dead); !s.ok()) {
       std::fprintf(stderr, "pixguard: %s\n", s.message().c_str());
       return kExitFailure;
+    }
+    job.pipeline->add_sink(Output::kScored, table.get());
+    job.pipeline->add_sink(Output::kDeadLetters, dead.get());
+    const int rc = run_job(job, config, flags->json, flags->quiet);
+    if (rc != kExitOk) return rc;
+    for (TableFileSink* out : {table.get(), dead.get()}) {
+      if (Status s = out->finish(); !s.ok()) {
+        std::fprintf(stderr, "pixguard: %s\n", s.message().c_str());
+        return kExitFailure;
+      }
     }
     return kExitOk;
   };

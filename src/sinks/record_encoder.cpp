@@ -56,7 +56,12 @@ void base64(std::string_view in, std::string* out) {
 RecordEncoder::RecordEncoder(const std::vector<FeatureSpec>& features, const std::vector<RuleSpec>& rules,
                              const DecisionOptions& thresholds)
     : rules_(rules), review_threshold_(thresholds.review_threshold), block_threshold_(thresholds.block_threshold) {
-  for (const FeatureSpec& f : features) feature_names_.push_back(f.name);
+  // Keys are fixed per run: encode them once ("name": with its separator).
+  for (const FeatureSpec& f : features) {
+    std::string key = feature_keys_.empty() ? "" : ",";
+    JsonWriter(&key).key(f.name);
+    feature_keys_.push_back(std::move(key));
+  }
 }
 
 void RecordEncoder::reasons(const ScoredRecord& r, JsonWriter& w) const {
@@ -130,9 +135,8 @@ void RecordEncoder::scored(const ScoredRecord& r, std::string_view model_version
     w.integer(r.enrichment->label);
   }
   w.raw(",\"features\":{");
-  for (std::size_t i = 0; i < feature_names_.size(); ++i) {
-    if (i > 0) w.ch(',');
-    w.key(feature_names_[i]);
+  for (std::size_t i = 0; i < feature_keys_.size(); ++i) {
+    w.raw(feature_keys_[i]);
     w.number(r.features[i]);
   }
   w.raw("},\"score\":");

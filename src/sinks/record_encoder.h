@@ -28,7 +28,7 @@ class RecordEncoder {
  private:
   void reasons(const ScoredRecord& r, class JsonWriter& w) const;
 
-  std::vector<std::string> feature_names_;
+  std::vector<std::string> feature_keys_;  // '"name":', with a leading comma after the first
   std::vector<RuleSpec> rules_;
   double review_threshold_;
   double block_threshold_;
