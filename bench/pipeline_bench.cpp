@@ -1,0 +1,203 @@
+// pipeline_bench: in-process throughput and latency of the whole pipeline, from JSON bytes
+// to an encoded decision, on the shipped config (23 features, 10 rules), next to a baseline
+// measured in the same run on the same messages: simdjson On-Demand reading the same 14
+// fields and nothing else (the decode ceiling; DEPENDENCIES.md).
+//
+//   pipeline_bench [--config PATH] [--count N] [--json]
+//
+// Prints figures; asserts nothing about speed (targets live in docs/performance.md).
+#include <simdjson.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "runtime/pipeline.h"
+#include "sources/generator.h"
+
+namespace pixguard {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Discards records after the pipeline has encoded them: measures encoding, not disk.
+class DiscardSink final : public Sink {
+ public:
+  const std::string& name() const override { return name_; }
+  Status begin_epoch(uint64_t) override { return Status::Ok(); }
+  Status write(const SinkRecord& r) override {
+    bytes_ += r.json.size();
+    return Status::Ok();
+  }
+  Status prepare(uint64_t) override { return Status::Ok(); }
+  Status commit(uint64_t) override { return Status::Ok(); }
+  Status abort(uint64_t) override { return Status::Ok(); }
+  uint64_t last_committed_epoch() const override { return 0; }
+  std::size_t bytes_ = 0;
+
+ private:
+  std::string name_ = "discard";
+};
+
+std::vector<RecordBatch> make_batches(const std::vector<std::string>& messages, std::size_t batch_size) {
+  std::vector<RecordBatch> batches;
+  for (std::size_t i = 0; i < messages.size(); i += batch_size) {
+    RecordBatch b;
+    for (std::size_t j = i; j < std::min(messages.size(), i + batch_size); ++j) b.add(messages[j], static_cast<int64_t>(j));
+    b.finish();
+    batches.push_back(std::move(b));
+  }
+  return batches;
+}
+
+// The baseline: parse each message and read its 14 scalar fields with simdjson On-Demand.
+double simdjson_baseline(const std::vector<RecordBatch>& batches, std::size_t* checksum) {
+  simdjson::ondemand::parser parser;
+  const auto t0 = Clock::now();
+  std::size_t sum = 0;
+  for (const RecordBatch& b : batches) {
+    for (std::size_t i = 0; i < b.size(); ++i) {
+      const std::string_view m = b.message(i);
+      simdjson::ondemand::document doc;
+      simdjson::ondemand::object obj;
+      if (parser.iterate(m.data(), m.size(), m.size() + kMessagePadding).get(doc) || doc.get_object().get(obj)) continue;
+      // One pass over the fields (as the decoder does), reading every string one level deep.
+      for (auto field : obj) {
+        simdjson::ondemand::value v;
+        if (std::move(field).value().get(v)) break;
+        std::string_view s;
+        simdjson::ondemand::object party;
+        if (!v.get_string().get(s)) {
+          sum += s.size();
+        } else if (!v.get_object().get(party)) {
+          for (auto inner : party) {
+            if (!std::move(inner).value().get_string().get(s)) sum += s.size();
+          }
+        }
+      }
+    }
+  }
+  *checksum = sum;
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+struct PipelineRun {
+  double seconds = 0;
+  Accounting accounting;
+  std::vector<double> latencies_us;  // per process() call
+  std::size_t bytes_out = 0;
+};
+
+PipelineRun run_pipeline(const Config& config, const std::vector<RecordBatch>& batches, bool per_call_latency) {
+  std::unique_ptr<Pipeline> p;
+  if (Status s = Pipeline::create(config, make_json_decoder(config.validation.mapping), nullptr, nullptr, &p); !s.ok()) {
+    std::fprintf(stderr, "pipeline_bench: %s\n", s.message().c_str());
+    std::exit(1);
+  }
+  DiscardSink scored, alerts, dead;
+  p->add_sink(Output::kScored, &scored);
+  p->add_sink(Output::kAlerts, &alerts);
+  p->add_sink(Output::kDeadLetters, &dead);
+  PipelineRun r;
+  if (per_call_latency) r.latencies_us.reserve(batches.size());
+  const auto t0 = Clock::now();
+  for (const RecordBatch& b : batches) {
+    const auto c0 = Clock::now();
+    if (Status s = p->process(b, "bench"); !s.ok()) std::exit(1);
+    if (per_call_latency) r.latencies_us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - c0).count());
+  }
+  r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  r.accounting = p->accounting();
+  r.bytes_out = scored.bytes_ + alerts.bytes_ + dead.bytes_;
+  return r;
+}
+
+double percentile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  const auto k = static_cast<std::size_t>(q * static_cast<double>(v.size() - 1));
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+  return v[k];
+}
+
+}  // namespace
+}  // namespace pixguard
+
+int main(int argc, char** argv) {
+  using namespace pixguard;
+  std::string config_path = "config/streaming_config.yaml";
+  uint64_t count = 300'000;
+  bool json = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--config" && i + 1 < argc) {
+      config_path = argv[++i];
+    } else if (a == "--count" && i + 1 < argc) {
+      count = std::stoull(argv[++i]);
+    } else if (a == "--json") {
+      json = true;
+    } else {
+      std::fprintf(stderr, "usage: pipeline_bench [--config PATH] [--count N] [--json]\n");
+      return 2;
+    }
+  }
+  Config config;
+  if (Status s = load_config(config_path, &config); !s.ok()) {
+    std::fprintf(stderr, "pipeline_bench: %s\n", s.message().c_str());
+    return 2;
+  }
+  GeneratorOptions g = config.source.generator;
+  g.count = count;
+  Generator gen(g);
+  std::vector<std::string> messages;
+  std::string m;
+  while (gen.next(&m)) {
+    messages.push_back(m);
+    m.clear();
+  }
+
+  const auto batches = make_batches(messages, 1024);
+  const auto singles = make_batches(messages, 1);
+  std::size_t checksum = 0;
+  const double baseline_s = simdjson_baseline(batches, &checksum);
+  const PipelineRun throughput = run_pipeline(config, batches, false);
+  const PipelineRun latency = run_pipeline(config, singles, true);
+
+  const double n = static_cast<double>(messages.size());
+  const double pipeline_rate = n / throughput.seconds;
+  const double baseline_rate = n / baseline_s;
+  const double p50 = percentile(latency.latencies_us, 0.50), p99 = percentile(latency.latencies_us, 0.99),
+               p999 = percentile(latency.latencies_us, 0.999);
+  const auto& st = throughput.accounting.stage_times;
+  if (json) {
+    std::printf("{\"messages\":%zu,\"features\":%zu,\"rules\":%zu,\"pipeline_tx_per_s\":%.0f,"
+                "\"simdjson_baseline_msg_per_s\":%.0f,\"ratio_to_baseline\":%.4f,\"latency_us\":{\"p50\":%.3f,"
+                "\"p99\":%.3f,\"p999\":%.3f},\"stage_ns_per_tx\":{",
+                messages.size(), config.features.size(), config.decision.rules.size(), pipeline_rate, baseline_rate,
+                pipeline_rate / baseline_rate, p50, p99, p999);
+    for (std::size_t i = 0; i < StageTimes::kCount; ++i) {
+      std::printf("%s\"%s\":%.1f", i ? "," : "", StageTimes::kNames[i], static_cast<double>(st.nanos[i]) / n);
+    }
+    std::printf("}}\n");
+    return 0;
+  }
+  std::printf("messages               %zu (%.0f bytes each on average), %zu features, %zu rules\n", messages.size(),
+              static_cast<double>(batches.empty() ? 0 : checksum) > 0 ? 0.0 : 0.0, config.features.size(),
+              config.decision.rules.size());
+  std::printf("simdjson baseline      %12.0f msg/s   (parse + read 14 fields only)\n", baseline_rate);
+  std::printf("pipeline, batch 1024   %12.0f tx/s    (%.3f x baseline)\n", pipeline_rate, pipeline_rate / baseline_rate);
+  std::printf("latency, batch 1       p50 %.2f us   p99 %.2f us   p99.9 %.2f us\n", p50, p99, p999);
+  std::printf("stages (ns per tx, batch 1024):\n");
+  for (std::size_t i = 0; i < StageTimes::kCount; ++i) {
+    std::printf("  %-9s %8.1f\n", StageTimes::kNames[i], static_cast<double>(st.nanos[i]) / n);
+  }
+  std::printf("accounting: %llu scored, %llu dead letters, %llu duplicates; %.1f MB encoded\n",
+              static_cast<unsigned long long>(throughput.accounting.scored),
+              static_cast<unsigned long long>(throughput.accounting.dead_letters),
+              static_cast<unsigned long long>(throughput.accounting.duplicates),
+              static_cast<double>(throughput.bytes_out) / 1e6);
+  return 0;
+}
