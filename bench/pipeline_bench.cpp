@@ -3,7 +3,7 @@
 // measured in the same run on the same messages: simdjson On-Demand reading the same 14
 // fields and nothing else (the decode ceiling; DEPENDENCIES.md).
 //
-//   pipeline_bench [--config PATH] [--count N] [--json]
+//   pipeline_bench [--config PATH] [--count N] [--batch N] [--json]
 //
 // Prints figures; asserts nothing about speed (targets live in docs/performance.md).
 #include <simdjson.h>
@@ -131,16 +131,19 @@ int main(int argc, char** argv) {
   std::string config_path = "config/streaming_config.yaml";
   uint64_t count = 300'000;
   bool json = false;
+  std::size_t batch_size = 0;  // 0 = the config's pipeline.batch_size
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--config" && i + 1 < argc) {
       config_path = argv[++i];
     } else if (a == "--count" && i + 1 < argc) {
       count = std::stoull(argv[++i]);
+    } else if (a == "--batch" && i + 1 < argc) {
+      batch_size = std::stoull(argv[++i]);
     } else if (a == "--json") {
       json = true;
     } else {
-      std::fprintf(stderr, "usage: pipeline_bench [--config PATH] [--count N] [--json]\n");
+      std::fprintf(stderr, "usage: pipeline_bench [--config PATH] [--count N] [--batch N] [--json]\n");
       return 2;
     }
   }
@@ -159,7 +162,8 @@ int main(int argc, char** argv) {
     m.clear();
   }
 
-  const auto batches = make_batches(messages, 1024);
+  if (batch_size == 0) batch_size = config.batch_size;
+  const auto batches = make_batches(messages, batch_size);
   const auto singles = make_batches(messages, 1);
   std::size_t checksum = 0;
   const double baseline_s = simdjson_baseline(batches, &checksum);
@@ -188,9 +192,9 @@ int main(int argc, char** argv) {
               static_cast<double>(batches.empty() ? 0 : checksum) > 0 ? 0.0 : 0.0, config.features.size(),
               config.decision.rules.size());
   std::printf("simdjson baseline      %12.0f msg/s   (parse + read 14 fields only)\n", baseline_rate);
-  std::printf("pipeline, batch 1024   %12.0f tx/s    (%.3f x baseline)\n", pipeline_rate, pipeline_rate / baseline_rate);
+  std::printf("pipeline, batch %-6zu %12.0f tx/s    (%.3f x baseline)\n", batch_size, pipeline_rate, pipeline_rate / baseline_rate);
   std::printf("latency, batch 1       p50 %.2f us   p99 %.2f us   p99.9 %.2f us\n", p50, p99, p999);
-  std::printf("stages (ns per tx, batch 1024):\n");
+  std::printf("stages (ns per tx, batch %zu):\n", batch_size);
   for (std::size_t i = 0; i < StageTimes::kCount; ++i) {
     std::printf("  %-9s %8.1f\n", StageTimes::kNames[i], static_cast<double>(st.nanos[i]) / n);
   }

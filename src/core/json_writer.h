@@ -1,9 +1,15 @@
 #pragma once
-// Appends JSON to a reusable std::string: the output encoders' only formatting tool, so that
-// encoding a record allocates nothing once the buffer has grown.
+// Appends JSON to a reusable std::string: the output encoders' only formatting tool. It
+// writes through a raw cursor into space it reserves in chunks (one bounds check per call,
+// no per-character bookkeeping), and trims the string to what was written when it is
+// destroyed, so encoding a record allocates nothing once the buffer has grown.
+//
+// Contract: while a JsonWriter is alive, write to its string only through it.
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -11,76 +17,89 @@ namespace pixguard {
 
 class JsonWriter {
  public:
-  explicit JsonWriter(std::string* out) : out_(out) {}
+  explicit JsonWriter(std::string* out) : out_(out), pos_(out->size()) {}
+  ~JsonWriter() { out_->resize(pos_); }
+  JsonWriter(const JsonWriter&) = delete;
+  JsonWriter& operator=(const JsonWriter&) = delete;
 
-  void raw(std::string_view s) { out_->append(s); }
-  void ch(char c) { out_->push_back(c); }
+  void raw(std::string_view s) {
+    char* p = reserve(s.size());
+    std::memcpy(p, s.data(), s.size());
+    pos_ += s.size();
+  }
+  void ch(char c) {
+    *reserve(1) = c;
+    ++pos_;
+  }
 
-  // A JSON string. Control characters are escaped; bytes >= 0x80 pass through (callers hand
-  // in UTF-8 that a decoder validated, or use base64 for raw bytes).
+  // A JSON string. Control characters, quotes and backslashes are escaped; bytes >= 0x80
+  // pass through (callers hand in UTF-8 that a decoder validated, or base64 for raw bytes).
   void string(std::string_view s) {
-    // Most text needs no escaping: check it in one branch-free pass, then copy it whole.
-    bool plain = true;
+    char* p = reserve(s.size() * 6 + 2);  // worst case: every byte becomes \u00XX
+    char* const start = p;
+    *p++ = '"';
     for (const char c : s) {
       const auto u = static_cast<unsigned char>(c);
-      plain &= (u >= 0x20) & (u != '"') & (u != '\\');
+      if (u >= 0x20 && u != '"' && u != '\\') {
+        *p++ = c;
+        continue;
+      }
+      *p++ = '\\';
+      switch (u) {
+        case '"': *p++ = '"'; break;
+        case '\\': *p++ = '\\'; break;
+        case '\n': *p++ = 'n'; break;
+        case '\r': *p++ = 'r'; break;
+        case '\t': *p++ = 't'; break;
+        default: {
+          static constexpr char kHex[] = "0123456789abcdef";
+          *p++ = 'u';
+          *p++ = '0';
+          *p++ = '0';
+          *p++ = kHex[u >> 4];
+          *p++ = kHex[u & 15];
+        }
+      }
     }
-    out_->push_back('"');
-    if (plain) {
-      out_->append(s);
-    } else {
-      escape(s);
-    }
-    out_->push_back('"');
+    *p++ = '"';
+    pos_ += static_cast<std::size_t>(p - start);
   }
 
   void integer(int64_t v) {
-    char buf[24];
-    const auto r = std::to_chars(buf, buf + sizeof buf, v);
-    out_->append(buf, static_cast<std::size_t>(r.ptr - buf));
+    char* p = reserve(24);
+    pos_ += static_cast<std::size_t>(std::to_chars(p, p + 24, v).ptr - p);
   }
 
   // Shortest text that reads back to the same double; NaN and infinities become null.
   void number(double v) {
     if (!std::isfinite(v)) {
-      out_->append("null");
+      raw("null");
       return;
     }
-    char buf[32];
-    const auto r = std::to_chars(buf, buf + sizeof buf, v);
-    out_->append(buf, static_cast<std::size_t>(r.ptr - buf));
+    // Counts and flags are whole numbers: print them as integers, which is several times
+    // cheaper than the shortest-round-trip algorithm and gives the same text.
+    if (v == std::trunc(v) && std::fabs(v) < 9.0e15) {
+      integer(static_cast<int64_t>(v));
+      return;
+    }
+    char* p = reserve(32);
+    pos_ += static_cast<std::size_t>(std::to_chars(p, p + 32, v).ptr - p);
   }
 
   void key(std::string_view k) {
     string(k);
-    out_->push_back(':');
+    ch(':');
   }
 
  private:
-  void escape(std::string_view s) {
-    std::size_t run = 0;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-      const auto c = static_cast<unsigned char>(s[i]);
-      if (c >= 0x20 && c != '"' && c != '\\') continue;
-      out_->append(s.data() + run, i - run);
-      run = i + 1;
-      switch (c) {
-        case '"': out_->append("\\\""); break;
-        case '\\': out_->append("\\\\"); break;
-        case '\n': out_->append("\\n"); break;
-        case '\r': out_->append("\\r"); break;
-        case '\t': out_->append("\\t"); break;
-        default: {
-          static constexpr char kHex[] = "0123456789abcdef";
-          const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
-          out_->append(esc, 6);
-        }
-      }
-    }
-    out_->append(s.data() + run, s.size() - run);
+  // Makes room for `n` more bytes at the cursor and returns the cursor.
+  char* reserve(std::size_t n) {
+    if (pos_ + n > out_->size()) out_->resize(std::max(out_->size() * 2, pos_ + n + 1024));
+    return out_->data() + pos_;
   }
 
   std::string* out_;
+  std::size_t pos_;  // bytes of *out_ that hold output; the rest is reserved space
 };
 
 }  // namespace pixguard

@@ -22,6 +22,7 @@ struct Level {
     std::string name;
     int field = -1;  // leaf: the Field it fills
     int child = -1;  // inner: index of the next Level
+    bool plain = true;  // no quote or backslash: comparable with a raw key
   };
   std::vector<Entry> entries;
 
@@ -31,7 +32,24 @@ struct Level {
     }
     return nullptr;
   }
+
+  // Compares the key as it is in the input, without unescaping it: the common case. A key
+  // written with escapes needs find() on its unescaped form (see has_escape()).
+  const Entry* find_raw(od::raw_json_string key) const {
+    for (const Entry& e : entries) {
+      if (e.plain && key.unsafe_is_equal(e.name)) return &e;
+    }
+    return nullptr;
+  }
 };
+
+// True when a raw key contains an escape sequence (it ends at its first unescaped quote).
+bool has_escape(od::raw_json_string key) {
+  for (const char* p = key.raw(); *p != '"'; ++p) {
+    if (*p == '\\') return true;
+  }
+  return false;
+}
 
 std::string_view trim_right(std::string_view s) {
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r')) {
@@ -57,7 +75,8 @@ class JsonDecoder final : public Decoder {
           if (e.name == part) entry = &e;
         }
         if (entry == nullptr) {
-          levels_[static_cast<std::size_t>(level)].entries.push_back({part, -1, -1});
+          const bool plain = part.find_first_of("\"\\") == std::string::npos;
+          levels_[static_cast<std::size_t>(level)].entries.push_back({part, -1, -1, plain});
           entry = &levels_[static_cast<std::size_t>(level)].entries.back();
         }
         if (dot == std::string::npos) {
@@ -102,12 +121,20 @@ class JsonDecoder final : public Decoder {
   bool decode_object(od::object& object, int level, TextArena* arena, FieldValues* out, Rejection* why) {
     for (auto field_result : object) {
       od::field field;
-      std::string_view key;
-      if (auto err = std::move(field_result).get(field); err || (err = field.unescaped_key().get(key))) {
+      if (auto err = std::move(field_result).get(field)) {
         *why = Rejection::message("malformed_json", simdjson::error_message(err));
         return false;
       }
-      const Level::Entry* entry = levels_[static_cast<std::size_t>(level)].find(key);
+      const Level& here = levels_[static_cast<std::size_t>(level)];
+      const Level::Entry* entry = here.find_raw(field.key());
+      if (entry == nullptr && has_escape(field.key())) {
+        std::string_view key;
+        if (auto err = field.unescaped_key().get(key)) {
+          *why = Rejection::message("malformed_json", simdjson::error_message(err));
+          return false;
+        }
+        entry = here.find(key);
+      }
       if (entry == nullptr) continue;  // unmapped: On-Demand skips the value
       od::value value = field.value();
       od::json_type type;

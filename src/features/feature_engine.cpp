@@ -28,6 +28,22 @@ FeatureEngine::FeatureEngine(std::vector<FeatureSpec> specs, ContextOptions cont
   // no windowed feature sets one.
   if (uses_payer_ && payer_retention_us_ == 0) payer_retention_us_ = kDefaultRetentionUs;
   if (uses_payee_ && payee_retention_us_ == 0) payee_retention_us_ = kDefaultRetentionUs;
+  // Features over the same key, window and delay share one window lookup per transaction.
+  for (const FeatureSpec& s : specs_) {
+    std::size_t slot = kNoWindow;
+    if (feature_kind_needs_key(s.kind)) {
+      const Window w{s.scope, s.window_us > 0 ? s.window_us : retention_us(s.scope), s.delay_us};
+      for (slot = 0; slot < windows_.size(); ++slot) {
+        if (windows_[slot].scope == w.scope && windows_[slot].length_us == w.length_us &&
+            windows_[slot].delay_us == w.delay_us) {
+          break;
+        }
+      }
+      if (slot == windows_.size()) windows_.push_back(w);
+    }
+    window_of_.push_back(slot);
+  }
+  bounds_.resize(windows_.size());
 }
 
 void FeatureEngine::prune(History* h, int64_t cutoff_us) {
@@ -50,10 +66,22 @@ void FeatureEngine::process(const Transaction& tx, const Enrichment& e, int64_t 
     if (has_watermark) prune(payee, watermark_us - payee_retention_us_);
   }
 
+  const int64_t t = tx.event_time_us;
+  const auto by_time = [](int64_t x, const Event& y) { return x < y.time_us; };
+  for (std::size_t w = 0; w < windows_.size(); ++w) {
+    const Window& win = windows_[w];
+    const auto& ev = (win.scope == KeyScope::kPayer ? payer : payee)->events;
+    const int64_t end = t - win.delay_us;
+    // Most windows reach the newest events: search from the back would not pay off for
+    // the long ones, so both ends use a binary search.
+    bounds_[w].lo = static_cast<std::size_t>(std::upper_bound(ev.begin(), ev.end(), end - win.length_us, by_time) - ev.begin());
+    bounds_[w].hi = static_cast<std::size_t>(std::upper_bound(ev.begin() + static_cast<std::ptrdiff_t>(bounds_[w].lo), ev.end(), end, by_time) - ev.begin());
+  }
   for (std::size_t i = 0; i < specs_.size(); ++i) {
     const FeatureSpec& s = specs_[i];
     const bool by_payer = s.scope == KeyScope::kPayer;
-    out[i] = compute(s, tx, e, by_payer ? payer : payee, by_payer ? e.payee_id : e.payer_id);
+    const Bounds b = window_of_[i] == kNoWindow ? Bounds{} : bounds_[window_of_[i]];
+    out[i] = compute(s, tx, e, by_payer ? payer : payee, by_payer ? e.payee_id : e.payer_id, b.lo, b.hi);
   }
 
   const auto insert = [&](History* h, int64_t retention, uint64_t counterparty) {
@@ -65,7 +93,7 @@ void FeatureEngine::process(const Transaction& tx, const Enrichment& e, int64_t 
       events.push_back(ev);
     } else {
       const auto at = std::upper_bound(events.begin(), events.end(), ev.time_us,
-                                       [](int64_t t, const Event& x) { return t < x.time_us; });
+                                       [](int64_t time, const Event& x) { return time < x.time_us; });
       events.insert(at, ev);
     }
   };
@@ -74,7 +102,7 @@ void FeatureEngine::process(const Transaction& tx, const Enrichment& e, int64_t 
 }
 
 double FeatureEngine::compute(const FeatureSpec& s, const Transaction& tx, const Enrichment& e, const History* h,
-                              uint64_t counterparty) {
+                              uint64_t counterparty, std::size_t lo, std::size_t hi) {
   switch (s.kind) {
     case FeatureKind::kAmount:
       return reais(tx.amount_cents);
@@ -104,15 +132,10 @@ double FeatureEngine::compute(const FeatureSpec& s, const Transaction& tx, const
       break;
   }
 
-  // Keyed kinds: the window (start, end] over the history, which excludes the current one.
+  // Keyed kinds: history [lo, hi) is the window (t - delay - window, t - delay], which
+  // never holds the current transaction (it joins the history after its features).
   const int64_t t = tx.event_time_us;
-  const int64_t window = s.window_us > 0 ? s.window_us : retention_us(s.scope);
-  const int64_t end = t - s.delay_us;
-  const int64_t start = end - window;
   const auto& ev = h->events;
-  const auto by_time = [](int64_t x, const Event& y) { return x < y.time_us; };
-  const std::size_t lo = static_cast<std::size_t>(std::upper_bound(ev.begin(), ev.end(), start, by_time) - ev.begin());
-  const std::size_t hi = static_cast<std::size_t>(std::upper_bound(ev.begin(), ev.end(), end, by_time) - ev.begin());
   const bool current = s.include_current && s.delay_us == 0;
 
   switch (s.kind) {

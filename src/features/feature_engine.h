@@ -66,10 +66,23 @@ class FeatureEngine {
   using HistoryMap = absl::flat_hash_map<uint64_t, History>;
 
   double compute(const FeatureSpec& spec, const Transaction& tx, const Enrichment& e, const History* h,
-                 uint64_t counterparty);
+                 uint64_t counterparty, std::size_t lo, std::size_t hi);
   static void prune(History* h, int64_t cutoff_us);
 
+  struct Window {
+    KeyScope scope;
+    int64_t length_us;
+    int64_t delay_us;
+  };
+  struct Bounds {
+    std::size_t lo = 0, hi = 0;  // history index range of the window
+  };
+  static constexpr std::size_t kNoWindow = ~std::size_t{0};
+
   std::vector<FeatureSpec> specs_;
+  std::vector<Window> windows_;        // distinct windows of the keyed features
+  std::vector<std::size_t> window_of_; // per feature: index in windows_, or kNoWindow
+  std::vector<Bounds> bounds_;         // per window, for the transaction being processed
   ContextOptions context_;
   bool uses_payer_ = false;
   bool uses_payee_ = false;

@@ -31,24 +31,24 @@ void time_and_amount(JsonWriter& w, const Transaction& tx) {
   w.ch('"');
 }
 
-void base64(std::string_view in, std::string* out) {
+void base64(std::string_view in, JsonWriter& w) {
   static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  out->push_back('"');
+  w.ch('"');
   std::size_t i = 0;
   for (; i + 3 <= in.size(); i += 3) {
     const uint32_t v = (static_cast<uint8_t>(in[i]) << 16) | (static_cast<uint8_t>(in[i + 1]) << 8) |
                        static_cast<uint8_t>(in[i + 2]);
     const char quad[4] = {kAlphabet[v >> 18], kAlphabet[(v >> 12) & 63], kAlphabet[(v >> 6) & 63], kAlphabet[v & 63]};
-    out->append(quad, 4);
+    w.raw(std::string_view(quad, 4));
   }
   if (const std::size_t rest = in.size() - i; rest > 0) {
     uint32_t v = static_cast<uint32_t>(static_cast<uint8_t>(in[i]) << 16);
     if (rest == 2) v |= static_cast<uint32_t>(static_cast<uint8_t>(in[i + 1]) << 8);
     const char quad[4] = {kAlphabet[v >> 18], kAlphabet[(v >> 12) & 63], rest == 2 ? kAlphabet[(v >> 6) & 63] : '=',
                           '='};
-    out->append(quad, 4);
+    w.raw(std::string_view(quad, 4));
   }
-  out->push_back('"');
+  w.ch('"');
 }
 
 }  // namespace
@@ -197,7 +197,7 @@ void RecordEncoder::dead_letter(const DeadLetter& d, std::string* out) const {
     w.string(d.raw);
   } else {
     w.raw(",\"raw_base64\":");
-    base64(d.raw, out);
+    base64(d.raw, w);
   }
   w.ch('}');
 }

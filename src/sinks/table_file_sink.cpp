@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 
 #include "core/json_writer.h"
@@ -15,17 +16,17 @@ namespace pixguard {
 namespace {
 
 // CSV cell: quoted only when it must be.
-void csv_cell(std::string_view v, std::string* out) {
+void csv_cell(std::string_view v, JsonWriter& w) {
   if (v.find_first_of(",\"\n\r") == std::string_view::npos) {
-    out->append(v);
+    w.raw(v);
     return;
   }
-  out->push_back('"');
+  w.ch('"');
   for (const char c : v) {
-    if (c == '"') out->push_back('"');
-    out->push_back(c);
+    if (c == '"') w.ch('"');
+    w.ch(c);
   }
-  out->push_back('"');
+  w.ch('"');
 }
 
 }  // namespace
@@ -37,12 +38,13 @@ Status TableFileSink::open(const std::string& path, Format format, const std::ve
   s->fd_ = ::open(pending.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (s->fd_ < 0) return Status::IoError("output " + pending + ": " + std::strerror(errno));
   if (format == Format::kCsv) {
-    s->buffer_ = "end_to_end_id,event_time,payer_account,payee_account,payee_key,amount";
+    JsonWriter w(&s->buffer_);
+    w.raw("end_to_end_id,event_time,payer_account,payee_account,payee_key,amount");
     for (const FeatureSpec& f : features) {
-      s->buffer_.push_back(',');
-      csv_cell(f.name, &s->buffer_);
+      w.ch(',');
+      csv_cell(f.name, w);
     }
-    s->buffer_ += ",score,decision,label\n";
+    w.raw(",score,decision,label\n");
   }
   *out = std::move(s);
   return Status::Ok();
@@ -62,29 +64,29 @@ Status TableFileSink::write(const SinkRecord& record) {
     const ScoredRecord& r = *record.scored;
     const Transaction& tx = *r.tx;
     char buf[40];
-    csv_cell(tx.end_to_end_id, &buffer_);
-    buffer_.push_back(',');
-    buffer_.append(buf, static_cast<std::size_t>(format_timestamp_utc(tx.event_time_us, buf)));
-    buffer_.push_back(',');
-    csv_cell(tx.payer.account, &buffer_);
-    buffer_.push_back(',');
-    csv_cell(tx.payee.account, &buffer_);
-    buffer_.push_back(',');
-    csv_cell(tx.payee_key, &buffer_);
-    buffer_.push_back(',');
-    buffer_.append(buf, static_cast<std::size_t>(format_amount(tx.amount_cents, buf)));
     JsonWriter w(&buffer_);  // numbers in the same shortest round-trip form as the JSON outputs
+    csv_cell(tx.end_to_end_id, w);
+    w.ch(',');
+    w.raw(std::string_view(buf, static_cast<std::size_t>(format_timestamp_utc(tx.event_time_us, buf))));
+    w.ch(',');
+    csv_cell(tx.payer.account, w);
+    w.ch(',');
+    csv_cell(tx.payee.account, w);
+    w.ch(',');
+    csv_cell(tx.payee_key, w);
+    w.ch(',');
+    w.raw(std::string_view(buf, static_cast<std::size_t>(format_amount(tx.amount_cents, buf))));
     for (std::size_t i = 0; i < feature_count_; ++i) {
-      buffer_.push_back(',');
-      if (r.features[i] == r.features[i]) w.number(r.features[i]);  // empty cell = missing
+      w.ch(',');
+      if (!std::isnan(r.features[i])) w.number(r.features[i]);  // empty cell = missing
     }
-    buffer_.push_back(',');
+    w.ch(',');
     w.number(r.decision.score);
-    buffer_.push_back(',');
-    buffer_.append(outcome_name(r.decision.outcome));
-    buffer_.push_back(',');
+    w.ch(',');
+    w.raw(outcome_name(r.decision.outcome));
+    w.ch(',');
     if (r.enrichment->label >= 0) w.integer(r.enrichment->label);
-    buffer_.push_back('\n');
+    w.ch('\n');
   }
   if (buffer_.size() >= (1 << 20)) return flush();
   return Status::Ok();
