@@ -46,6 +46,13 @@ class FeatureEngine {
   // (unless it is older than watermark - retention, where state no longer reaches).
   void process(const Transaction& tx, const Enrichment& e, int64_t watermark_us, double* out);
 
+  // Hints that `e`'s keys are needed soon: the batch loop calls it a few transactions
+  // ahead, so that the hash-table cache misses overlap instead of adding up.
+  void prefetch(const Enrichment& e) const {
+    if (uses_payer_) payers_.prefetch(e.payer_id);
+    if (uses_payee_) payees_.prefetch(e.payee_id);
+  }
+
   // Drops history older than watermark - retention and keys left without history.
   void expire(int64_t watermark_us);
 

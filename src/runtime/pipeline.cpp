@@ -129,7 +129,11 @@ Status Pipeline::process(const RecordBatch& batch, std::string_view source_name)
   t0 = now_nanos();
   times[3] += t0 - t1;
 
+  constexpr std::size_t kPrefetchDistance = 4;
   for (std::size_t i = 0; i < n; ++i) {
+    if (i + kPrefetchDistance < n && fate_[i + kPrefetchDistance] == Fate::kAlive) {
+      features_.prefetch(enrichments_[i + kPrefetchDistance]);
+    }
     if (fate_[i] != Fate::kAlive) continue;
     features_.process(txs_[i], enrichments_[i], watermark_at_[i], &feature_rows_[i * nf]);
   }
