@@ -31,8 +31,11 @@ class Reader {
   void only(const YAML::Node& map, const std::string& path, std::initializer_list<const char*> known) const {
     if (!map.IsDefined() || map.IsNull()) return;
     if (!map.IsMap()) fail(map, path, "expected a mapping of keys to values");
+    std::set<std::string> seen;
     for (const auto& kv : map) {
       const std::string k = kv.first.as<std::string>();
+      // yaml-cpp keeps the first of two equal keys: a silent surprise in a money system.
+      if (!seen.insert(k).second) fail(kv.first, path.empty() ? k : path + "." + k, "key given twice");
       bool ok = false;
       std::string list;
       for (const char* name : known) {
@@ -296,6 +299,10 @@ void read_feature(const Reader& r, const YAML::Node& n, const std::string& p, Fe
     if (label_kind && f->include_current) {
       r.fail(n["include_current"], p + ".include_current", "label features cannot include the current transaction");
     }
+    if (!label_kind && f->kind > FeatureKind::kDistinctCounterparties) {
+      r.fail(n["include_current"], p + ".include_current",
+             "applies only to count, sum, mean, max, min and distinct_counterparties");
+    }
   }
   if (const YAML::Node cats = n["categories"]) {
     if (!cats.IsSequence()) r.fail(cats, p + ".categories", "expected a list");
@@ -442,13 +449,17 @@ Status load_config(const std::string& path, Config* out) {
   try {
     const YAML::Node root = YAML::LoadFile(path);
     *out = parse(reader, root, path);
-    // Without a context section the default zone is America/Sao_Paulo; a missing tzdata
-    // must be an error, not silently UTC.
-    if (!root["context"] || !root["context"]["time_zone"]) {
-      if (Status s = TimeZone::load("America/Sao_Paulo", &out->context_zone); !s.ok()) {
-        return Status::InvalidArgument(path + ": context.time_zone: default America/Sao_Paulo: " + s.message());
+    // Zones default to America/Sao_Paulo (Pix's clock); a missing tzdata must be an error,
+    // not silently UTC.
+    const auto default_zone = [&](const char* section, TimeZone* zone) -> Status {
+      if (root[section] && root[section]["time_zone"]) return Status::Ok();
+      if (Status s = TimeZone::load("America/Sao_Paulo", zone); !s.ok()) {
+        return Status::InvalidArgument(path + ": " + section + ".time_zone: default America/Sao_Paulo: " + s.message());
       }
-    }
+      return Status::Ok();
+    };
+    if (Status s = default_zone("context", &out->context_zone); !s.ok()) return s;
+    if (Status s = default_zone("input", &out->validation.zone); !s.ok()) return s;
     return Status::Ok();
   } catch (const ConfigError& e) {
     return Status::InvalidArgument(e.what());

@@ -51,6 +51,38 @@ bool has_escape(od::raw_json_string key) {
   return false;
 }
 
+// The JSON number grammar (RFC 8259): -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+// On-Demand hands number tokens over unchecked, and money must not be read from "01" or "12abc".
+bool is_json_number(std::string_view s) {
+  std::size_t i = 0;
+  const auto digits = [&] {
+    const std::size_t start = i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+    return i > start;
+  };
+  if (i < s.size() && s[i] == '-') ++i;
+  if (i < s.size() && s[i] == '0') {
+    ++i;
+  } else if (!digits()) {
+    return false;
+  }
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    if (!digits()) return false;
+  }
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    if (!digits()) return false;
+  }
+  return i == s.size();
+}
+
+Rejection malformed(simdjson::error_code err) {
+  if (err == simdjson::UTF8_ERROR) return Rejection::message("invalid_utf8", "the message is not valid UTF-8");
+  return Rejection::message("malformed_json", simdjson::error_message(err));
+}
+
 std::string_view trim_right(std::string_view s) {
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r')) {
     s.remove_suffix(1);
@@ -98,13 +130,13 @@ class JsonDecoder final : public Decoder {
     seen_.reset();
     od::document doc;
     if (auto err = parser_.iterate(message.data(), message.size(), message.size() + kMessagePadding).get(doc)) {
-      *why = Rejection::message("malformed_json", simdjson::error_message(err));
+      *why = malformed(err);
       return false;
     }
     od::object root;
     if (auto err = doc.get_object().get(root)) {
-      *why = Rejection::message(err == simdjson::INCORRECT_TYPE ? "not_an_object" : "malformed_json",
-                                simdjson::error_message(err));
+      *why = err == simdjson::INCORRECT_TYPE ? Rejection::message("not_an_object", simdjson::error_message(err))
+                                             : malformed(err);
       return false;
     }
     if (!decode_object(root, 0, arena, out, why)) return false;
@@ -122,7 +154,7 @@ class JsonDecoder final : public Decoder {
     for (auto field_result : object) {
       od::field field;
       if (auto err = std::move(field_result).get(field)) {
-        *why = Rejection::message("malformed_json", simdjson::error_message(err));
+        *why = malformed(err);
         return false;
       }
       const Level& here = levels_[static_cast<std::size_t>(level)];
@@ -130,23 +162,31 @@ class JsonDecoder final : public Decoder {
       if (entry == nullptr && has_escape(field.key())) {
         std::string_view key;
         if (auto err = field.unescaped_key().get(key)) {
-          *why = Rejection::message("malformed_json", simdjson::error_message(err));
+          *why = malformed(err);
           return false;
         }
         entry = here.find(key);
       }
-      if (entry == nullptr) continue;  // unmapped: On-Demand skips the value
+      if (entry == nullptr) {
+        // Unmapped, but still JSON that must be well formed: On-Demand would skip it unread.
+        od::value value = field.value();
+        if (const simdjson::error_code err = check_value(value, 0)) {
+          *why = malformed(err);
+          return false;
+        }
+        continue;
+      }
       od::value value = field.value();
       od::json_type type;
       if (auto err = value.type().get(type)) {
-        *why = Rejection::message("malformed_json", simdjson::error_message(err));
+        *why = malformed(err);
         return false;
       }
       if (entry->child >= 0) {
         if (type != od::json_type::object) continue;  // the leaves below stay absent
         od::object sub;
         if (auto err = value.get_object().get(sub)) {
-          *why = Rejection::message("malformed_json", simdjson::error_message(err));
+          *why = malformed(err);
           return false;
         }
         if (!decode_object(sub, entry->child, arena, out, why)) return false;
@@ -164,6 +204,54 @@ class JsonDecoder final : public Decoder {
     return true;
   }
 
+  // Walks a value the mapping does not need, checking what On-Demand leaves unchecked
+  // (atoms, number tokens, escapes, separators inside containers).
+  static simdjson::error_code check_value(od::value& value, int depth) {
+    if (depth > 64) return simdjson::DEPTH_ERROR;
+    od::json_type type;
+    if (auto err = value.type().get(type)) return err;
+    switch (type) {
+      case od::json_type::object: {
+        od::object object;
+        if (auto err = value.get_object().get(object)) return err;
+        for (auto field_result : object) {
+          od::field field;
+          if (auto err = std::move(field_result).get(field)) return err;
+          od::value inner = field.value();
+          if (auto err = check_value(inner, depth + 1)) return err;
+        }
+        return simdjson::SUCCESS;
+      }
+      case od::json_type::array: {
+        od::array array;
+        if (auto err = value.get_array().get(array)) return err;
+        for (auto element_result : array) {
+          od::value element;
+          if (auto err = std::move(element_result).get(element)) return err;
+          if (auto err = check_value(element, depth + 1)) return err;
+        }
+        return simdjson::SUCCESS;
+      }
+      case od::json_type::string: {
+        std::string_view unused;
+        return value.get_string().get(unused);
+      }
+      case od::json_type::number:
+        return is_json_number(trim_right(value.raw_json_token())) ? simdjson::SUCCESS : simdjson::NUMBER_ERROR;
+      case od::json_type::boolean: {
+        bool unused = false;
+        return value.get_bool().get(unused);
+      }
+      case od::json_type::null:
+      {
+        bool is_null = false;
+        if (auto err = value.is_null().get(is_null)) return err;
+        return is_null ? simdjson::SUCCESS : simdjson::N_ATOM_ERROR;
+      }
+    }
+    return simdjson::TAPE_ERROR;
+  }
+
   static bool read_scalar(od::value& value, od::json_type type, Field f, TextArena* arena, FieldValue* slot,
                           Rejection* why) {
     simdjson::error_code err = simdjson::SUCCESS;
@@ -177,6 +265,10 @@ class JsonDecoder final : public Decoder {
       }
       case od::json_type::number:
         slot->text = trim_right(value.raw_json_token());
+        if (!is_json_number(slot->text)) {
+          *why = Rejection::of(f, "malformed_json", "not a JSON number");
+          return false;
+        }
         slot->kind = ValueKind::kNumber;
         return true;
       case od::json_type::boolean: {
@@ -187,14 +279,19 @@ class JsonDecoder final : public Decoder {
         return true;
       }
       case od::json_type::null:
+        if (bool is_null = false; (err = value.is_null().get(is_null)) || !is_null) {
+          if (!err) err = simdjson::N_ATOM_ERROR;
+          break;
+        }
         slot->kind = ValueKind::kNull;
         return true;
       case od::json_type::object:
       case od::json_type::array:
+        if ((err = check_value(value, 0))) break;
         slot->kind = ValueKind::kOther;
         return true;
     }
-    *why = Rejection::of(f, "malformed_json", simdjson::error_message(err));
+    *why = Rejection::of(f, err == simdjson::UTF8_ERROR ? "invalid_utf8" : "malformed_json", simdjson::error_message(err));
     return false;
   }
 

@@ -65,10 +65,9 @@ Status JsonlFileSink::open(const std::string& name, const std::string& dir, std:
     }
   }
   if (ec) return Status::IoError("sink " + name + ": cannot list " + dir + ": " + ec.message());
-  for (const fs::path& p : pending) {
-    bool unused = false;
-    if (epoch_of(p.filename().string(), &unused) > sink->last_committed_) fs::remove(p, ec);
-  }
+  // Without a checkpoint to say otherwise, no pending file will ever be committed: those of
+  // later epochs were never committed, those of earlier ones are stale replays.
+  for (const fs::path& p : pending) fs::remove(p, ec);
   *out = std::move(sink);
   return Status::Ok();
 }
@@ -85,7 +84,9 @@ std::string JsonlFileSink::part_path(uint64_t epoch, bool pending) const {
 }
 
 Status JsonlFileSink::begin_epoch(uint64_t epoch) {
-  if (fd_ >= 0) return Status::InvalidArgument("sink " + name_ + ": epoch " + std::to_string(epoch_) + " still open");
+  if (fd_ >= 0 || !buffer_.empty()) {
+    return Status::InvalidArgument("sink " + name_ + ": epoch " + std::to_string(epoch_) + " still open");
+  }
   epoch_ = epoch;
   buffer_.clear();
   return Status::Ok();
@@ -132,7 +133,11 @@ Status JsonlFileSink::prepare(uint64_t epoch) {
 }
 
 Status JsonlFileSink::commit(uint64_t epoch) {
-  if (epoch <= last_committed_) return Status::Ok();  // already visible: idempotent
+  if (epoch <= last_committed_) {
+    // Already visible: a replay of this epoch must not show twice, nor linger as pending.
+    ::unlink(part_path(epoch, true).c_str());
+    return Status::Ok();
+  }
   const std::string pending = part_path(epoch, true);
   if (::access(pending.c_str(), F_OK) == 0) {
     if (::rename(pending.c_str(), part_path(epoch, false).c_str()) != 0) {

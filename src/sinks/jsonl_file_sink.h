@@ -15,8 +15,8 @@ namespace pixguard {
 
 class JsonlFileSink final : public Sink {
  public:
-  // Creates `dir` if needed and finds the last committed epoch. Pending files of epochs
-  // after it are discarded: they were never committed.
+  // Creates `dir` if needed and finds the last committed epoch. Pending files are
+  // discarded: with no checkpoint coordinator yet, none can be committed later.
   static Status open(const std::string& name, const std::string& dir, std::unique_ptr<JsonlFileSink>* out);
   ~JsonlFileSink() override;
 

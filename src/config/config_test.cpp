@@ -1,0 +1,335 @@
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pixguard {
+namespace {
+
+constexpr int64_t kSecond = 1'000'000;
+constexpr int64_t kMinute = 60 * kSecond;
+constexpr int64_t kHour = 60 * kMinute;
+constexpr int64_t kDay = 24 * kHour;
+
+std::string source_dir() {
+  if (const char* env = std::getenv("PIXGUARD_SOURCE_DIR"); env != nullptr && *env != '\0') return env;
+  return PIXGUARD_SOURCE_DIR;
+}
+
+// Writes `yaml` to a file of its own under the test temp dir and returns its path.
+std::string write_config(std::string_view yaml) {
+  const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / "pixguard_config_test";
+  std::filesystem::create_directories(dir);
+  static int counter = 0;
+  const std::filesystem::path path =
+      dir / (std::string(info->name()) + "_" + std::to_string(++counter) + ".yaml");
+  std::ofstream(path) << yaml;
+  return path.string();
+}
+
+// Loads `yaml` and expects an InvalidArgument error starting "<file>:<line>: <key>".
+void expect_error_at(std::string_view yaml, int line, std::string_view key, std::string_view also = {}) {
+  const std::string path = write_config(yaml);
+  Config c;
+  const Status s = load_config(path, &c);
+  ASSERT_FALSE(s.ok()) << yaml;
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  const std::string prefix = path + ":" + std::to_string(line) + ": " + std::string(key);
+  EXPECT_EQ(s.message().rfind(prefix, 0), 0u) << "expected prefix: " << prefix << "\n     message: " << s.message();
+  if (!also.empty()) {
+    EXPECT_NE(s.message().find(also), std::string::npos) << s.message();
+  }
+}
+
+// A valid base that the error tests extend.
+constexpr std::string_view kFeatures = R"(features:
+  - name: payer.count_5m
+    kind: count
+    key: payer
+    window: 5m
+)";
+
+// ---- the shipped default -------------------------------------------------------------------
+
+TEST(Config, LoadsTheShippedDefault) {
+  const std::string path = source_dir() + "/config/streaming_config.yaml";
+  Config c;
+  const Status s = load_config(path, &c);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(c.path, path);
+
+  EXPECT_EQ(c.pipeline_id, "pixguard-default");
+  EXPECT_EQ(c.batch_size, 1024u);
+  EXPECT_EQ(c.epoch_interval_us, 5 * kSecond);
+  EXPECT_EQ(c.max_message_bytes, 1048576u);
+
+  EXPECT_EQ(c.source.type, SourceConfig::Type::kGenerator);
+  EXPECT_EQ(c.source.generator.count, 1'000'000u);
+  EXPECT_EQ(c.source.generator.seed, 42u);
+  EXPECT_EQ(c.source.generator.start_time_us, 1'763'953'200 * kSecond);  // 2025-11-24T00:00:00-03:00
+  EXPECT_EQ(c.source.generator.days, 7u);
+  EXPECT_EQ(c.source.generator.payers, 50'000u);
+  EXPECT_EQ(c.source.generator.payees, 80'000u);
+  EXPECT_DOUBLE_EQ(c.source.generator.fraud_share, 0.01);
+  EXPECT_DOUBLE_EQ(c.source.generator.late_share, 0.01);
+
+  // input: the default Pix JSON shape with every rule on.
+  for (std::size_t i = 0; i < kFieldCount; ++i) {
+    EXPECT_EQ(c.validation.mapping.source_names[i], kFieldNames[i]);
+  }
+  EXPECT_TRUE(c.validation.pix_rules.all());
+  EXPECT_EQ(c.validation.time_format, TimestampFormat::kAuto);
+  EXPECT_EQ(c.validation.zone.name(), "America/Sao_Paulo");
+  EXPECT_EQ(c.validation.max_future_us, kDay);
+  EXPECT_EQ(c.validation.max_past_us, 400 * kDay);
+
+  EXPECT_EQ(c.label_timing.source, LabelTiming::Source::kInline);
+  EXPECT_EQ(c.label_timing.known_after_us, 3 * kDay);
+  EXPECT_TRUE(c.labels_path.empty());
+
+  EXPECT_TRUE(c.dedupe_enabled);
+  EXPECT_EQ(c.dedupe.horizon_us, 24 * kHour);
+  EXPECT_EQ(c.dedupe.max_entries, 10'000'000u);
+  EXPECT_EQ(c.allowed_lateness_us, 5 * kMinute);
+
+  EXPECT_EQ(c.context_zone.name(), "America/Sao_Paulo");
+  EXPECT_EQ(c.context.night_start_minute, 20 * 60);
+  EXPECT_EQ(c.context.night_end_minute, 6 * 60);
+
+  ASSERT_EQ(c.features.size(), 23u);
+  EXPECT_EQ(c.features[0].name, "payer.count_5m");
+  EXPECT_EQ(c.features[0].kind, FeatureKind::kCount);
+  EXPECT_EQ(c.features[0].scope, KeyScope::kPayer);
+  EXPECT_EQ(c.features[0].window_us, 5 * kMinute);
+  EXPECT_TRUE(c.features[0].include_current);
+  EXPECT_EQ(c.features[4].name, "payer.mean_30d");
+  EXPECT_EQ(c.features[4].kind, FeatureKind::kMean);
+  EXPECT_EQ(c.features[4].window_us, 30 * kDay);
+  EXPECT_FALSE(c.features[4].include_current);
+  EXPECT_EQ(c.features[7].kind, FeatureKind::kSecondsSincePrevious);
+  EXPECT_EQ(c.features[7].window_us, 0);
+  EXPECT_EQ(c.features[14].name, "payee.fraud_count_30d");
+  EXPECT_EQ(c.features[14].kind, FeatureKind::kFraudCount);
+  EXPECT_EQ(c.features[14].scope, KeyScope::kPayee);
+  EXPECT_EQ(c.features[14].delay_us, 3 * kDay);
+  EXPECT_FALSE(c.features[14].include_current);  // label features never include the current one
+  EXPECT_EQ(c.features[16].kind, FeatureKind::kAmount);
+  EXPECT_EQ(c.features[16].scope, KeyScope::kNone);
+  EXPECT_EQ(c.features[21].name, "tx.channel");
+  EXPECT_EQ(c.features[21].categories, (std::vector<std::string>{"APP", "IB", "API"}));
+  EXPECT_EQ(c.features[22].kind, FeatureKind::kKeyType);
+
+  EXPECT_DOUBLE_EQ(c.decision.review_threshold, 0.5);
+  EXPECT_DOUBLE_EQ(c.decision.block_threshold, 0.9);
+  ASSERT_EQ(c.decision.rules.size(), 10u);
+  EXPECT_EQ(c.decision.rules[0].name, "burst_5m");
+  EXPECT_EQ(c.decision.rules[0].expression, "payer.count_5m > 5");
+  EXPECT_EQ(c.decision.rules[0].action, Outcome::kReview);
+  EXPECT_EQ(c.decision.rules[0].reason, "more than 5 transfers by the payer in 5 minutes");
+  EXPECT_EQ(c.decision.rules[1].name, "takeover_burst_new_device");
+  EXPECT_EQ(c.decision.rules[1].action, Outcome::kBlock);
+  EXPECT_EQ(c.decision.rules[9].name, "very_large");
+  EXPECT_TRUE(c.model_path.empty());
+
+  EXPECT_EQ(c.sinks.scored_dir, "data/scored");
+  EXPECT_EQ(c.sinks.alerts_dir, "data/alerts");
+  EXPECT_EQ(c.sinks.dead_letter_dir, "data/dead_letter");
+}
+
+TEST(Config, OmittedSectionsKeepTheirDefaults) {
+  Config c;
+  const Status s = load_config(write_config("pipeline:\n  id: mini\n"), &c);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(c.pipeline_id, "mini");
+  EXPECT_EQ(c.batch_size, 1024u);
+  EXPECT_TRUE(c.features.empty());
+  EXPECT_TRUE(c.decision.rules.empty());
+  EXPECT_TRUE(c.dedupe_enabled);
+  EXPECT_EQ(c.context_zone.name(), "America/Sao_Paulo");  // the documented default zone
+  EXPECT_TRUE(c.validation.pix_rules.all());
+}
+
+TEST(Config, ForeignCsvInput) {
+  Config c;
+  const Status s = load_config(write_config(R"(source:
+  type: file
+  path: data/handbook.csv
+  format: csv
+  csv_delimiter: ";"
+input:
+  fields:
+    event_time: TX_DATETIME
+    amount: TX_AMOUNT
+    payer.account: CUSTOMER_ID
+    payee.account: TERMINAL_ID
+    label: TX_FRAUD
+  pix_rules: {payer.account: false}
+  time_format: local
+  time_zone: America/Sao_Paulo
+)"),
+                               &c);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(c.source.type, SourceConfig::Type::kFile);
+  EXPECT_EQ(c.source.path, "data/handbook.csv");
+  EXPECT_EQ(c.source.format, InputFormat::kCsv);
+  EXPECT_EQ(c.source.csv_delimiter, ';');
+  const FieldMapping& m = c.validation.mapping;
+  EXPECT_EQ(m.source_name(Field::kEventTime), "TX_DATETIME");
+  EXPECT_EQ(m.source_name(Field::kPayeeAccount), "TERMINAL_ID");
+  EXPECT_FALSE(m.mapped(Field::kEndToEndId));  // `fields` replaces the default shape
+  EXPECT_FALSE(m.mapped(Field::kPayerDocument));
+  EXPECT_FALSE(c.validation.pix_rules.test(static_cast<std::size_t>(Field::kPayerAccount)));
+  EXPECT_TRUE(c.validation.pix_rules.test(static_cast<std::size_t>(Field::kAmount)));
+  EXPECT_EQ(c.validation.time_format, TimestampFormat::kLocal);
+  EXPECT_EQ(c.validation.zone.name(), "America/Sao_Paulo");
+}
+
+// ---- errors name the file, the line and the key --------------------------------------------
+
+TEST(Config, UnknownKeyInAFeature) {
+  expect_error_at(std::string(kFeatures) + R"(  - name: payer.count_1h
+    kind: count
+    key: payer
+    windw: 1h
+)",
+                  9, "features[1].windw", "unknown key");
+}
+
+TEST(Config, UnknownTopLevelSection) {
+  expect_error_at("pipeline:\n  id: x\nfeaturs: []\n", 3, "featurs", "unknown key");
+}
+
+TEST(Config, BadDuration) {
+  expect_error_at(R"(features:
+  - name: payer.count_5m
+    kind: count
+    key: payer
+    window: 5x
+)",
+                  5, "features[0].window", "'5x'");
+  expect_error_at("dedupe:\n  horizon: 24 h\n", 2, "dedupe.horizon", "invalid duration");
+}
+
+TEST(Config, UnknownFeatureKind) {
+  expect_error_at(std::string(kFeatures) + R"(  - name: payer.median_1h
+    kind: median
+    key: payer
+    window: 1h
+)",
+                  7, "features[1].kind", "median");
+}
+
+TEST(Config, MissingWindowForCount) {
+  expect_error_at(std::string(kFeatures) + R"(  - name: payer.count
+    kind: count
+    key: payer
+)",
+                  6, "features[1].window", "required");
+}
+
+TEST(Config, DuplicateFeatureName) {
+  expect_error_at(std::string(kFeatures) + R"(  - name: payer.count_5m
+    kind: sum
+    key: payer
+    window: 5m
+)",
+                  6, "features[1].name", "duplicate");
+}
+
+TEST(Config, RuleWithASyntaxError) {
+  expect_error_at(std::string(kFeatures) + R"(rules:
+  - name: fine
+    when: payer.count_5m > 5
+  - name: broken
+    action: block
+    when: payer.count_5m > and amount > 1
+    reason: never compiles
+)",
+                  11, "rules[1].when", "broken");
+}
+
+TEST(Config, RuleNamingAnUnknownFeature) {
+  expect_error_at(std::string(kFeatures) + R"(rules:
+  - name: burst_7m
+    when: payer.count_7m > 5
+)",
+                  8, "rules[0].when", "payer.count_7m");
+}
+
+TEST(Config, ReviewThresholdAboveBlockThreshold) {
+  expect_error_at("decision:\n  review_threshold: 0.95\n  block_threshold: 0.9\n", 2, "decision",
+                  "review_threshold");
+}
+
+TEST(Config, ThresholdOutOfRange) {
+  expect_error_at("decision:\n  review_threshold: 0.5\n  block_threshold: 1.5\n", 3, "decision.block_threshold",
+                  "between");
+}
+
+TEST(Config, UnknownFieldInInputFields) {
+  expect_error_at("input:\n  fields:\n    amount: TX_AMOUNT\n    payer.acount: CUSTOMER_ID\n", 4,
+                  "input.fields.payer.acount", "not a transaction field");
+}
+
+TEST(Config, BadTimeZoneName) {
+  expect_error_at("input:\n  time_zone: America/Sao_Paolo\n", 2, "input.time_zone", "Sao_Paolo");
+  expect_error_at("context:\n  time_zone: Mars/Olympus\n", 2, "context.time_zone", "Mars/Olympus");
+  expect_error_at("context:\n  time_zone: ../../etc/passwd\n", 2, "context.time_zone");
+}
+
+TEST(Config, YamlSyntaxError) {
+  expect_error_at("pipeline:\n  id: x\n batch_size: 5\n", 3, "");
+}
+
+// YAML requires the keys of a mapping to be unique. A repeated section (a second `rules:`
+// appended at the end of the file) must not be silently ignored.
+TEST(Config, DuplicateKeyIsAnError) {
+  expect_error_at("pipeline:\n  id: first\n  id: second\n", 3, "pipeline.id");
+  expect_error_at("decision:\n  review_threshold: 0.2\ndecision:\n  review_threshold: 0.3\n", 3, "decision");
+}
+
+TEST(Config, MissingFileIsNotFound) {
+  const std::string path = ::testing::TempDir() + "/pixguard_config_test_no_such_file.yaml";
+  Config c;
+  const Status s = load_config(path, &c);
+  EXPECT_EQ(s.code(), StatusCode::kNotFound);
+  EXPECT_NE(s.message().find(path), std::string::npos) << s.message();
+}
+
+// ---- durations -----------------------------------------------------------------------------
+
+TEST(ParseDuration, Units) {
+  const auto ok = [](std::string_view text) {
+    int64_t us = -1;
+    EXPECT_TRUE(parse_duration(text, &us)) << text;
+    return us;
+  };
+  EXPECT_EQ(ok("250ms"), 250'000);
+  EXPECT_EQ(ok("90s"), 90 * kSecond);
+  EXPECT_EQ(ok("5m"), 5 * kMinute);
+  EXPECT_EQ(ok("24h"), 24 * kHour);
+  EXPECT_EQ(ok("30d"), 30 * kDay);
+  EXPECT_EQ(ok("0s"), 0);
+  EXPECT_EQ(ok("1ms"), 1000);
+  EXPECT_EQ(ok("106751991d"), 106751991 * kDay);  // the largest whole number of days in int64 us
+}
+
+TEST(ParseDuration, Rejects) {
+  for (const std::string_view bad : {"", "5", "5x", "-5m", "1.5h", " 5m", "5m ", "5 m", "+5m", "5M", "5mm", "ms",
+                                     "m5", "5s5", "106751992d", "99999999999999999999s"}) {
+    int64_t us = 12345;
+    EXPECT_FALSE(parse_duration(bad, &us)) << "'" << bad << "'";
+    EXPECT_EQ(us, 12345) << "written on failure: '" << bad << "'";
+  }
+}
+
+}  // namespace
+}  // namespace pixguard
