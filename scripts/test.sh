@@ -13,7 +13,7 @@ echo "== tests"
 ctest --test-dir build --output-on-failure -j"$jobs"
 
 echo "== build with AddressSanitizer and UndefinedBehaviorSanitizer"
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPIXGUARD_WERROR=ON -DPIXGUARD_SANITIZE=ON \
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPIXGUARD_WERROR=ON -DPIXGUARD_SANITIZE=ON \
   -DPIXGUARD_BENCH=OFF >/dev/null
 cmake --build build-asan -j"$jobs"
 echo "== tests under sanitizers"

@@ -23,6 +23,7 @@ class JsonWriter {
   JsonWriter& operator=(const JsonWriter&) = delete;
 
   void raw(std::string_view s) {
+    if (s.empty()) return;  // an empty view may have a null data(): memcpy must not see it
     char* p = reserve(s.size());
     std::memcpy(p, s.data(), s.size());
     pos_ += s.size();

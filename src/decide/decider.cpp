@@ -57,7 +57,7 @@ Status Decider::create(DecisionOptions options, const std::vector<FeatureSpec>& 
 }
 
 Decision Decider::decide(const Transaction& tx, const double* features, double model_score) {
-  std::memcpy(numbers_.data(), features, feature_count_ * sizeof(double));
+  if (feature_count_ > 0) std::memcpy(numbers_.data(), features, feature_count_ * sizeof(double));
   numbers_[feature_count_] = static_cast<double>(tx.amount_cents) / 100.0;
   numbers_[feature_count_ + 1] = model_score;
   texts_[0] = initiation_name(tx.initiation);

@@ -135,20 +135,20 @@ Status Pipeline::process(const RecordBatch& batch, std::string_view source_name)
       features_.prefetch(enrichments_[i + kPrefetchDistance]);
     }
     if (fate_[i] != Fate::kAlive) continue;
-    features_.process(txs_[i], enrichments_[i], watermark_at_[i], &feature_rows_[i * nf]);
+    features_.process(txs_[i], enrichments_[i], watermark_at_[i], feature_rows_.data() + i * nf);
   }
   t1 = now_nanos();
   times[4] += t1 - t0;
 
   for (std::size_t i = 0; i < n; ++i) {
-    if (fate_[i] == Fate::kAlive) scores_[i] = scorer_.score(&feature_rows_[i * nf]);
+    if (fate_[i] == Fate::kAlive) scores_[i] = scorer_.score(feature_rows_.data() + i * nf);
   }
   t0 = now_nanos();
   times[5] += t0 - t1;
 
   for (std::size_t i = 0; i < n; ++i) {
     if (fate_[i] != Fate::kAlive) continue;
-    decisions_[i] = decider_->decide(txs_[i], &feature_rows_[i * nf], scores_[i]);
+    decisions_[i] = decider_->decide(txs_[i], feature_rows_.data() + i * nf, scores_[i]);
   }
   t1 = now_nanos();
   times[6] += t1 - t0;
@@ -163,7 +163,7 @@ Status Pipeline::process(const RecordBatch& batch, std::string_view source_name)
     accounting_.late += late_[i] ? 1 : 0;
     ++accounting_.outcomes[static_cast<std::size_t>(d.outcome)];
     for (uint64_t bits = d.fired; bits != 0; bits &= bits - 1) ++accounting_.rules_fired[static_cast<std::size_t>(__builtin_ctzll(bits))];
-    const ScoredRecord record{&txs_[i], &enrichments_[i], &feature_rows_[i * nf], d, late_[i]};
+    const ScoredRecord record{&txs_[i], &enrichments_[i], feature_rows_.data() + i * nf, d, late_[i]};
     const std::string_view key = txs_[i].payer.account;
     if (want_scored) {
       line_.clear();
