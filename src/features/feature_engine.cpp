@@ -48,9 +48,14 @@ FeatureEngine::FeatureEngine(std::vector<FeatureSpec> specs, ContextOptions cont
 
 void FeatureEngine::prune(History* h, int64_t cutoff_us) {
   auto& ev = h->events;
-  std::size_t n = 0;
-  while (n < ev.size() && ev[n].time_us < cutoff_us) ++n;
-  if (n > 0) ev.erase(ev.begin(), ev.begin() + static_cast<std::ptrdiff_t>(n));
+  while (h->head < ev.size() && ev[h->head].time_us < cutoff_us) ++h->head;
+  if (h->head == ev.size()) {
+    ev.clear();
+    h->head = 0;
+  } else if (h->head >= 16 && h->head * 2 >= ev.size()) {
+    ev.erase(ev.begin(), ev.begin() + static_cast<std::ptrdiff_t>(h->head));
+    h->head = 0;
+  }
 }
 
 void FeatureEngine::process(const Transaction& tx, const Enrichment& e, int64_t watermark_us, double* out) {
@@ -74,7 +79,9 @@ void FeatureEngine::process(const Transaction& tx, const Enrichment& e, int64_t 
     const int64_t end = t - win.delay_us;
     // Most windows reach the newest events: search from the back would not pay off for
     // the long ones, so both ends use a binary search.
-    bounds_[w].lo = static_cast<std::size_t>(std::upper_bound(ev.begin(), ev.end(), end - win.length_us, by_time) - ev.begin());
+    const History* h = win.scope == KeyScope::kPayer ? payer : payee;
+    const auto live = ev.begin() + static_cast<std::ptrdiff_t>(h->head);
+    bounds_[w].lo = static_cast<std::size_t>(std::upper_bound(live, ev.end(), end - win.length_us, by_time) - ev.begin());
     bounds_[w].hi = static_cast<std::size_t>(std::upper_bound(ev.begin() + static_cast<std::ptrdiff_t>(bounds_[w].lo), ev.end(), end, by_time) - ev.begin());
   }
   for (std::size_t i = 0; i < specs_.size(); ++i) {
@@ -92,7 +99,7 @@ void FeatureEngine::process(const Transaction& tx, const Enrichment& e, int64_t 
     if (events.empty() || events.back().time_us <= ev.time_us) {
       events.push_back(ev);
     } else {
-      const auto at = std::upper_bound(events.begin(), events.end(), ev.time_us,
+      const auto at = std::upper_bound(events.begin() + static_cast<std::ptrdiff_t>(h->head), events.end(), ev.time_us,
                                        [](int64_t time, const Event& x) { return time < x.time_us; });
       events.insert(at, ev);
     }
@@ -222,11 +229,11 @@ FeatureStateStats FeatureEngine::stats() const {
   s.payee_keys = payees_.size();
   std::size_t capacity = 0;
   for (const auto& [k, h] : payers_) {
-    s.events += h.events.size();
+    s.events += h.size();
     capacity += h.events.capacity();
   }
   for (const auto& [k, h] : payees_) {
-    s.events += h.events.size();
+    s.events += h.size();
     capacity += h.events.capacity();
   }
   const std::size_t slot = sizeof(uint64_t) + sizeof(History) + 1;  // flat_hash_map slot + control byte

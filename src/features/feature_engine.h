@@ -68,7 +68,12 @@ class FeatureEngine {
     int64_t fraud_known_us;
   };
   struct History {
-    std::vector<Event> events;  // ascending time; equal times in arrival order
+    // Ascending time, equal times in arrival order; live events are [head, size). Expired
+    // ones are dropped by moving `head` and compacted only once they are half the vector,
+    // so that a busy key does not shift its whole history for every expiry.
+    std::vector<Event> events;
+    std::size_t head = 0;
+    std::size_t size() const { return events.size() - head; }
   };
   using HistoryMap = absl::flat_hash_map<uint64_t, History>;
 
