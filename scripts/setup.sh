@@ -7,6 +7,7 @@ packages=(
   g++ cmake make pkg-config python3 tzdata
   libsimdjson-dev libyaml-cpp-dev libcli11-dev libfmt-dev libabsl-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libxgboost-dev xgboost python3-xgboost zlib1g-dev
 )
 
 missing=()

@@ -18,6 +18,10 @@ class Model {
   virtual const std::vector<std::string>& feature_names() const = 0;
   // `features` holds feature_names().size() values, NaN = missing. Returns a probability.
   virtual double predict(const float* features) const = 0;
+  // Why: each input's contribution to the score's margin (log-odds), written to
+  // out[0 .. feature_names().size()), plus the bias (expected margin) in
+  // out[feature_names().size()]. They sum to the margin. Called for alerts only.
+  virtual void contributions(const float* features, double* out) const = 0;
 };
 
 }  // namespace pixguard
