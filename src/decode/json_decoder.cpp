@@ -257,9 +257,16 @@ class JsonDecoder final : public Decoder {
     simdjson::error_code err = simdjson::SUCCESS;
     switch (type) {
       case od::json_type::string: {
-        std::string_view s;
-        if ((err = value.get_string().get(s))) break;
-        slot->text = arena->copy(s);
+        // Most strings have no escapes: then the text between the quotes, in the message
+        // itself, is the value (no unescaping, no copy). Others are unescaped into the arena.
+        const std::string_view token = trim_right(value.raw_json_token());
+        if (token.size() >= 2 && token.back() == '"' && token.find('\\') == std::string_view::npos) {
+          slot->text = token.substr(1, token.size() - 2);
+        } else {
+          std::string_view s;
+          if ((err = value.get_string().get(s))) break;
+          slot->text = arena->copy(s);
+        }
         slot->kind = ValueKind::kString;
         return true;
       }
