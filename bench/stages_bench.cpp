@@ -122,7 +122,7 @@ void BM_EncodeScored(benchmark::State& state) {
   const RecordEncoder encoder(specs, {}, DecisionOptions{});
   Enrichment e;
   e.label = 0;
-  const ScoredRecord r{&tx, &e, row.data(), Decision{}, false};
+  const ScoredRecord r{&tx, &e, row.data(), nullptr, Decision{}, false};
   std::string out;
   for (auto _ : state) {
     out.clear();

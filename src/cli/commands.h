@@ -19,5 +19,8 @@ using Command = std::function<int()>;
 Command add_run_command(CLI::App& app);
 Command add_replay_command(CLI::App& app);
 Command add_generate_command(CLI::App& app);
+Command add_train_command(CLI::App& app);
+Command add_evaluate_command(CLI::App& app);
+Command add_score_command(CLI::App& app);
 
 }  // namespace pixguard::cli

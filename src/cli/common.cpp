@@ -41,6 +41,7 @@ int run_job(Job& job, const Config& config, bool json, bool quiet) {
   RunnerOptions options;
   options.batch_size = config.batch_size;
   options.epoch_interval_us = config.epoch_interval_us;
+  options.model_watcher = job.model_watcher.get();
   const bool tty = isatty(STDERR_FILENO) != 0;
   if (!quiet) {
     options.on_epoch = [tty](const Accounting& a) {

@@ -15,6 +15,9 @@ int main(int argc, char** argv) {
       {"run", cli::add_run_command(app)},
       {"replay", cli::add_replay_command(app)},
       {"generate", cli::add_generate_command(app)},
+      {"train", cli::add_train_command(app)},
+      {"evaluate", cli::add_evaluate_command(app)},
+      {"score", cli::add_score_command(app)},
   };
   try {
     app.parse(argc, argv);

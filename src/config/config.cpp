@@ -371,8 +371,12 @@ Config parse(const Reader& r, const YAML::Node& root, const std::string& path) {
     }
   }
   if (const YAML::Node m = root["model"]) {
-    r.only(m, "model", {"path"});
+    r.only(m, "model", {"path", "poll_interval"});
     if (m["path"]) c.model_path = r.str(m["path"], "model.path");
+    if (m["poll_interval"]) {
+      c.model_poll_interval_us = r.duration(m["poll_interval"], "model.poll_interval");
+      if (c.model_poll_interval_us < 10'000) r.fail(m["poll_interval"], "model.poll_interval", "must be at least 10ms");
+    }
   }
   if (const YAML::Node rs = root["rules"]) {
     if (!rs.IsSequence()) r.fail(rs, "rules", "expected a list of rules");

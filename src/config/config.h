@@ -49,7 +49,8 @@ struct Config {
   ContextOptions context;
   std::vector<FeatureSpec> features;
   DecisionOptions decision;
-  std::string model_path;  // empty = rules only
+  std::string model_path;  // a model file or a directory of them; empty = rules only
+  int64_t model_poll_interval_us = 2'000'000;
   SinksConfig sinks;
 };
 

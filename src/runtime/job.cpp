@@ -1,5 +1,8 @@
 #include "runtime/job.h"
 
+#include <chrono>
+
+#include "score/gbdt_model.h"
 #include "sources/file_source.h"
 #include "sources/generator_source.h"
 
@@ -28,11 +31,25 @@ Status build_job(const Config& config, Job* job) {
     job->labels = std::make_unique<LabelStore>();
     if (Status s = job->labels->load_jsonl(config.labels_path, config.validation.zone); !s.ok()) return s;
   }
+  std::shared_ptr<const Model> model;
   if (!config.model_path.empty()) {
-    return Status::Unsupported(config.path + ": model.path: loading XGBoost models is not available in this build; "
-                               "remove model.path to decide by rules alone");
+    const auto load = [](const std::string& file, std::shared_ptr<const Model>* out) {
+      std::shared_ptr<const GbdtModel> m;
+      Status s = GbdtModel::load(file, &m);
+      *out = std::move(m);
+      return s;
+    };
+    const auto fits = [&config](const Model& m) {
+      Scorer unused;
+      return Scorer::bind(std::shared_ptr<const Model>(&m, [](const Model*) {}), config.features, &unused);
+    };
+    const auto interval =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::microseconds(config.model_poll_interval_us));
+    job->model_watcher = std::make_unique<ModelWatcher>(config.model_path, load, fits, interval);
+    if (Status s = job->model_watcher->start(); !s.ok()) return s;
+    model = job->model_watcher->current();
   }
-  return Pipeline::create(config, std::move(decoder), nullptr, job->labels.get(), &job->pipeline);
+  return Pipeline::create(config, std::move(decoder), std::move(model), job->labels.get(), &job->pipeline);
 }
 
 }  // namespace pixguard

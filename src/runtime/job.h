@@ -9,6 +9,7 @@
 #include "config/config.h"
 #include "enrich/label_store.h"
 #include "runtime/pipeline.h"
+#include "score/model_watcher.h"
 #include "sinks/sink.h"
 #include "sources/source.h"
 
@@ -17,11 +18,13 @@ namespace pixguard {
 struct Job {
   std::unique_ptr<Source> source;
   std::unique_ptr<LabelStore> labels;
+  std::unique_ptr<ModelWatcher> model_watcher;  // null without model.path
   std::unique_ptr<Pipeline> pipeline;
   std::vector<std::unique_ptr<Sink>> sinks;
 };
 
-// Builds the source, labels and pipeline of `config` (no sinks: the command adds its own).
+// Builds the source, labels, model (watched for hot reload) and pipeline of `config` (no
+// sinks: the command adds its own). `config` must outlive the job.
 Status build_job(const Config& config, Job* job);
 
 }  // namespace pixguard

@@ -30,15 +30,24 @@ Pipeline::Pipeline(const Config& config, std::unique_ptr<Decoder> decoder, const
       watermark_(config.allowed_lateness_us),
       enricher_(config.context_zone, config.label_timing, labels),
       features_(config.features, config.context),
+      config_(&config),
       encoder_(config.features, config.decision.rules, config.decision) {}
 
 Status Pipeline::create(const Config& config, std::unique_ptr<Decoder> decoder, std::shared_ptr<const Model> model,
                         const LabelStore* labels, std::unique_ptr<Pipeline>* out) {
   std::unique_ptr<Pipeline> p(new Pipeline(config, std::move(decoder), labels));
-  if (Status s = Scorer::bind(std::move(model), config.features, &p->scorer_); !s.ok()) return s;
+  if (Status s = p->set_model(std::move(model)); !s.ok()) return s;
   if (Status s = Decider::create(config.decision, config.features, &p->decider_); !s.ok()) return s;
   p->accounting_.rules_fired.assign(config.decision.rules.size(), 0);
   *out = std::move(p);
+  return Status::Ok();
+}
+
+Status Pipeline::set_model(std::shared_ptr<const Model> model) {
+  Scorer next;
+  if (Status s = Scorer::bind(std::move(model), config_->features, &next); !s.ok()) return s;
+  scorer_ = std::move(next);
+  contributions_.assign(config_->features.size() + 1, 0.0);
   return Status::Ok();
 }
 
@@ -163,7 +172,13 @@ Status Pipeline::process(const RecordBatch& batch, std::string_view source_name)
     accounting_.late += late_[i] ? 1 : 0;
     ++accounting_.outcomes[static_cast<std::size_t>(d.outcome)];
     for (uint64_t bits = d.fired; bits != 0; bits &= bits - 1) ++accounting_.rules_fired[static_cast<std::size_t>(__builtin_ctzll(bits))];
-    const ScoredRecord record{&txs_[i], &enrichments_[i], feature_rows_.data() + i * nf, d, late_[i]};
+    const double* row = feature_rows_.data() + i * nf;
+    const double* contributions = nullptr;
+    if (want_alerts && d.outcome != Outcome::kAllow && scorer_.has_model()) {
+      scorer_.contributions(row, contributions_.data());
+      contributions = contributions_.data();
+    }
+    const ScoredRecord record{&txs_[i], &enrichments_[i], row, contributions, d, late_[i]};
     const std::string_view key = txs_[i].payer.account;
     if (want_scored) {
       line_.clear();

@@ -45,6 +45,12 @@ class Pipeline {
   // open epoch. `source_name` is quoted in dead letters.
   Status process(const RecordBatch& batch, std::string_view source_name);
 
+  // Serves `model` from the next batch on (hot reload): the swap happens between batches,
+  // so no transaction is scored by two models. Fails, keeping the current model, when the
+  // model needs a feature the config does not declare.
+  Status set_model(std::shared_ptr<const Model> model);
+  const std::string& model_version() const { return scorer_.model_version(); }
+
   // Housekeeping between epochs: drops expired feature state.
   void expire_state() { features_.expire(watermark_.current()); }
 
@@ -72,6 +78,7 @@ class Pipeline {
   Enricher enricher_;
   FeatureEngine features_;
   Scorer scorer_;
+  const Config* config_;  // outlives the pipeline (it is the job's)
   std::unique_ptr<Decider> decider_;
   RecordEncoder encoder_;
   std::vector<Sink*> sinks_[3];
@@ -89,6 +96,7 @@ class Pipeline {
   std::vector<double> feature_rows_;   // batch x features
   std::vector<double> scores_;
   std::vector<Decision> decisions_;
+  std::vector<double> contributions_;  // one record's, for its alert reasons
   std::string line_;
 };
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "core/log.h"
+
 namespace pixguard {
 
 std::vector<Sink*> Runner::all_sinks() const {
@@ -39,6 +41,17 @@ Status Runner::end_epoch() {
   return Status::Ok();
 }
 
+void Runner::pick_up_new_model() {
+  const ModelWatcher* w = options_.model_watcher;
+  if (w == nullptr || w->generation() == model_generation_) return;
+  model_generation_ = w->generation();
+  // The watcher checked that the model fits the features, so this cannot fail in practice;
+  // if it did, the current model keeps serving.
+  if (Status s = pipeline_->set_model(w->current()); !s.ok()) {
+    log(LogLevel::kWarn, "new model not served: " + s.message());
+  }
+}
+
 Status Runner::run(const std::atomic<bool>& stop) {
   using Clock = std::chrono::steady_clock;
   const auto started = Clock::now();
@@ -48,7 +61,9 @@ Status Runner::run(const std::atomic<bool>& stop) {
   const auto interval = std::chrono::microseconds(options_.epoch_interval_us);
   bool end = false;
   Status failure;
+  if (options_.model_watcher != nullptr) model_generation_ = options_.model_watcher->generation();
   while (!end && !stop.load(std::memory_order_relaxed)) {
+    pick_up_new_model();
     batch_.clear();
     if (failure = source_->read(&batch_, options_.batch_size, &end); !failure.ok()) break;
     batch_.finish();

@@ -13,6 +13,7 @@
 
 #include "core/status.h"
 #include "runtime/pipeline.h"
+#include "score/model_watcher.h"
 #include "sources/source.h"
 
 namespace pixguard {
@@ -22,6 +23,8 @@ struct RunnerOptions {
   int64_t epoch_interval_us = 5'000'000;
   // Called after each epoch commit with the accounting so far (progress display).
   std::function<void(const Accounting&)> on_epoch;
+  // When set, a model it accepts starts serving at the next batch boundary (hot reload).
+  const ModelWatcher* model_watcher = nullptr;
 };
 
 class Runner {
@@ -41,7 +44,10 @@ class Runner {
   Source* source_;
   Pipeline* pipeline_;
   RunnerOptions options_;
+  void pick_up_new_model();
+
   uint64_t epoch_ = 0;
+  uint64_t model_generation_ = 0;
   RecordBatch batch_;
 };
 

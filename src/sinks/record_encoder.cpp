@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <utility>
+
 #include "core/json_writer.h"
 #include "core/money.h"
 #include "core/timestamp.h"
@@ -58,6 +60,7 @@ RecordEncoder::RecordEncoder(const std::vector<FeatureSpec>& features, const std
     : rules_(rules), review_threshold_(thresholds.review_threshold), block_threshold_(thresholds.block_threshold) {
   // Keys are fixed per run: encode them once ("name": with its separator).
   for (const FeatureSpec& f : features) {
+    feature_names_.push_back(f.name);
     std::string key = feature_keys_.empty() ? "" : ",";
     JsonWriter(&key).key(f.name);
     feature_keys_.push_back(std::move(key));
@@ -91,6 +94,36 @@ void RecordEncoder::reasons(const ScoredRecord& r, JsonWriter& w) const {
     w.raw(",\"reason\":");
     w.string(rules_[i].reason);
     w.ch('}');
+  }
+  if (r.contributions != nullptr) {
+    // The features that pushed the score up the most (margin contributions, TreeSHAP).
+    std::size_t top[kTopContributions];
+    std::size_t n = 0;
+    for (std::size_t f = 0; f < feature_names_.size(); ++f) {
+      const double c = r.contributions[f];
+      if (!(c > 0)) continue;
+      if (n < kTopContributions) {
+        top[n++] = f;
+      } else if (c > r.contributions[top[n - 1]]) {
+        top[n - 1] = f;
+      } else {
+        continue;
+      }
+      for (std::size_t j = n - 1; j > 0 && r.contributions[top[j]] > r.contributions[top[j - 1]]; --j) {
+        std::swap(top[j], top[j - 1]);
+      }
+    }
+    for (std::size_t k = 0; k < n; ++k) {
+      if (!first) w.ch(',');
+      first = false;
+      w.raw("{\"feature\":");
+      w.string(feature_names_[top[k]]);
+      w.raw(",\"value\":");
+      w.number(r.features[top[k]]);
+      w.raw(",\"contribution\":");
+      w.number(r.contributions[top[k]]);
+      w.ch('}');
+    }
   }
   w.ch(']');
 }

@@ -28,6 +28,8 @@ class RecordEncoder {
  private:
   void reasons(const ScoredRecord& r, class JsonWriter& w) const;
 
+  static constexpr std::size_t kTopContributions = 3;
+  std::vector<std::string> feature_names_;
   std::vector<std::string> feature_keys_;  // '"name":', with a leading comma after the first
   std::vector<RuleSpec> rules_;
   double review_threshold_;

@@ -14,6 +14,9 @@ struct ScoredRecord {
   const Transaction* tx = nullptr;
   const Enrichment* enrichment = nullptr;
   const double* features = nullptr;  // FeatureEngine::specs() order
+  // Each feature's contribution to the model's margin, same order, then the bias; null
+  // when no model scored the record or the decision is allow (computed for alerts only).
+  const double* contributions = nullptr;
   Decision decision;
   bool late = false;
 };

@@ -191,8 +191,63 @@ def scenario_sigterm(pg, src, tmp):
     check(len(scored) == acc["scored"], "records committed after SIGTERM differ from the accounting")
 
 
+TRAIN_TWO_MODELS = r"""
+import sys, numpy as np, xgboost as xgb
+names, out_a, out_b = sys.argv[1].split(","), sys.argv[2], sys.argv[3]
+rng = np.random.default_rng(3)
+X = rng.normal(size=(2000, len(names)))
+for seed, path, rounds in ((1, out_a, 5), (2, out_b, 9)):
+    y = (X[:, seed] + rng.normal(size=2000) > 0.5).astype(int)
+    d = xgb.DMatrix(X, label=y, feature_names=names)
+    xgb.train({"objective": "binary:logistic", "max_depth": 3, "seed": seed}, d, rounds).save_model(path)
+"""
+
+
+def scenario_hot_reload(pg, src, tmp):
+    """A new model file is picked up by a live run without a restart; a bad one is rejected."""
+    import signal
+    import shutil
+    import time
+    with open(os.path.join(src, "config", "streaming_config.yaml"), encoding="utf-8") as f:
+        names = re.findall(r"\{name: ([\w.]+), kind:", f.read())
+    staging = f"{tmp}/staging"
+    os.makedirs(staging)
+    os.makedirs(f"{tmp}/model")
+    run(["/usr/bin/python3", "-c", TRAIN_TWO_MODELS, ",".join(names), f"{staging}/a.json", f"{staging}/b.json"])
+    shutil.copy(f"{staging}/a.json", f"{tmp}/model/a.json")
+    cfg = small_config(src, tmp, 50_000_000, extra=f"model:\n  path: {tmp}/model\n  poll_interval: 100ms\n")
+    proc = subprocess.Popen([pg, "run", "--config", cfg, "--json", "-q"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    # Deployments rename a finished file into place; a newer file wins.
+    shutil.copy(f"{staging}/b.json", f"{tmp}/model/.b.json")
+    os.rename(f"{tmp}/model/.b.json", f"{tmp}/model/b.json")
+    time.sleep(1.5)
+    with open(f"{tmp}/model/.c.json", "w", encoding="utf-8") as f:
+        f.write('{"learner": {"truncated": ')
+    os.rename(f"{tmp}/model/.c.json", f"{tmp}/model/c.json")
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    check(proc.returncode == 0, f"exit {proc.returncode}: {err}")
+    acc = json.loads(out)
+    scored = read_lines(f"{tmp}/scored/part-*.jsonl")
+    check(len(scored) == acc["scored"] and acc["balanced"], "hot reload run lost or duplicated records")
+    versions = [r["model_version"] for r in scored]
+    order = [v for i, v in enumerate(versions) if i == 0 or versions[i - 1] != v]
+    check(len(order) == 2 and order[0].startswith("a.json@") and order[1].startswith("b.json@"),
+          f"expected model a then model b, got the sequence {order}")
+    check("c.json rejected" in err, f"the bad model file was not reported: {err}")
+    for r in scored[:50]:
+        check(r["score"] is not None and 0 <= r["score"] <= 1, f"score not a probability: {r['score']}")
+    alerts = read_lines(f"{tmp}/alerts/part-*.jsonl")
+    check(any("contribution" in reason for a in alerts for reason in a["reasons"]),
+          "no alert names its top contributing features")
+
+
 SCENARIOS = {f.__name__[len("scenario_"):]: f for f in
-             (scenario_run_default, scenario_generate_replay, scenario_foreign_csv, scenario_cli, scenario_sigterm)}
+             (scenario_run_default, scenario_generate_replay, scenario_foreign_csv, scenario_cli, scenario_sigterm,
+              scenario_hot_reload)}
 
 
 def main():
