@@ -24,6 +24,7 @@ Command add_replay_command(CLI::App& app) {
     std::string dead_letters;
     bool json = false;
     bool quiet = false;
+    bool no_model = false;
   };
   auto flags = std::make_shared<Flags>();
   CLI::App* sub = app.add_subcommand(
@@ -37,12 +38,15 @@ Command add_replay_command(CLI::App& app) {
   sub->add_option("--dead-letters", flags->dead_letters,
                   "Where rejected messages go, with field and rule (default: OUTPUT.dead_letters.jsonl)");
   sub->add_option("--labels", flags->labels, "Labels file (JSON lines: end_to_end_id, reported_at, fraud)");
+  sub->add_flag("--no-model", flags->no_model,
+                "Ignore model.path: features, rules and decisions without a score (to build a first training set)");
   sub->add_flag("--json", flags->json, "Print the final accounting as JSON");
   sub->add_flag("-q,--quiet", flags->quiet, "No progress lines on stderr");
 
   return [flags]() -> int {
     Config config;
     if (!load_config_or_report(flags->config, &config)) return kExitUsage;
+    if (flags->no_model) config.model_path.clear();
     config.source.type = SourceConfig::Type::kFile;
     config.source.path = flags->input;
     if (!flags->format.empty()) {

@@ -112,12 +112,14 @@ Command add_score_command(CLI::App& app) {
     std::shared_ptr<const GbdtModel> model;
     if (Status s = GbdtModel::load(flags->model, &model); !s.ok()) {
       std::fprintf(stderr, "pixguard: %s\n", s.message().c_str());
-      return s.code() == StatusCode::kIoError ? kExitFailure : kExitUsage;
+      // A file that is missing or unreadable is an I/O failure (1), as in every command; a
+      // file that is there but is not a model we can serve is a usage error (2).
+      return s.code() == StatusCode::kIoError || s.code() == StatusCode::kNotFound ? kExitFailure : kExitUsage;
     }
     std::string text;
     if (!read_all(flags->input, &text)) {
       std::fprintf(stderr, "pixguard: %s: cannot read: %s\n", flags->input.c_str(), std::strerror(errno));
-      return errno == ENOENT ? kExitUsage : kExitFailure;
+      return kExitFailure;
     }
     if (text.size() >= 3 && text.compare(0, 3, "\xEF\xBB\xBF") == 0) text.erase(0, 3);  // UTF-8 BOM
     const std::string_view view(text);

@@ -371,7 +371,17 @@ Config parse(const Reader& r, const YAML::Node& root, const std::string& path) {
     }
   }
   if (const YAML::Node m = root["model"]) {
-    r.only(m, "model", {"path", "poll_interval"});
+    r.only(m, "model", {"path", "poll_interval", "attribution"});
+    if (m["attribution"]) {
+      const std::string a = r.str(m["attribution"], "model.attribution");
+      if (a == "path") {
+        c.model_attribution = Attribution::kPath;
+      } else if (a == "tree_shap") {
+        c.model_attribution = Attribution::kTreeShap;
+      } else {
+        r.fail(m["attribution"], "model.attribution", "expected path or tree_shap, got '" + a + "'");
+      }
+    }
     if (m["path"]) c.model_path = r.str(m["path"], "model.path");
     if (m["poll_interval"]) {
       c.model_poll_interval_us = r.duration(m["poll_interval"], "model.poll_interval");

@@ -11,6 +11,7 @@
 #include "dedupe/deduplicator.h"
 #include "enrich/enricher.h"
 #include "features/feature_engine.h"
+#include "score/model.h"
 #include "sources/generator.h"
 #include "validate/validator.h"
 
@@ -51,6 +52,7 @@ struct Config {
   DecisionOptions decision;
   std::string model_path;  // a model file or a directory of them; empty = rules only
   int64_t model_poll_interval_us = 2'000'000;
+  Attribution model_attribution = Attribution::kPath;  // how alert reasons credit features
   SinksConfig sinks;
 };
 

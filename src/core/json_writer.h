@@ -17,11 +17,10 @@ namespace pixguard {
 
 class JsonWriter {
  public:
-  // Claims the string's whole capacity (at least 2 KiB more) up front: one resize per record
-  // instead of one per growth step. (std::string cannot grow without zero-filling.)
-  explicit JsonWriter(std::string* out) : out_(out), pos_(out->size()) {
-    out_->resize(std::max(out_->capacity(), pos_ + 2048));
-  }
+  // Claims 2 KiB past the end up front, enough for a typical record: one resize per record
+  // instead of one per growth step. (std::string cannot grow without zero-filling, so it
+  // must not claim a large buffer's whole capacity each time.)
+  explicit JsonWriter(std::string* out) : out_(out), pos_(out->size()) { out_->resize(pos_ + 2048); }
   ~JsonWriter() { out_->resize(pos_); }
   JsonWriter(const JsonWriter&) = delete;
   JsonWriter& operator=(const JsonWriter&) = delete;

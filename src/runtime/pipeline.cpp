@@ -175,7 +175,7 @@ Status Pipeline::process(const RecordBatch& batch, std::string_view source_name)
     const double* row = feature_rows_.data() + i * nf;
     const double* contributions = nullptr;
     if (want_alerts && d.outcome != Outcome::kAllow && scorer_.has_model()) {
-      scorer_.contributions(row, contributions_.data());
+      scorer_.contributions(row, config_->model_attribution, contributions_.data());
       contributions = contributions_.data();
     }
     const ScoredRecord record{&txs_[i], &enrichments_[i], row, contributions, d, late_[i]};

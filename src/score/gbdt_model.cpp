@@ -597,7 +597,15 @@ void GbdtModel::tree_shap(uint32_t tree, const float* x, double* phi, void* scra
   Rec{*this, x, phi}.walk(roots_[tree] / kNodeBytes, 0, static_cast<PathElement*>(scratch), 1, 1, -1);
 }
 
-void GbdtModel::contributions(const float* features, double* out) const {
+void GbdtModel::contributions(const float* features, Attribution method, double* out) const {
+  if (method == Attribution::kPath) {
+    path_contributions(features, out);
+  } else {
+    tree_shap_contributions(features, out);
+  }
+}
+
+void GbdtModel::tree_shap_contributions(const float* features, double* out) const {
   const std::size_t n = feature_names_.size();
   std::fill(out, out + n + 1, 0.0);
   // Slices of (depth + 2) elements, one per level: XGBoost's (maxd * (maxd + 1)) / 2 sizing.
@@ -608,6 +616,28 @@ void GbdtModel::contributions(const float* features, double* out) const {
   for (uint32_t t = 0; t < roots_.size(); ++t) {
     bias += mean_values_[roots_[t] / kNodeBytes];
     tree_shap(t, features, out, scratch.data());
+  }
+  out[n] = bias;
+}
+
+// XGBoost's CalculateContributionsApprox: walking down, each split credits its feature with
+// the change of the cover-weighted mean value from the node to the child taken. The walk ends
+// at a leaf, whose mean value is its own value, so the credits sum to the margin.
+void GbdtModel::path_contributions(const float* features, double* out) const {
+  const std::size_t n = feature_names_.size();
+  std::fill(out, out + n + 1, 0.0);
+  double bias = base_margin_;
+  for (const uint32_t root : roots_) {
+    uint32_t node = root / kNodeBytes;
+    bias += mean_values_[node];
+    while (!is_leaf(nodes_[node])) {
+      const Node& split = nodes_[node];
+      const float v = features[split.feature];
+      const uint32_t goes_right = std::isnan(v) ? split.aux : static_cast<uint32_t>(!(v < split.threshold));
+      const uint32_t child = split.left / kNodeBytes + goes_right;
+      out[split.feature] += static_cast<double>(mean_values_[child]) - static_cast<double>(mean_values_[node]);
+      node = child;
+    }
   }
   out[n] = bias;
 }

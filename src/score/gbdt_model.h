@@ -66,7 +66,7 @@ class GbdtModel final : public Model {
   const std::string& version() const override { return version_; }
   const std::vector<std::string>& feature_names() const override { return feature_names_; }
   double predict(const float* features) const override;
-  void contributions(const float* features, double* out) const override;
+  void contributions(const float* features, Attribution method, double* out) const override;
 
   // The raw score before the objective's transform, exactly as XGBoost's output_margin.
   float margin(const float* features) const;
@@ -108,6 +108,8 @@ class GbdtModel final : public Model {
   static Status parse_as(std::string_view json, const std::string& error_name, const std::string& version_name,
                          std::shared_ptr<const GbdtModel>* out);
   void tree_shap(uint32_t tree, const float* features, double* phi, void* path) const;
+  void tree_shap_contributions(const float* features, double* out) const;
+  void path_contributions(const float* features, double* out) const;
 
   std::string version_;
   std::vector<std::string> feature_names_;

@@ -9,6 +9,14 @@
 
 namespace pixguard {
 
+// How a decision's features are credited for its score (the alert reasons):
+//   kPath      Saabas path attribution, XGBoost's approx_contribs: along each tree's decision
+//              path, the split's feature gets the change of the subtree's mean value. O(depth)
+//              per tree: cheap enough for every alert.
+//   kTreeShap  exact TreeSHAP (Lundberg et al., XGBoost's pred_contribs): consistent Shapley
+//              values, O(leaves x depth^2) per tree: about 100 times the cost.
+enum class Attribution : unsigned char { kPath, kTreeShap };
+
 class Model {
  public:
   virtual ~Model() = default;
@@ -21,7 +29,7 @@ class Model {
   // Why: each input's contribution to the score's margin (log-odds), written to
   // out[0 .. feature_names().size()), plus the bias (expected margin) in
   // out[feature_names().size()]. They sum to the margin. Called for alerts only.
-  virtual void contributions(const float* features, double* out) const = 0;
+  virtual void contributions(const float* features, Attribution method, double* out) const = 0;
 };
 
 }  // namespace pixguard

@@ -23,7 +23,7 @@ class TextModel final : public Model {
   const std::string& version() const override { return version_; }
   const std::vector<std::string>& feature_names() const override { return features_; }
   double predict(const float*) const override { return 0.5; }
-  void contributions(const float*, double* out) const override { out[features_.size()] = 0; }
+  void contributions(const float*, Attribution, double* out) const override { out[features_.size()] = 0; }
 
  private:
   std::string version_;

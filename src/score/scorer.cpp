@@ -33,9 +33,9 @@ const std::string& Scorer::model_version() const {
   return model_ ? model_->version() : kNone;
 }
 
-void Scorer::contributions(const double* features, double* out) {
+void Scorer::contributions(const double* features, Attribution method, double* out) {
   for (std::size_t i = 0; i < row_.size(); ++i) row_[i] = static_cast<float>(features[input_to_feature_[i]]);
-  model_->contributions(row_.data(), model_contributions_.data());
+  model_->contributions(row_.data(), method, model_contributions_.data());
   std::fill(out, out + feature_count_ + 1, 0.0);
   for (std::size_t i = 0; i < row_.size(); ++i) out[input_to_feature_[i]] += model_contributions_[i];
   out[feature_count_] = model_contributions_.back();

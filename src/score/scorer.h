@@ -28,7 +28,7 @@ class Scorer {
   double score(const double* features);
   // Per-feature contributions to the margin in the engine's feature order (features the
   // model does not use get 0), then the bias: size() + 1 values into `out`. Needs a model.
-  void contributions(const double* features, double* out);
+  void contributions(const double* features, Attribution method, double* out);
 
  private:
   std::shared_ptr<const Model> model_;

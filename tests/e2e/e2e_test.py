@@ -24,8 +24,11 @@ def check(cond, msg):
         fail(msg)
 
 
+SOURCE_DIR = None  # relative paths in the shipped configs (model/) are from the repository root
+
+
 def run(args, expect_rc=0, cwd=None):
-    p = subprocess.run(args, capture_output=True, text=True, cwd=cwd)
+    p = subprocess.run(args, capture_output=True, text=True, cwd=cwd or SOURCE_DIR)
     if p.returncode != expect_rc:
         fail(f"{' '.join(args)}\nexit {p.returncode}, expected {expect_rc}\nstdout:\n{p.stdout}\nstderr:\n{p.stderr}")
     return p
@@ -180,7 +183,7 @@ def scenario_sigterm(pg, src, tmp):
     import time
     cfg = small_config(src, tmp, 50_000_000)
     proc = subprocess.Popen([pg, "run", "--config", cfg, "--json", "-q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True, cwd=SOURCE_DIR)
     time.sleep(1.5)
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=60)
@@ -215,7 +218,13 @@ def scenario_hot_reload(pg, src, tmp):
     os.makedirs(f"{tmp}/model")
     run(["/usr/bin/python3", "-c", TRAIN_TWO_MODELS, ",".join(names), f"{staging}/a.json", f"{staging}/b.json"])
     shutil.copy(f"{staging}/a.json", f"{tmp}/model/a.json")
-    cfg = small_config(src, tmp, 50_000_000, extra=f"model:\n  path: {tmp}/model\n  poll_interval: 100ms\n")
+    cfg = small_config(src, tmp, 50_000_000)
+    with open(cfg, encoding="utf-8") as f:
+        text = f.read()
+    text, n = re.subn(r"model:\n  path: \S+\n  poll_interval: \S+", f"model:\n  path: {tmp}/model\n  poll_interval: 100ms", text)
+    check(n == 1, "the shipped config's model section changed shape; update this test")
+    with open(cfg, "w", encoding="utf-8") as f:
+        f.write(text)
     proc = subprocess.Popen([pg, "run", "--config", cfg, "--json", "-q"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     time.sleep(1.5)
@@ -256,6 +265,8 @@ def main():
     ap.add_argument("--source-dir", required=True)
     ap.add_argument("--scenario", required=True, choices=sorted(SCENARIOS))
     a = ap.parse_args()
+    global SOURCE_DIR
+    SOURCE_DIR = os.path.abspath(a.source_dir)
     with tempfile.TemporaryDirectory(prefix="pixguard-e2e-") as tmp:
         SCENARIOS[a.scenario](os.path.abspath(a.pixguard), os.path.abspath(a.source_dir), tmp)
     print(f"ok: {a.scenario}")

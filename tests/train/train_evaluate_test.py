@@ -26,8 +26,9 @@ def check(cond, msg):
         fail(msg)
 
 
-def run(args, expect_rc=0):
-    p = subprocess.run(args, capture_output=True, text=True)
+def run(args, expect_rc=0, cwd=None):
+    # From the repository root: relative paths in the shipped config (model/) start there.
+    p = subprocess.run(args, capture_output=True, text=True, cwd=cwd)
     if p.returncode != expect_rc:
         fail(f"{' '.join(args)}\nexit {p.returncode}, expected {expect_rc}\nstdout:\n{p.stdout}\nstderr:\n{p.stderr}")
     return p
@@ -76,7 +77,7 @@ def main():
         stream, table = os.path.join(tmp, "s.jsonl"), os.path.join(tmp, "t.csv")
         model, plot = os.path.join(tmp, "m.json"), os.path.join(tmp, "p.png")
         run([pg, "generate", "-n", "60000", "--seed", "5", "-o", stream, "-q"])
-        run([pg, "replay", "-c", config, "-i", stream, "-o", table, "-q"])
+        run([pg, "replay", "-c", config, "-i", stream, "-o", table, "-q"], cwd=a.source_dir)
 
         with open(table, newline="", encoding="utf-8") as f:
             reader = csv.reader(f)
