@@ -137,7 +137,9 @@ TEST(Config, LoadsTheShippedDefault) {
   EXPECT_EQ(c.decision.rules[1].name, "takeover_burst_new_device");
   EXPECT_EQ(c.decision.rules[1].action, Outcome::kBlock);
   EXPECT_EQ(c.decision.rules[9].name, "very_large");
-  EXPECT_TRUE(c.model_path.empty());
+  EXPECT_EQ(c.model_path, "model/");
+  EXPECT_EQ(c.model_poll_interval_us, 2'000'000);
+  EXPECT_EQ(c.model_attribution, Attribution::kPath);
 
   EXPECT_EQ(c.sinks.scored_dir, "data/scored");
   EXPECT_EQ(c.sinks.alerts_dir, "data/alerts");

@@ -1,6 +1,7 @@
 #include "train/plot.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <filesystem>
@@ -89,7 +90,7 @@ TEST(Plot, WritesAReadablePngWithBothCurves) {
   plot.operating_points = {{"REVIEW 0.5", 0.8, 0.6, 0.1}, {"BLOCK 0.9", 0.5, 0.9, 0.01}};
   plot.caption = "rows 1000, frauds 50";
 
-  const fs::path dir = fs::path(::testing::TempDir()) / "pixguard_plot_test";
+  const fs::path dir = fs::path(::testing::TempDir()) / ("pixguard_plot_test_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   const std::string path = (dir / "pr.png").string();
   ASSERT_TRUE(write_curves_png(path, plot).ok());

@@ -1,6 +1,7 @@
 #include "train/trainer.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -46,10 +47,12 @@ std::string read_file(const std::string& path) {
 class TrainerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) / "pixguard_trainer_test";
+    // One directory per test and process: ctest runs this binary's tests in parallel.
+    dir_ = fs::path(::testing::TempDir()) / ("pixguard_trainer_test_" + std::to_string(::getpid())) /
+           ::testing::UnitTest::GetInstance()->current_test_info()->name();
     fs::create_directories(dir_);
   }
-  void TearDown() override { fs::remove_all(dir_); }
+  void TearDown() override { fs::remove_all(dir_.parent_path()); }
   fs::path dir_;
 };
 
