@@ -30,7 +30,7 @@ inline uint64_t stable_hash(std::string_view bytes, uint64_t seed = 0) {
     n -= 8;
   }
   uint64_t tail = 0;
-  std::memcpy(&tail, p, n);
+  if (n > 0) std::memcpy(&tail, p, n);  // an empty view's data() may be null
   return hash_mix(h ^ tail ^ (n << 56), k0);
 }
 

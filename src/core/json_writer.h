@@ -45,7 +45,7 @@ class JsonWriter {
     // Most text needs no escaping: find the first byte that does, 8 bytes at a time, and
     // copy everything before it in one go.
     const std::size_t plain = plain_prefix(s);
-    std::memcpy(p, s.data(), plain);
+    if (plain > 0) std::memcpy(p, s.data(), plain);  // an empty view's data() may be null
     p += plain;
     for (std::size_t i = plain; i < s.size(); ++i) {
       const char c = s[i];
