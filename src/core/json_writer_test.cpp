@@ -43,7 +43,9 @@ std::string written(std::string_view s) {
 
 TEST(JsonWriter, EscapesLikeTheReferenceOnRandomText) {
   std::mt19937_64 rng(7);
-  const std::string alphabet = std::string("abcXYZ019 \"\\\n\r\t\x01\x1f\x7f", 20) + "\xc3\xa9\xe2\x82\xac";
+  // Printable ASCII, every escape class, DEL, and UTF-8 multi-byte sequences.
+  static constexpr char kBytes[] = "abcXYZ019 \"\\\n\r\t\x01\x1f\x7f\xc3\xa9\xe2\x82\xac";
+  const std::string alphabet(kBytes, sizeof kBytes - 1);
   for (int round = 0; round < 20000; ++round) {
     std::string s(rng() % 40, ' ');
     for (char& c : s) c = alphabet[rng() % alphabet.size()];
