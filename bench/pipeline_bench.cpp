@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "simdjson_baseline.h"
 #include "config/config.h"
 #include "runtime/pipeline.h"
 #include "score/gbdt_model.h"
@@ -62,26 +63,7 @@ double simdjson_baseline(const std::vector<RecordBatch>& batches, std::size_t* c
   const auto t0 = Clock::now();
   std::size_t sum = 0;
   for (const RecordBatch& b : batches) {
-    for (std::size_t i = 0; i < b.size(); ++i) {
-      const std::string_view m = b.message(i);
-      simdjson::ondemand::document doc;
-      simdjson::ondemand::object obj;
-      if (parser.iterate(m.data(), m.size(), m.size() + kMessagePadding).get(doc) || doc.get_object().get(obj)) continue;
-      // One pass over the fields (as the decoder does), reading every string one level deep.
-      for (auto field : obj) {
-        simdjson::ondemand::value v;
-        if (std::move(field).value().get(v)) break;
-        std::string_view s;
-        simdjson::ondemand::object party;
-        if (!v.get_string().get(s)) {
-          sum += s.size();
-        } else if (!v.get_object().get(party)) {
-          for (auto inner : party) {
-            if (!std::move(inner).value().get_string().get(s)) sum += s.size();
-          }
-        }
-      }
-    }
+    for (std::size_t i = 0; i < b.size(); ++i) sum += simdjson_read_fields(parser, b.message(i));
   }
   *checksum = sum;
   return std::chrono::duration<double>(Clock::now() - t0).count();
