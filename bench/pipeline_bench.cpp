@@ -40,6 +40,7 @@ class DiscardSink final : public Sink {
   Status commit(uint64_t) override { return Status::Ok(); }
   Status abort(uint64_t) override { return Status::Ok(); }
   uint64_t last_committed_epoch() const override { return 0; }
+  Status recover(uint64_t) override { return Status::Ok(); }
   std::size_t bytes_ = 0;
 
  private:

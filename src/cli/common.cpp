@@ -36,11 +36,13 @@ bool load_config_or_report(const std::string& path, Config* config) {
   return true;
 }
 
-int run_job(Job& job, const Config& config, bool json, bool quiet) {
+int run_job(Job& job, const Config& config, CheckpointStore* checkpoints, bool json, bool quiet) {
   const std::atomic<bool>& stop = install_stop_signals();
   RunnerOptions options;
   options.batch_size = config.batch_size;
-  options.epoch_interval_us = config.epoch_interval_us;
+  options.epoch_interval_us = config.checkpoint.interval_us;
+  options.checkpoints = checkpoints;
+  options.pipeline_id = config.pipeline_id;
   options.model_watcher = job.model_watcher.get();
   const bool tty = isatty(STDERR_FILENO) != 0;
   if (!quiet) {
@@ -55,6 +57,11 @@ int run_job(Job& job, const Config& config, bool json, bool quiet) {
   Runner runner(job.source.get(), job.pipeline.get(), options);
   const Status s = runner.run(stop);
   if (!quiet && tty) std::fputc('\n', stderr);
+  if (!s.ok() && runner.last_epoch() == 0) {
+    // Refused before the first epoch (recovery): nothing ran, so no accounting to show.
+    std::fprintf(stderr, "pixguard: %s\n", s.message().c_str());
+    return s.code() == StatusCode::kIoError ? kExitFailure : kExitUsage;
+  }
   const Accounting& a = job.pipeline->accounting();
   const std::vector<std::string> rules = job.pipeline->rule_names();
   const std::string report = json ? accounting_json(a, rules) + "\n" : accounting_text(a, rules);
@@ -64,8 +71,11 @@ int run_job(Job& job, const Config& config, bool json, bool quiet) {
     std::fprintf(stderr, "pixguard: %s\n", s.message().c_str());
     return kExitFailure;
   }
-  if (stop.load()) std::fprintf(stderr, "pixguard: stopped by signal after epoch %llu\n",
-                                static_cast<unsigned long long>(runner.last_epoch()));
+  if (stop.load()) {
+    std::fprintf(stderr, "pixguard: stopped by signal after epoch %llu%s\n",
+                 static_cast<unsigned long long>(runner.last_epoch()),
+                 checkpoints != nullptr ? " (checkpointed; run again to resume)" : "");
+  }
   return a.balanced() ? kExitOk : kExitUnbalanced;
 }
 

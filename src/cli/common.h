@@ -18,7 +18,8 @@ const std::atomic<bool>& install_stop_signals();
 bool load_config_or_report(const std::string& path, Config* config);
 
 // Runs `job` to the end of its input or a stop signal, then prints the accounting.
+// `checkpoints` (may be null) makes the run resume from, and write, checkpoints.
 // Returns the exit code.
-int run_job(Job& job, const Config& config, bool json, bool quiet);
+int run_job(Job& job, const Config& config, CheckpointStore* checkpoints, bool json, bool quiet);
 
 }  // namespace pixguard::cli

@@ -79,7 +79,7 @@ Command add_replay_command(CLI::App& app) {
     }
     job.pipeline->add_sink(Output::kScored, table.get());
     job.pipeline->add_sink(Output::kDeadLetters, dead.get());
-    const int rc = run_job(job, config, flags->json, flags->quiet);
+    const int rc = run_job(job, config, /*checkpoints=*/nullptr, flags->json, flags->quiet);
     if (rc != kExitOk) return rc;
     for (TableFileSink* out : {table.get(), dead.get()}) {
       if (Status s = out->finish(); !s.ok()) {

@@ -123,13 +123,9 @@ Field field_key(const Reader& r, const YAML::Node& at, const std::string& name, 
 
 void read_pipeline(const Reader& r, const YAML::Node& n, Config* c) {
   if (!n) return;
-  r.only(n, "pipeline", {"id", "batch_size", "epoch_interval", "max_message_bytes"});
+  r.only(n, "pipeline", {"id", "batch_size", "max_message_bytes"});
   if (n["id"]) c->pipeline_id = r.str(n["id"], "pipeline.id");
   if (n["batch_size"]) c->batch_size = r.count(n["batch_size"], "pipeline.batch_size", 1, 1 << 20);
-  if (n["epoch_interval"]) {
-    c->epoch_interval_us = r.duration(n["epoch_interval"], "pipeline.epoch_interval");
-    if (c->epoch_interval_us < 1000) r.fail(n["epoch_interval"], "pipeline.epoch_interval", "must be at least 1ms");
-  }
   if (n["max_message_bytes"]) {
     c->max_message_bytes = r.count(n["max_message_bytes"], "pipeline.max_message_bytes", 64, 1ull << 30);
   }
@@ -335,9 +331,18 @@ Config parse(const Reader& r, const YAML::Node& root, const std::string& path) {
   Config c;
   c.path = path;
   if (!root.IsMap()) r.fail(root, "(top level)", "expected a mapping of sections");
-  r.only(root, "", {"pipeline", "source", "input", "labels", "dedupe", "watermark", "context", "features", "model",
-                    "rules", "decision", "sinks"});
+  r.only(root, "", {"pipeline", "checkpoint", "source", "input", "labels", "dedupe", "state", "watermark", "context",
+                    "features", "model", "rules", "decision", "sinks"});
   read_pipeline(r, root["pipeline"], &c);
+  if (const YAML::Node k = root["checkpoint"]) {
+    r.only(k, "checkpoint", {"dir", "interval", "keep"});
+    if (k["dir"]) c.checkpoint.dir = k["dir"].IsNull() ? "" : r.str(k["dir"], "checkpoint.dir");
+    if (k["interval"]) {
+      c.checkpoint.interval_us = r.duration(k["interval"], "checkpoint.interval");
+      if (c.checkpoint.interval_us < 1000) r.fail(k["interval"], "checkpoint.interval", "must be at least 1ms");
+    }
+    if (k["keep"]) c.checkpoint.keep = r.count(k["keep"], "checkpoint.keep", 1, 1000);
+  }
   read_source(r, root["source"], &c);
   read_input(r, root["input"], &c);
   read_labels(r, root["labels"], &c);
@@ -347,6 +352,13 @@ Config parse(const Reader& r, const YAML::Node& root, const std::string& path) {
     if (d["enabled"]) c.dedupe_enabled = r.boolean(d["enabled"], "dedupe.enabled");
     if (d["horizon"]) c.dedupe.horizon_us = r.duration(d["horizon"], "dedupe.horizon");
     if (d["max_entries"]) c.dedupe.max_entries = r.count(d["max_entries"], "dedupe.max_entries", 1, 1ull << 34);
+  }
+  if (const YAML::Node st = root["state"]) {
+    r.only(st, "state", {"max_keys", "max_events_per_key"});
+    if (st["max_keys"]) c.state_limits.max_keys = r.count(st["max_keys"], "state.max_keys", 1, 1ull << 34);
+    if (st["max_events_per_key"]) {
+      c.state_limits.max_events_per_key = r.count(st["max_events_per_key"], "state.max_events_per_key", 1, 1ull << 32);
+    }
   }
   if (const YAML::Node w = root["watermark"]) {
     r.only(w, "watermark", {"allowed_lateness"});

@@ -31,12 +31,19 @@ struct SinksConfig {
   std::string dead_letter_dir = "data/dead_letter";
 };
 
+// Checkpoints (docs/architecture.md, "Checkpoints"): every `interval` an epoch ends, its
+// outputs are committed and the state and source position are written to `dir`.
+struct CheckpointConfig {
+  std::string dir = "data/checkpoints";  // empty = no checkpoints (no resume after a crash)
+  int64_t interval_us = 5'000'000;
+  std::size_t keep = 2;                  // newest checkpoints kept; older ones are deleted
+};
+
 struct Config {
   std::string path;  // where it was loaded from, for messages
 
   std::string pipeline_id = "pixguard";
   std::size_t batch_size = 1024;
-  int64_t epoch_interval_us = 5'000'000;
   std::size_t max_message_bytes = 1 << 20;
 
   SourceConfig source;
@@ -45,6 +52,8 @@ struct Config {
   LabelTiming label_timing;
   bool dedupe_enabled = true;
   DedupeOptions dedupe;
+  StateLimits state_limits;
+  CheckpointConfig checkpoint;
   int64_t allowed_lateness_us = 300'000'000;
   TimeZone context_zone;
   ContextOptions context;

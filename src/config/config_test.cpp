@@ -68,7 +68,7 @@ TEST(Config, LoadsTheShippedDefault) {
 
   EXPECT_EQ(c.pipeline_id, "pixguard-default");
   EXPECT_EQ(c.batch_size, 1024u);
-  EXPECT_EQ(c.epoch_interval_us, 5 * kSecond);
+  EXPECT_EQ(c.checkpoint.interval_us, 5 * kSecond);
   EXPECT_EQ(c.max_message_bytes, 1048576u);
 
   EXPECT_EQ(c.source.type, SourceConfig::Type::kGenerator);

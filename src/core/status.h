@@ -28,6 +28,8 @@ class [[nodiscard]] Status {
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
   const std::string& message() const { return message_; }
+  // The same failure with `context` in front: "checkpoint x.ckpt: checksum mismatch".
+  Status with_context(const std::string& context) const { return {code_, context + ": " + message_}; }
 
  private:
   Status(StatusCode c, std::string m) : code_(c), message_(std::move(m)) {}

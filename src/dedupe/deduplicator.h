@@ -14,6 +14,8 @@
 
 #include <absl/container/flat_hash_set.h>
 
+#include "core/byte_io.h"
+
 namespace pixguard {
 
 struct DedupeOptions {
@@ -33,6 +35,12 @@ class Deduplicator {
 
   std::size_t size() const { return ids_.size(); }
   uint64_t evictions() const { return evictions_; }
+
+  // Snapshot for checkpoints: the remembered ids in arrival order and the eviction count.
+  // load() replaces the current state; it returns false (state left empty) on a malformed
+  // snapshot.
+  void save(ByteWriter* out) const;
+  bool load(ByteReader* in);
 
  private:
   struct Fingerprint {

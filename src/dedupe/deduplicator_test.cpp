@@ -161,3 +161,47 @@ TEST(Deduplicator, NoFalseDuplicatesOverAMillionIds) {
 
 }  // namespace
 }  // namespace pixguard
+
+namespace pixguard {
+namespace {
+
+TEST(DeduplicatorSnapshot, RestoredDeduplicatorRemembersTheSameIdsInTheSameOrder) {
+  DedupeOptions options;
+  options.max_entries = 3000;
+  Deduplicator original(options);
+  for (int i = 0; i < 5000; ++i) original.seen_before("E" + std::to_string(i), i);
+  std::string snapshot;
+  ByteWriter w(&snapshot);
+  original.save(&w);
+
+  Deduplicator restored(options);
+  ByteReader r(snapshot);
+  ASSERT_TRUE(restored.load(&r));
+  EXPECT_TRUE(r.at_end());
+  EXPECT_EQ(restored.size(), 3000u);
+  EXPECT_EQ(restored.evictions(), 2000u);
+  EXPECT_TRUE(restored.seen_before("E4999", 0));
+  EXPECT_TRUE(restored.seen_before("E2000", 0));
+  // E1999 was evicted before the snapshot; remembering it again evicts the oldest id,
+  // which is E2000 only if the arrival order survived.
+  EXPECT_FALSE(restored.seen_before("E1999", 0));
+  EXPECT_FALSE(restored.seen_before("E2000", 0));
+  EXPECT_FALSE(restored.seen_before("E2001", 0));
+  EXPECT_FALSE(restored.seen_before("E2002", 0));  // evicted when E2001 came back
+  EXPECT_TRUE(restored.seen_before("E4998", 0));
+}
+
+TEST(DeduplicatorSnapshot, MalformedSnapshotIsRefused) {
+  Deduplicator original({});
+  for (int i = 0; i < 100; ++i) original.seen_before("E" + std::to_string(i), i);
+  std::string snapshot;
+  ByteWriter w(&snapshot);
+  original.save(&w);
+  Deduplicator restored({});
+  ByteReader r(std::string_view(snapshot).substr(0, snapshot.size() - 5));
+  EXPECT_FALSE(restored.load(&r));
+  EXPECT_EQ(restored.size(), 0u);
+}
+
+}  // namespace
+}  // namespace pixguard

@@ -16,8 +16,10 @@ double reais(int64_t cents) { return static_cast<double>(cents) / 100.0; }
 
 }  // namespace
 
-FeatureEngine::FeatureEngine(std::vector<FeatureSpec> specs, ContextOptions context)
-    : specs_(std::move(specs)), context_(context) {
+FeatureEngine::FeatureEngine(std::vector<FeatureSpec> specs, ContextOptions context, StateLimits limits)
+    : specs_(std::move(specs)), context_(context), limits_(limits) {
+  limits_.max_keys = std::max<std::size_t>(limits_.max_keys, 1);
+  limits_.max_events_per_key = std::max<std::size_t>(limits_.max_events_per_key, 1);
   for (const FeatureSpec& s : specs_) {
     if (!feature_kind_needs_key(s.kind)) continue;
     int64_t& retention = s.scope == KeyScope::kPayer ? payer_retention_us_ : payee_retention_us_;
@@ -63,11 +65,11 @@ void FeatureEngine::process(const Transaction& tx, const Enrichment& e, int64_t 
   History* payee = nullptr;
   const bool has_watermark = watermark_us != Watermark::kNone;
   if (uses_payer_) {
-    payer = &payers_[e.payer_id];
+    payer = &history_of(payers_, e.payer_id);
     if (has_watermark) prune(payer, watermark_us - payer_retention_us_);
   }
   if (uses_payee_) {
-    payee = &payees_[e.payee_id];
+    payee = &history_of(payees_, e.payee_id);
     if (has_watermark) prune(payee, watermark_us - payee_retention_us_);
   }
 
@@ -102,6 +104,10 @@ void FeatureEngine::process(const Transaction& tx, const Enrichment& e, int64_t 
       const auto at = std::upper_bound(events.begin() + static_cast<std::ptrdiff_t>(h->head), events.end(), ev.time_us,
                                        [](int64_t time, const Event& x) { return time < x.time_us; });
       events.insert(at, ev);
+    }
+    if (h->size() > limits_.max_events_per_key) {
+      ++h->head;  // compacted by the next prune()
+      ++dropped_events_;
     }
   };
   insert(payer, payer_retention_us_, e.payee_id);
@@ -207,6 +213,70 @@ double FeatureEngine::compute(const FeatureSpec& s, const Transaction& tx, const
   }
 }
 
+FeatureEngine::History& FeatureEngine::history_of(HistoryMap& map, uint64_t key) {
+  if (map.size() >= limits_.max_keys) {
+    if (auto it = map.find(key); it != map.end()) return it->second;
+    evict_oldest_keys(map);
+  }
+  return map[key];
+}
+
+void FeatureEngine::evict_oldest_keys(HistoryMap& map) {
+  // Evicting an eighth at a time keeps the cost per new key constant (amortised).
+  const std::size_t keep = limits_.max_keys - std::max<std::size_t>(limits_.max_keys / 8, 1);
+  if (map.size() <= keep) return;
+  std::vector<std::pair<int64_t, uint64_t>> by_age;  // (newest event time, key)
+  by_age.reserve(map.size());
+  for (const auto& [key, h] : map) {
+    by_age.emplace_back(h.size() == 0 ? std::numeric_limits<int64_t>::min() : h.events.back().time_us, key);
+  }
+  const std::size_t evict = map.size() - keep;
+  std::nth_element(by_age.begin(), by_age.begin() + static_cast<std::ptrdiff_t>(evict), by_age.end());
+  for (std::size_t i = 0; i < evict; ++i) map.erase(by_age[i].second);
+  evicted_keys_ += evict;
+}
+
+void FeatureEngine::save(ByteWriter* out) const {
+  out->put<uint64_t>(evicted_keys_);
+  out->put<uint64_t>(dropped_events_);
+  for (const HistoryMap* map : {&payers_, &payees_}) {
+    out->put<uint64_t>(map->size());
+    for (const auto& [key, h] : *map) {
+      out->put<uint64_t>(key);
+      out->put_array(h.events.data() + h.head, h.size());
+    }
+  }
+}
+
+bool FeatureEngine::load(ByteReader* in) {
+  payers_.clear();
+  payees_.clear();
+  evicted_keys_ = in->get<uint64_t>();
+  dropped_events_ = in->get<uint64_t>();
+  for (HistoryMap* map : {&payers_, &payees_}) {
+    const uint64_t keys = in->get_count(2 * sizeof(uint64_t));
+    map->reserve(keys);
+    for (uint64_t i = 0; i < keys && !in->failed(); ++i) {
+      const uint64_t key = in->get<uint64_t>();
+      auto [it, inserted] = map->try_emplace(key);
+      if (!inserted) in->fail();  // a key appears once
+      std::vector<Event>& ev = it->second.events;
+      in->get_array(&ev);
+      // History is kept sorted by time; a snapshot that is not would corrupt every window.
+      for (std::size_t j = 1; j < ev.size(); ++j) {
+        if (ev[j].time_us < ev[j - 1].time_us) in->fail();
+      }
+    }
+  }
+  if (in->failed()) {
+    payers_.clear();
+    payees_.clear();
+    evicted_keys_ = dropped_events_ = 0;
+    return false;
+  }
+  return true;
+}
+
 void FeatureEngine::expire(int64_t watermark_us) {
   if (watermark_us == Watermark::kNone) return;
   const auto sweep = [](HistoryMap& map, int64_t cutoff) {
@@ -238,6 +308,8 @@ FeatureStateStats FeatureEngine::stats() const {
   }
   const std::size_t slot = sizeof(uint64_t) + sizeof(History) + 1;  // flat_hash_map slot + control byte
   s.approx_bytes = (payers_.capacity() + payees_.capacity()) * slot + capacity * sizeof(Event);
+  s.evicted_keys = evicted_keys_;
+  s.dropped_events = dropped_events_;
   return s;
 }
 

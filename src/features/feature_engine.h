@@ -10,6 +10,12 @@
 //
 // Values are doubles; NaN means missing (models and rules treat it so). Amounts in reais.
 //
+// Memory bound (StateLimits): at most `max_keys` keys per scope. A new key arriving at the
+// limit first evicts the eighth of the keys whose newest event is oldest (ties by key, so
+// the choice does not depend on hash order); an evicted key that comes back starts with an
+// empty history. A key keeps at most `max_events_per_key` events; beyond that its oldest
+// event is dropped. Both are counted (stats()) so that an operator sees the bound bite.
+//
 // Threading: not thread-safe; one engine per pipeline (per partition set).
 #include <cstdint>
 #include <string>
@@ -17,6 +23,7 @@
 
 #include <absl/container/flat_hash_map.h>
 
+#include "core/byte_io.h"
 #include "core/transaction.h"
 #include "enrich/enricher.h"
 #include "features/feature_spec.h"
@@ -28,16 +35,23 @@ struct ContextOptions {
   int night_end_minute = 6 * 60;     // local, exclusive; may wrap past midnight
 };
 
+struct StateLimits {
+  std::size_t max_keys = 5'000'000;           // per scope (payers, payees)
+  std::size_t max_events_per_key = 100'000;
+};
+
 struct FeatureStateStats {
   std::size_t payer_keys = 0;
   std::size_t payee_keys = 0;
   std::size_t events = 0;
   std::size_t approx_bytes = 0;
+  uint64_t evicted_keys = 0;
+  uint64_t dropped_events = 0;
 };
 
 class FeatureEngine {
  public:
-  FeatureEngine(std::vector<FeatureSpec> specs, ContextOptions context);
+  FeatureEngine(std::vector<FeatureSpec> specs, ContextOptions context, StateLimits limits = {});
 
   std::size_t size() const { return specs_.size(); }
   const std::vector<FeatureSpec>& specs() const { return specs_; }
@@ -57,6 +71,12 @@ class FeatureEngine {
   void expire(int64_t watermark_us);
 
   FeatureStateStats stats() const;
+
+  // Snapshot for checkpoints: every key's live history and the eviction counters. load()
+  // replaces the current state; false (state left empty) on a malformed snapshot.
+  void save(ByteWriter* out) const;
+  bool load(ByteReader* in);
+
   int64_t retention_us(KeyScope scope) const { return scope == KeyScope::kPayer ? payer_retention_us_ : payee_retention_us_; }
 
  private:
@@ -80,6 +100,9 @@ class FeatureEngine {
   double compute(const FeatureSpec& spec, const Transaction& tx, const Enrichment& e, const History* h,
                  uint64_t counterparty, std::size_t lo, std::size_t hi);
   static void prune(History* h, int64_t cutoff_us);
+  // The key's history, creating it (and evicting old keys at the limit) when new.
+  History& history_of(HistoryMap& map, uint64_t key);
+  void evict_oldest_keys(HistoryMap& map);
 
   struct Window {
     KeyScope scope;
@@ -96,6 +119,9 @@ class FeatureEngine {
   std::vector<std::size_t> window_of_; // per feature: index in windows_, or kNoWindow
   std::vector<Bounds> bounds_;         // per window, for the transaction being processed
   ContextOptions context_;
+  StateLimits limits_;
+  uint64_t evicted_keys_ = 0;
+  uint64_t dropped_events_ = 0;
   bool uses_payer_ = false;
   bool uses_payee_ = false;
   int64_t payer_retention_us_ = 0;

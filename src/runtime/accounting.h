@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/byte_io.h"
+
 namespace pixguard {
 
 // Wall time spent in each stage, summed over batches.
@@ -19,6 +21,18 @@ struct StageTimes {
   static constexpr std::array<const char*, kCount> kNames = {"decode",   "validate", "dedupe", "enrich",
                                                              "features", "score",    "decide", "sink"};
   std::array<int64_t, kCount> nanos{};
+};
+
+// What the state holds and what its memory bounds dropped (refreshed at each epoch end).
+struct StateSummary {
+  uint64_t payer_keys = 0;
+  uint64_t payee_keys = 0;
+  uint64_t events = 0;
+  uint64_t approx_bytes = 0;
+  uint64_t evicted_keys = 0;      // feature state: keys evicted at state.max_keys
+  uint64_t dropped_events = 0;    // feature state: events dropped at state.max_events_per_key
+  uint64_t dedupe_ids = 0;
+  uint64_t dedupe_evictions = 0;  // ids forgotten at dedupe.max_entries
 };
 
 struct Accounting {
@@ -31,11 +45,20 @@ struct Accounting {
   std::vector<uint64_t> rules_fired;   // by rule index
   // Dead letters by (field, rule); the views point at static rule names.
   std::map<std::pair<std::string_view, std::string_view>, uint64_t> dead_letters_by_reason;
+  StateSummary state;
+  uint64_t resumed_in = 0;  // of `in`, those counted before this process (from a checkpoint)
+  // Of this process only (not carried over from a checkpoint).
   StageTimes stage_times;
   double seconds = 0;  // wall time of the run
 
   bool balanced() const { return in == scored + dead_letters + duplicates; }
 };
+
+// The counts of a checkpoint, so that a resumed run reports totals since the start (times
+// and the state summary are not saved: they describe this process).
+// Rule counts are matched by rule name, so a rule list edited between runs keeps its counts.
+void save_accounting(const Accounting& a, const std::vector<std::string>& rule_names, ByteWriter* out);
+bool load_accounting(ByteReader* in, const std::vector<std::string>& rule_names, Accounting* a);
 
 // Renders for people (aligned text) or machines (one JSON object).
 std::string accounting_text(const Accounting& a, const std::vector<std::string>& rule_names);

@@ -29,7 +29,7 @@ Pipeline::Pipeline(const Config& config, std::unique_ptr<Decoder> decoder, const
       dedupe_(config.dedupe),
       watermark_(config.allowed_lateness_us),
       enricher_(config.context_zone, config.label_timing, labels),
-      features_(config.features, config.context),
+      features_(config.features, config.context, config.state_limits),
       config_(&config),
       encoder_(config.features, config.decision.rules, config.decision) {}
 
@@ -49,6 +49,54 @@ Status Pipeline::set_model(std::shared_ptr<const Model> model) {
   scorer_ = std::move(next);
   contributions_.assign(config_->features.size() + 1, 0.0);
   return Status::Ok();
+}
+
+void Pipeline::expire_state() {
+  features_.expire(watermark_.current());
+  refresh_state_summary();
+}
+
+void Pipeline::refresh_state_summary() {
+  const FeatureStateStats f = features_.stats();
+  StateSummary& s = accounting_.state;
+  s.payer_keys = f.payer_keys;
+  s.payee_keys = f.payee_keys;
+  s.events = f.events;
+  s.approx_bytes = f.approx_bytes;
+  s.evicted_keys = f.evicted_keys;
+  s.dropped_events = f.dropped_events;
+  s.dedupe_ids = dedupe_.size();
+  s.dedupe_evictions = dedupe_.evictions();
+}
+
+// Snapshot layout version: bump when any save() below changes its bytes.
+constexpr uint32_t kStateFormat = 1;
+
+void Pipeline::save_state(ByteWriter* out) const {
+  out->put(kStateFormat);
+  out->put(watermark_.max_event_time());
+  save_accounting(accounting_, rule_names(), out);
+  dedupe_.save(out);
+  features_.save(out);
+}
+
+Status Pipeline::load_state(std::string_view snapshot) {
+  ByteReader in(snapshot);
+  const uint32_t format = in.get<uint32_t>();
+  if (format != kStateFormat) {
+    return Status::Unsupported("state snapshot format " + std::to_string(format) + " (this build reads " +
+                               std::to_string(kStateFormat) + ")");
+  }
+  watermark_.restore(in.get<int64_t>());
+  const bool ok = load_accounting(&in, rule_names(), &accounting_) && dedupe_.load(&in) && features_.load(&in);
+  if (!ok || !in.at_end()) return Status::Corruption("state snapshot is malformed");
+  refresh_state_summary();
+  return Status::Ok();
+}
+
+std::string Pipeline::state_shape() const {
+  return "payer retention " + std::to_string(features_.retention_us(KeyScope::kPayer) / 1'000'000) +
+         "s, payee retention " + std::to_string(features_.retention_us(KeyScope::kPayee) / 1'000'000) + "s";
 }
 
 std::vector<std::string> Pipeline::rule_names() const {

@@ -51,8 +51,18 @@ class Pipeline {
   Status set_model(std::shared_ptr<const Model> model);
   const std::string& model_version() const { return scorer_.model_version(); }
 
-  // Housekeeping between epochs: drops expired feature state.
-  void expire_state() { features_.expire(watermark_.current()); }
+  // Housekeeping between epochs: drops expired feature state and refreshes the state
+  // summary in the accounting.
+  void expire_state();
+
+  // The state a checkpoint carries: watermark, dedupe ids, feature histories and the
+  // accounting counts. load_state() replaces the pipeline's state; it fails (Corruption) on
+  // a malformed snapshot.
+  void save_state(ByteWriter* out) const;
+  Status load_state(std::string_view snapshot);
+  // What the feature state was built for (the retention per key scope), recorded in
+  // checkpoints so that a changed config is noticed on resume.
+  std::string state_shape() const;
 
   const Accounting& accounting() const { return accounting_; }
   Accounting& accounting() { return accounting_; }
@@ -62,6 +72,7 @@ class Pipeline {
 
  private:
   Pipeline(const Config& config, std::unique_ptr<Decoder> decoder, const LabelStore* labels);
+  void refresh_state_summary();
 
   void reject(const RecordBatch& batch, std::size_t i, const Rejection& why, std::string_view source_name);
   Status emit(Output kind, const SinkRecord& record);

@@ -6,6 +6,14 @@
 #include "core/log.h"
 
 namespace pixguard {
+namespace {
+
+int64_t unix_micros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
 
 std::vector<Sink*> Runner::all_sinks() const {
   std::vector<Sink*> all;
@@ -17,6 +25,48 @@ std::vector<Sink*> Runner::all_sinks() const {
   return all;
 }
 
+Status Runner::recover() {
+  CheckpointStore* store = options_.checkpoints;
+  if (store != nullptr) {
+    Checkpoint c;
+    bool found = false;
+    if (Status s = store->load_latest(&c, &found); !s.ok()) return s;
+    if (found) {
+      const std::string where = "checkpoint " + store->path_of(c.epoch);
+      if (c.pipeline_id != options_.pipeline_id) {
+        return Status::InvalidArgument(where + " belongs to pipeline '" + c.pipeline_id + "', not '" +
+                                       options_.pipeline_id + "' (pipeline.id); point checkpoint.dir elsewhere");
+      }
+      if (c.source_name != source_->name()) {
+        return Status::InvalidArgument(where + " was taken reading " + c.source_name + ", but the config reads " +
+                                       source_->name() + "; pass --overwrite to start over");
+      }
+      if (c.state_shape != pipeline_->state_shape()) {
+        log(LogLevel::kWarn, where + ": the feature retention changed since (" + c.state_shape + " -> " +
+                                 pipeline_->state_shape() + "); restored history covers the old one");
+      }
+      if (Status s = pipeline_->load_state(c.state); !s.ok()) return s.with_context(where);
+      if (Status s = source_->seek(c.source_position); !s.ok()) {
+        return s.with_context(where + ": cannot seek the source");
+      }
+      resumed_from_ = c.epoch;
+      log(LogLevel::kInfo, "resuming from " + where + " (" + std::to_string(pipeline_->accounting().in) +
+                               " messages in so far, source position " + c.source_position + ")");
+    }
+  }
+  for (Sink* s : all_sinks()) {
+    if (resumed_from_ == 0 && s->last_committed_epoch() > 0) {
+      return Status::InvalidArgument("sink " + s->name() +
+                                     " already holds committed output but there is no checkpoint to resume from; "
+                                     "pass --overwrite to start over (or point the sinks elsewhere)");
+    }
+    if (Status st = s->recover(resumed_from_); !st.ok()) return st;
+  }
+  epoch_ = resumed_from_;
+  pipeline_->accounting().resumed_in = pipeline_->accounting().in;
+  return Status::Ok();
+}
+
 Status Runner::begin_epoch() {
   ++epoch_;
   for (Sink* s : all_sinks()) {
@@ -25,18 +75,32 @@ Status Runner::begin_epoch() {
   return Status::Ok();
 }
 
+Status Runner::write_checkpoint() {
+  Checkpoint c;
+  c.epoch = epoch_;
+  c.pipeline_id = options_.pipeline_id;
+  c.source_name = source_->name();
+  c.source_position = source_->position();
+  c.state_shape = pipeline_->state_shape();
+  c.model_version = pipeline_->model_version();
+  c.written_at_us = unix_micros();
+  ByteWriter w(&c.state);
+  pipeline_->save_state(&w);
+  return options_.checkpoints->write(c, &last_checkpoint_);
+}
+
 Status Runner::end_epoch() {
   const std::vector<Sink*> sinks = all_sinks();
   for (Sink* s : sinks) {
-    if (Status st = s->prepare(epoch_); !st.ok()) {
-      for (Sink* t : sinks) (void)t->abort(epoch_);
-      return st;
-    }
+    if (Status st = s->prepare(epoch_); !st.ok()) return st;
+  }
+  pipeline_->expire_state();
+  if (options_.checkpoints != nullptr) {
+    if (Status st = write_checkpoint(); !st.ok()) return st;
   }
   for (Sink* s : sinks) {
     if (Status st = s->commit(epoch_); !st.ok()) return st;
   }
-  pipeline_->expire_state();
   if (options_.on_epoch) options_.on_epoch(pipeline_->accounting());
   return Status::Ok();
 }
@@ -55,7 +119,7 @@ void Runner::pick_up_new_model() {
 Status Runner::run(const std::atomic<bool>& stop) {
   using Clock = std::chrono::steady_clock;
   const auto started = Clock::now();
-  for (Sink* s : all_sinks()) epoch_ = std::max(epoch_, s->last_committed_epoch());
+  if (Status s = recover(); !s.ok()) return s;
   if (Status s = begin_epoch(); !s.ok()) return s;
   auto epoch_started = Clock::now();
   const auto interval = std::chrono::microseconds(options_.epoch_interval_us);
@@ -76,9 +140,9 @@ Status Runner::run(const std::atomic<bool>& stop) {
       epoch_started = Clock::now();
     }
   }
-  if (failure.ok()) {
-    failure = end_epoch();
-  } else {
+  if (failure.ok()) failure = end_epoch();
+  // An epoch that did not commit leaves nothing visible; its input is read again on restart.
+  if (!failure.ok()) {
     for (Sink* s : all_sinks()) (void)s->abort(epoch_);
   }
   pipeline_->accounting().seconds = std::chrono::duration<double>(Clock::now() - started).count();

@@ -1,17 +1,29 @@
 #pragma once
-// The run loop: reads batches from a source into the pipeline and cuts the stream into
-// epochs. An epoch ends every `epoch_interval` of wall time, at the end of the input and on
-// stop; ending it prepares every sink and then commits every sink (sink.h's contract).
-// The checkpoint coordinator slots in between prepare and commit: it records the source
-// position and state for the epoch, so a crash after it replays nothing twice.
+// The run loop and checkpoint coordinator: reads batches from a source into the pipeline
+// and cuts the stream into epochs. An epoch ends every `epoch_interval` of wall time, at
+// the end of the input and on stop. Ending epoch e is a two-phase commit:
+//   1. every sink prepare(e)s: its output is durable but invisible;
+//   2. the checkpoint of e is written (source position after e's last message, pipeline
+//      state, accounting): this is the commit point;
+//   3. every sink commit(e)s.
+// A crash before 2 loses e's invisible output and re-reads its input from checkpoint e-1;
+// a crash after 2 finishes e's commits at recovery (Sink::recover). Either way every
+// message lands in exactly one committed epoch and in the state once.
+//
+// Recovery (start of run()): the newest valid checkpoint restores the state and seeks the
+// source; sinks settle to it. With no checkpoint, sinks that already hold committed output
+// are refused (resuming without state would write every record twice).
 //
 // Threading: run() occupies the calling thread; `stop` may be set from any thread or a
-// signal handler, and is honoured between batches (in-flight work finishes).
+// signal handler, and is honoured between batches (in-flight work finishes, then the final
+// epoch is committed and checkpointed).
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <string>
 
 #include "core/status.h"
+#include "runtime/checkpoint_store.h"
 #include "runtime/pipeline.h"
 #include "score/model_watcher.h"
 #include "sources/source.h"
@@ -21,6 +33,9 @@ namespace pixguard {
 struct RunnerOptions {
   std::size_t batch_size = 1024;
   int64_t epoch_interval_us = 5'000'000;
+  // Null: no checkpoints (a batch job, or a run that may not resume after a crash).
+  CheckpointStore* checkpoints = nullptr;
+  std::string pipeline_id;  // recorded in checkpoints; a checkpoint of another id is refused
   // Called after each epoch commit with the accounting so far (progress display).
   std::function<void(const Accounting&)> on_epoch;
   // When set, a model it accepts starts serving at the next batch boundary (hot reload).
@@ -35,19 +50,25 @@ class Runner {
   Status run(const std::atomic<bool>& stop);
 
   uint64_t last_epoch() const { return epoch_; }
+  uint64_t resumed_from_epoch() const { return resumed_from_; }  // 0 = started fresh
+  const CheckpointWriteStats& last_checkpoint() const { return last_checkpoint_; }
 
  private:
   std::vector<Sink*> all_sinks() const;
+  Status recover();
   Status begin_epoch();
   Status end_epoch();
+  Status write_checkpoint();
+  void pick_up_new_model();
 
   Source* source_;
   Pipeline* pipeline_;
   RunnerOptions options_;
-  void pick_up_new_model();
 
   uint64_t epoch_ = 0;
+  uint64_t resumed_from_ = 0;
   uint64_t model_generation_ = 0;
+  CheckpointWriteStats last_checkpoint_;
   RecordBatch batch_;
 };
 

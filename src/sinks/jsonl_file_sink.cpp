@@ -4,10 +4,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <system_error>
 #include <vector>
+
+#include "core/log.h"
 
 namespace pixguard {
 namespace {
@@ -53,23 +56,54 @@ Status JsonlFileSink::open(const std::string& name, const std::string& dir, std:
   fs::create_directories(dir, ec);
   if (ec) return Status::IoError("sink " + name + ": cannot create " + dir + ": " + ec.message());
   std::unique_ptr<JsonlFileSink> sink(new JsonlFileSink(name, dir));
-  std::vector<fs::path> pending;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     bool is_pending = false;
     const uint64_t e = epoch_of(entry.path().filename().string(), &is_pending);
-    if (e == 0) continue;
-    if (is_pending) {
-      pending.push_back(entry.path());
-    } else {
-      sink->last_committed_ = std::max(sink->last_committed_, e);
-    }
+    if (e != 0 && !is_pending) sink->last_committed_ = std::max(sink->last_committed_, e);
   }
   if (ec) return Status::IoError("sink " + name + ": cannot list " + dir + ": " + ec.message());
-  // Without a checkpoint to say otherwise, no pending file will ever be committed: those of
-  // later epochs were never committed, those of earlier ones are stale replays.
-  for (const fs::path& p : pending) fs::remove(p, ec);
   *out = std::move(sink);
   return Status::Ok();
+}
+
+Status JsonlFileSink::recover(uint64_t checkpointed_epoch) {
+  std::error_code ec;
+  std::vector<std::pair<uint64_t, bool>> parts;  // (epoch, pending)
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    bool is_pending = false;
+    if (const uint64_t e = epoch_of(entry.path().filename().string(), &is_pending); e != 0) parts.emplace_back(e, is_pending);
+  }
+  if (ec) return Status::IoError("sink " + name_ + ": cannot list " + dir_ + ": " + ec.message());
+  std::sort(parts.begin(), parts.end());
+  last_committed_ = 0;
+  for (const auto& [epoch, pending] : parts) {
+    const std::string path = part_path(epoch, pending);
+    if (epoch > checkpointed_epoch) {
+      if (pending) {
+        ::unlink(path.c_str());
+      } else {
+        const std::string aside = part_path(epoch, false) + ".rolled-back";
+        if (::rename(path.c_str(), aside.c_str()) != 0) {
+          return Status::IoError("sink " + name_ + ": rename " + path + ": " + errno_text());
+        }
+        log(LogLevel::kWarn, "sink " + name_ + ": epoch " + std::to_string(epoch) +
+                                 " was committed after the checkpoint recovery uses; moved to " + aside +
+                                 " (its input is scored again)");
+      }
+      continue;
+    }
+    if (pending) {
+      const std::string visible = part_path(epoch, false);
+      // A pending file next to a committed one is a stale replay of an epoch already out.
+      if (::access(visible.c_str(), F_OK) == 0) {
+        ::unlink(path.c_str());
+      } else if (::rename(path.c_str(), visible.c_str()) != 0) {
+        return Status::IoError("sink " + name_ + ": rename " + path + ": " + errno_text());
+      }
+    }
+    last_committed_ = std::max(last_committed_, epoch);
+  }
+  return fsync_dir(dir_);
 }
 
 JsonlFileSink::~JsonlFileSink() {

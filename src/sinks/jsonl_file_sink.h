@@ -5,6 +5,11 @@
 // prepare() fsyncs the pending file; commit() renames it and fsyncs the directory, so a
 // crash leaves each epoch either wholly visible or not at all. Epochs with no records
 // produce no file. Readers take `part-*.jsonl` and ignore `.pending`.
+// After a crash, recover(c) commits the pending files of epochs <= c (prepared, and
+// covered by checkpoint c) and deletes later ones. Committed files of epochs > c exist only
+// when recovery fell back past a corrupt checkpoint: they are renamed to
+// `part-<epoch>.jsonl.rolled-back` (their input is read again), so readers still see every
+// record once.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -15,8 +20,8 @@ namespace pixguard {
 
 class JsonlFileSink final : public Sink {
  public:
-  // Creates `dir` if needed and finds the last committed epoch. Pending files are
-  // discarded: with no checkpoint coordinator yet, none can be committed later.
+  // Creates `dir` if needed and finds the last committed epoch; pending files wait for
+  // recover().
   static Status open(const std::string& name, const std::string& dir, std::unique_ptr<JsonlFileSink>* out);
   ~JsonlFileSink() override;
 
@@ -27,6 +32,7 @@ class JsonlFileSink final : public Sink {
   Status commit(uint64_t epoch) override;
   Status abort(uint64_t epoch) override;
   uint64_t last_committed_epoch() const override { return last_committed_; }
+  Status recover(uint64_t checkpointed_epoch) override;
 
   // Deletes every part file (committed or pending): for starting a run over.
   Status clear();

@@ -169,8 +169,7 @@ TEST(JsonlFileSink, ReplayedEpochIsNotWrittenTwice) {
   ASSERT_TRUE(sink->commit(1).ok());
   EXPECT_EQ(visible_parts(dir), std::vector<std::string>{kPart1});
   EXPECT_EQ(read_file(dir + "/" + kPart1), "a\nb\n");
-  // The replay's own pending copy must not be left behind: nothing would ever remove it
-  // (open() only discards pending files of epochs after the last committed one).
+  // The replay's own pending copy must not be left behind.
   EXPECT_TRUE(pending_files(dir).empty()) << "left: " << pending_files(dir)[0];
   // The sink carries on with the next epoch.
   commit_epoch(*sink, 2, {"c"});
@@ -204,26 +203,56 @@ TEST(JsonlFileSink, AbortRemovesThePendingFile) {
   EXPECT_EQ(read_file(dir + "/part-00000000000000000004.jsonl"), "d\n");
 }
 
-TEST(JsonlFileSink, ReopenDiscardsPendingFilesOfUncommittedEpochs) {
+// The process dies after prepare(3), before commit(3).
+void crash_after_prepare(const std::string& dir) {
+  auto sink = open_sink(dir);
+  commit_epoch(*sink, 1, {"a"});
+  commit_epoch(*sink, 2, {"b"});
+  ASSERT_TRUE(sink->begin_epoch(3).ok());
+  ASSERT_TRUE(write(*sink, "c").ok());
+  ASSERT_TRUE(sink->prepare(3).ok());
+}
+
+TEST(JsonlFileSink, RecoverDiscardsAPreparedEpochTheCheckpointDoesNotCover) {
   const std::string dir = fresh_dir();
-  {
-    auto sink = open_sink(dir);
-    commit_epoch(*sink, 1, {"a"});
-    commit_epoch(*sink, 2, {"b"});
-    ASSERT_TRUE(sink->begin_epoch(3).ok());
-    ASSERT_TRUE(write(*sink, "c").ok());
-    ASSERT_TRUE(sink->prepare(3).ok());  // then the process dies before commit(3)
-  }
+  crash_after_prepare(dir);
   ASSERT_EQ(pending_files(dir), std::vector<std::string>{std::string(kPart3) + ".pending"});
   auto sink = open_sink(dir);
+  ASSERT_TRUE(sink->recover(2).ok());  // checkpoint 3 was never written
   EXPECT_EQ(sink->last_committed_epoch(), 2u);
   EXPECT_TRUE(pending_files(dir).empty());
   EXPECT_EQ(visible_parts(dir), (std::vector<std::string>{kPart1, kPart2}));
-  EXPECT_EQ(read_file(dir + "/" + kPart2), "b\n");
 
-  // Epoch 3 is redone from the checkpoint.
+  // Epoch 3 is redone from checkpoint 2.
   commit_epoch(*sink, 3, {"c2"});
   EXPECT_EQ(read_file(dir + "/" + kPart3), "c2\n");
+}
+
+TEST(JsonlFileSink, RecoverCommitsAPreparedEpochTheCheckpointCovers) {
+  const std::string dir = fresh_dir();
+  crash_after_prepare(dir);
+  auto sink = open_sink(dir);
+  EXPECT_EQ(sink->last_committed_epoch(), 2u);
+  ASSERT_TRUE(sink->recover(3).ok());  // checkpoint 3 was written: epoch 3 is decided
+  EXPECT_EQ(sink->last_committed_epoch(), 3u);
+  EXPECT_TRUE(pending_files(dir).empty());
+  EXPECT_EQ(visible_parts(dir), (std::vector<std::string>{kPart1, kPart2, kPart3}));
+  EXPECT_EQ(read_file(dir + "/" + kPart3), "c\n");
+}
+
+TEST(JsonlFileSink, RecoverToAnOlderCheckpointMovesLaterEpochsAside) {
+  const std::string dir = fresh_dir();
+  crash_after_prepare(dir);
+  auto sink = open_sink(dir);
+  // The newest checkpoints were unreadable: recovery falls back to checkpoint 1, so epochs
+  // 2 and 3 will be produced again and must not be visible twice.
+  ASSERT_TRUE(sink->recover(1).ok());
+  EXPECT_EQ(sink->last_committed_epoch(), 1u);
+  EXPECT_EQ(visible_parts(dir), std::vector<std::string>{kPart1});
+  EXPECT_TRUE(fs::exists(dir + "/" + kPart2 + ".rolled-back"));
+  EXPECT_TRUE(pending_files(dir).empty());
+  commit_epoch(*sink, 2, {"b2"});
+  EXPECT_EQ(read_file(dir + "/" + kPart2), "b2\n");
 }
 
 TEST(JsonlFileSink, ReopenFindsTheHighestCommittedEpoch) {

@@ -9,6 +9,10 @@
 // - commit(e) is idempotent: committing an epoch already committed (a replay after a crash
 //   between the checkpoint and the commit) succeeds without writing anything twice.
 // - last_committed_epoch() is what recovery compares with the checkpoint (0 = none).
+// - recover(c), called once before the first begin_epoch() with the epoch of the checkpoint
+//   the run resumes from (0 = none), settles what a crash left: epochs <= c that were
+//   prepared are committed (the checkpoint is their commit point), later ones are discarded
+//   (their input will be read again). New epochs then start at c + 1.
 // All calls return Status; nothing throws across this interface.
 //
 // Threading: a sink is driven by one pipeline thread.
@@ -38,6 +42,7 @@ class Sink {
   virtual Status commit(uint64_t epoch) = 0;
   virtual Status abort(uint64_t epoch) = 0;
   virtual uint64_t last_committed_epoch() const = 0;
+  virtual Status recover(uint64_t checkpointed_epoch) = 0;
 };
 
 }  // namespace pixguard

@@ -119,6 +119,11 @@ Status TableFileSink::commit(uint64_t epoch) {
   return Status::Ok();
 }
 
+Status TableFileSink::recover(uint64_t checkpointed_epoch) {
+  if (checkpointed_epoch != 0) return Status::Unsupported("sink " + name_ + ": a table output cannot resume");
+  return Status::Ok();
+}
+
 Status TableFileSink::abort(uint64_t) {
   buffer_.clear();
   return Status::Ok();

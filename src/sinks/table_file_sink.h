@@ -28,6 +28,8 @@ class TableFileSink final : public Sink {
   Status commit(uint64_t epoch) override;
   Status abort(uint64_t epoch) override;
   uint64_t last_committed_epoch() const override { return last_committed_; }
+  // A table is written in one go: there is nothing to resume (checkpointed_epoch must be 0).
+  Status recover(uint64_t checkpointed_epoch) override;
 
   // Publishes the table under its final name; call after the last commit.
   Status finish();

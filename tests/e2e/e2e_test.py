@@ -4,56 +4,14 @@
 Usage: e2e_test.py --pixguard PATH --source-dir DIR --scenario NAME
 Each scenario exits non-zero with a message on the first failed check.
 """
-import argparse
 import glob
 import json
 import os
 import re
 import subprocess
-import sys
-import tempfile
 
-
-def fail(msg):
-    print("FAIL: " + msg, file=sys.stderr)
-    sys.exit(1)
-
-
-def check(cond, msg):
-    if not cond:
-        fail(msg)
-
-
-SOURCE_DIR = None  # relative paths in the shipped configs (model/) are from the repository root
-
-
-def run(args, expect_rc=0, cwd=None):
-    p = subprocess.run(args, capture_output=True, text=True, cwd=cwd or SOURCE_DIR)
-    if p.returncode != expect_rc:
-        fail(f"{' '.join(args)}\nexit {p.returncode}, expected {expect_rc}\nstdout:\n{p.stdout}\nstderr:\n{p.stderr}")
-    return p
-
-
-def read_lines(pattern):
-    rows = []
-    for path in sorted(glob.glob(pattern)):
-        with open(path, encoding="utf-8") as f:
-            rows.extend(json.loads(line) for line in f if line.strip())
-    return rows
-
-
-def small_config(src, tmp, count, extra=""):
-    """The shipped default config with a smaller stream and outputs in `tmp`."""
-    with open(os.path.join(src, "config", "streaming_config.yaml"), encoding="utf-8") as f:
-        text = f.read()
-    text = re.sub(r"count: \d+", f"count: {count}", text)
-    text = re.sub(r"epoch_interval: \S+", "epoch_interval: 50ms", text)
-    for name in ("scored", "alerts", "dead_letter"):
-        text = re.sub(rf"  {name}: data/{name}", f"  {name}: {tmp}/{name}", text)
-    path = os.path.join(tmp, "config.yaml")
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text + extra)
-    return path
+from harness import check, fail, main, read_lines, run, small_config
+import harness
 
 
 def scenario_run_default(pg, src, tmp):
@@ -90,14 +48,21 @@ def scenario_run_default(pg, src, tmp):
     check(re.fullmatch(r"\d+\.\d\d", r["amount"]) is not None, f"amount not an exact decimal string: {r['amount']}")
     for a in alerts:
         check(a["decision"] in ("review", "block") and a["reasons"], f"alert without decision or reasons: {a}")
-    # Running again into the same directories is refused (no silent duplicate output) ...
-    p = run([pg, "run", "--config", cfg, "-q"], expect_rc=2)
-    check("--overwrite" in p.stderr, "second run's refusal does not explain --overwrite")
-    # ... and with --overwrite it produces the same records again (deterministic).
+    check(len(glob.glob(f"{tmp}/checkpoints/checkpoint-*.ckpt")) in (1, 2), "expected one or two checkpoints kept")
+    # Running again resumes from the final checkpoint: nothing left to read, nothing written twice ...
+    again_acc = json.loads(run([pg, "run", "--config", cfg, "--json", "-q"]).stdout)
+    check(again_acc["in"] == 20000 and again_acc["resumed_in"] == 20000, f"second run did not resume at the end: {again_acc}")
+    check(len(read_lines(f"{tmp}/scored/part-*.jsonl")) == len(scored), "a resumed run wrote records again")
+    # ... and with --overwrite it starts over and produces the same records again (deterministic).
     run([pg, "run", "--config", cfg, "-q", "--overwrite"])
     again = read_lines(f"{tmp}/scored/part-*.jsonl")
     check(sorted(json.dumps(x, sort_keys=True) for x in again) == sorted(json.dumps(x, sort_keys=True) for x in scored),
           "a second run of the same config scored differently")
+    # Output without a checkpoint cannot be resumed: refused, with the way out named.
+    for ckpt in glob.glob(f"{tmp}/checkpoints/*"):
+        os.remove(ckpt)
+    p = run([pg, "run", "--config", cfg, "-q"], expect_rc=2)
+    check("--overwrite" in p.stderr and "no checkpoint" in p.stderr, f"refusal does not explain itself: {p.stderr}")
 
 
 def scenario_generate_replay(pg, src, tmp):
@@ -178,20 +143,36 @@ def scenario_cli(pg, src, tmp):
 
 
 def scenario_sigterm(pg, src, tmp):
-    """SIGTERM mid-run: in-flight work finishes, the epoch commits, the accounting balances, exit 0."""
+    """SIGTERM mid-run: in-flight work finishes, the final epoch commits and is checkpointed, exit 0;
+    running again resumes there and ends with the same output as a run never stopped."""
     import signal
     import time
-    cfg = small_config(src, tmp, 50_000_000)
+    count = 150_000
+    ref_cfg = small_config(src, tmp, count, interval="200ms", name="reference.yaml", out=f"{tmp}/reference")
+    started = time.monotonic()
+    reference = json.loads(run([pg, "run", "--config", ref_cfg, "--json", "-q"]).stdout)
+    duration = time.monotonic() - started
+    cfg = small_config(src, tmp, count, interval="200ms")
     proc = subprocess.Popen([pg, "run", "--config", cfg, "--json", "-q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, cwd=SOURCE_DIR)
-    time.sleep(1.5)
+                            text=True, cwd=harness.SOURCE_DIR)
+    time.sleep(duration / 3)
     proc.send_signal(signal.SIGTERM)
-    out, err = proc.communicate(timeout=60)
+    out, err = proc.communicate(timeout=120)
     check(proc.returncode == 0, f"exit {proc.returncode} after SIGTERM: {err}")
+    check("checkpointed" in err, f"no word of the final checkpoint on stderr: {err}")
     acc = json.loads(out)
-    check(0 < acc["in"] < 50_000_000 and acc["balanced"], f"accounting after SIGTERM: {acc}")
+    check(0 < acc["in"] < count and acc["balanced"], f"accounting after SIGTERM: {acc}")
     scored = read_lines(f"{tmp}/scored/part-*.jsonl")
     check(len(scored) == acc["scored"], "records committed after SIGTERM differ from the accounting")
+    check(not glob.glob(f"{tmp}/*/*.pending"), "pending files left after SIGTERM")
+
+    final = json.loads(run([pg, "run", "--config", cfg, "--json", "-q"]).stdout)
+    check(final["resumed_in"] == acc["in"] and final["in"] == count and final["balanced"], f"resume: {final}")
+    for key in ("in", "scored", "dead_letters", "duplicates", "late", "decisions", "rules_fired"):
+        check(final[key] == reference[key], f"{key}: stopped+resumed {final[key]} vs uninterrupted {reference[key]}")
+    for kind in ("scored", "alerts", "dead_letter"):
+        check(harness.raw_lines(f"{tmp}/{kind}/part-*.jsonl") == harness.raw_lines(f"{tmp}/reference/{kind}/part-*.jsonl"),
+              f"{kind}: stopped+resumed output differs from the uninterrupted run")
 
 
 TRAIN_TWO_MODELS = r"""
@@ -259,18 +240,5 @@ SCENARIOS = {f.__name__[len("scenario_"):]: f for f in
               scenario_hot_reload)}
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--pixguard", required=True)
-    ap.add_argument("--source-dir", required=True)
-    ap.add_argument("--scenario", required=True, choices=sorted(SCENARIOS))
-    a = ap.parse_args()
-    global SOURCE_DIR
-    SOURCE_DIR = os.path.abspath(a.source_dir)
-    with tempfile.TemporaryDirectory(prefix="pixguard-e2e-") as tmp:
-        SCENARIOS[a.scenario](os.path.abspath(a.pixguard), os.path.abspath(a.source_dir), tmp)
-    print(f"ok: {a.scenario}")
-
-
 if __name__ == "__main__":
-    main()
+    main(SCENARIOS)

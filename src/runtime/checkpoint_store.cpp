@@ -1,0 +1,212 @@
+#include "runtime/checkpoint_store.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/byte_io.h"
+#include "core/crc32c.h"
+#include "core/log.h"
+
+namespace pixguard {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kMagic[8] = {'P', 'X', 'G', 'C', 'K', 'P', 'T', '1'};
+constexpr uint32_t kFormat = 1;
+constexpr std::size_t kHeaderBytes = sizeof kMagic + 4 + 4 + 8;
+constexpr std::string_view kPrefix = "checkpoint-";
+constexpr std::string_view kSuffix = ".ckpt";
+
+std::string errno_text() { return std::strerror(errno); }
+
+// The epoch of "checkpoint-NNNNNNNNNNNNNNNNNNNN.ckpt", or 0 for any other name.
+uint64_t epoch_of(const std::string& name) {
+  if (name.size() != kPrefix.size() + 20 + kSuffix.size() || !name.starts_with(kPrefix) || !name.ends_with(kSuffix)) {
+    return 0;
+  }
+  uint64_t e = 0;
+  for (std::size_t i = kPrefix.size(); i < kPrefix.size() + 20; ++i) {
+    if (name[i] < '0' || name[i] > '9') return 0;
+    e = e * 10 + static_cast<uint64_t>(name[i] - '0');
+  }
+  return e;
+}
+
+Status write_all(int fd, std::string_view data, const std::string& path) {
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status::IoError("write " + path + ": " + errno_text());
+    }
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return Status::Ok();
+}
+
+Status fsync_dir(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Status::IoError("open directory " + dir + ": " + errno_text());
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return Status::IoError("fsync directory " + dir + ": " + errno_text());
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string CheckpointStore::path_of(uint64_t epoch) const {
+  char name[64];
+  std::snprintf(name, sizeof name, "checkpoint-%020llu.ckpt", static_cast<unsigned long long>(epoch));
+  return dir_ + "/" + name;
+}
+
+Status CheckpointStore::open() {
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  if (ec) return Status::IoError("checkpoint directory " + dir_ + ": " + ec.message());
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.starts_with(kPrefix) && name.ends_with(".ckpt.tmp")) fs::remove(entry.path(), ec);
+  }
+  if (ec) return Status::IoError("checkpoint directory " + dir_ + ": " + ec.message());
+  return Status::Ok();
+}
+
+std::string CheckpointStore::encode(const Checkpoint& c) {
+  std::string body;
+  body.reserve(c.state.size() + 256);
+  ByteWriter w(&body);
+  w.put(c.epoch);
+  w.put_string(c.pipeline_id);
+  w.put_string(c.source_name);
+  w.put_string(c.source_position);
+  w.put_string(c.state_shape);
+  w.put_string(c.model_version);
+  w.put(c.written_at_us);
+  w.put_string(c.state);
+
+  std::string file;
+  file.reserve(kHeaderBytes + body.size());
+  file.append(kMagic, sizeof kMagic);
+  ByteWriter h(&file);
+  h.put(kFormat);
+  h.put(crc32c(body));
+  h.put<uint64_t>(body.size());
+  file.append(body);
+  return file;
+}
+
+Status CheckpointStore::decode(const std::string& bytes, Checkpoint* out) {
+  if (bytes.size() < kHeaderBytes || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) {
+    return Status::Corruption("not a pixguard checkpoint (bad magic or shorter than its header)");
+  }
+  ByteReader h(std::string_view(bytes).substr(sizeof kMagic, kHeaderBytes - sizeof kMagic));
+  const uint32_t format = h.get<uint32_t>();
+  const uint32_t crc = h.get<uint32_t>();
+  const uint64_t size = h.get<uint64_t>();
+  if (format != kFormat) {
+    return Status::Unsupported("checkpoint format " + std::to_string(format) + " (this build reads " +
+                               std::to_string(kFormat) + ")");
+  }
+  if (size != bytes.size() - kHeaderBytes) {
+    return Status::Corruption("truncated: header says " + std::to_string(size) + " bytes of body, file has " +
+                              std::to_string(bytes.size() - kHeaderBytes));
+  }
+  const std::string_view body = std::string_view(bytes).substr(kHeaderBytes);
+  if (crc32c(body) != crc) return Status::Corruption("checksum mismatch");
+  ByteReader r(body);
+  Checkpoint c;
+  c.epoch = r.get<uint64_t>();
+  c.pipeline_id = r.get_string();
+  c.source_name = r.get_string();
+  c.source_position = r.get_string();
+  c.state_shape = r.get_string();
+  c.model_version = r.get_string();
+  c.written_at_us = r.get<int64_t>();
+  c.state = r.get_string();
+  if (r.failed() || !r.at_end()) return Status::Corruption("malformed body");
+  *out = std::move(c);
+  return Status::Ok();
+}
+
+Status CheckpointStore::write(const Checkpoint& checkpoint, CheckpointWriteStats* stats) {
+  const auto started = std::chrono::steady_clock::now();
+  const std::string bytes = encode(checkpoint);
+  const std::string path = path_of(checkpoint.epoch);
+  const std::string tmp = path + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IoError("checkpoint: create " + tmp + ": " + errno_text());
+  Status s = write_all(fd, bytes, tmp);
+  if (s.ok() && ::fsync(fd) != 0) s = Status::IoError("checkpoint: fsync " + tmp + ": " + errno_text());
+  ::close(fd);
+  if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) {
+    s = Status::IoError("checkpoint: rename " + tmp + ": " + errno_text());
+  }
+  if (s.ok()) s = fsync_dir(dir_);
+  if (!s.ok()) {
+    ::unlink(tmp.c_str());
+    return s;
+  }
+  // Only now that the new one is durable may old ones go.
+  const std::vector<uint64_t> epochs = epochs_on_disk();
+  for (std::size_t i = keep_; i < epochs.size(); ++i) ::unlink(path_of(epochs[i]).c_str());
+  if (stats != nullptr) {
+    stats->bytes = bytes.size();
+    stats->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  }
+  return Status::Ok();
+}
+
+std::vector<uint64_t> CheckpointStore::epochs_on_disk() const {
+  std::vector<uint64_t> epochs;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    if (const uint64_t e = epoch_of(entry.path().filename().string()); e > 0) epochs.push_back(e);
+  }
+  std::sort(epochs.rbegin(), epochs.rend());
+  return epochs;
+}
+
+Status CheckpointStore::load_latest(Checkpoint* out, bool* found) const {
+  *found = false;
+  const std::vector<uint64_t> epochs = epochs_on_disk();
+  std::string failures;
+  for (const uint64_t e : epochs) {
+    const std::string path = path_of(e);
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    Status s = in ? decode(bytes.str(), out) : Status::IoError("cannot read: " + std::string(std::strerror(errno)));
+    if (s.ok() && out->epoch != e) s = Status::Corruption("holds epoch " + std::to_string(out->epoch));
+    if (s.ok()) {
+      *found = true;
+      return Status::Ok();
+    }
+    log(LogLevel::kError, "checkpoint " + path + " is unusable (" + s.message() + "); trying the one before it");
+    failures += (failures.empty() ? "" : "; ") + path + ": " + s.message();
+  }
+  if (!epochs.empty()) {
+    return Status::Corruption("no usable checkpoint in " + dir_ + " (" + failures +
+                              "); move the directory aside or pass --overwrite to start over");
+  }
+  return Status::Ok();
+}
+
+Status CheckpointStore::clear() {
+  std::error_code ec;
+  for (const uint64_t e : epochs_on_disk()) fs::remove(path_of(e), ec);
+  if (ec) return Status::IoError("checkpoint directory " + dir_ + ": " + ec.message());
+  return Status::Ok();
+}
+
+}  // namespace pixguard

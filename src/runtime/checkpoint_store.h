@@ -1,0 +1,63 @@
+#pragma once
+// Checkpoints on disk: one file per epoch in a directory,
+//   <dir>/checkpoint-<epoch, 20 digits>.ckpt
+// laid out as  magic "PXGCKPT1" | u32 format | u32 CRC-32C of the body | u64 body size | body.
+// write() goes to a ".tmp" file, fsyncs it, renames it into place and fsyncs the directory,
+// so a crash at any instant leaves the old checkpoint or the new one, never a torn one.
+// load_latest() verifies magic, size and checksum; a checkpoint that fails them is logged
+// and skipped for the one before it. The newest `keep` checkpoints are kept.
+//
+// Threading: one store per job, used by the runner's thread.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace pixguard {
+
+struct Checkpoint {
+  uint64_t epoch = 0;
+  std::string pipeline_id;
+  std::string source_name;
+  std::string source_position;  // Source::position() after the epoch's last message
+  std::string state_shape;      // what the feature state was built for (retentions)
+  std::string model_version;    // serving when the epoch ended (informational)
+  int64_t written_at_us = 0;    // wall clock, Unix microseconds
+  std::string state;            // Pipeline::save_state()
+};
+
+struct CheckpointWriteStats {
+  uint64_t bytes = 0;
+  double seconds = 0;  // encode + checksum + write + fsync + rename
+};
+
+class CheckpointStore {
+ public:
+  CheckpointStore(std::string dir, std::size_t keep) : dir_(std::move(dir)), keep_(keep < 1 ? 1 : keep) {}
+
+  // Creates the directory if needed and removes ".tmp" leftovers of an interrupted write.
+  Status open();
+  Status write(const Checkpoint& checkpoint, CheckpointWriteStats* stats = nullptr);
+  // The newest valid checkpoint. *found is false when the directory holds none at all; when
+  // it holds some and every one is corrupt, that is an error (starting over silently would
+  // score everything again).
+  Status load_latest(Checkpoint* out, bool* found) const;
+  // Deletes every checkpoint (for --overwrite).
+  Status clear();
+
+  const std::string& dir() const { return dir_; }
+  std::string path_of(uint64_t epoch) const;
+
+  // Decoding, exposed for tests and tools: checks magic, size and checksum.
+  static Status decode(const std::string& bytes, Checkpoint* out);
+  static std::string encode(const Checkpoint& checkpoint);
+
+ private:
+  std::vector<uint64_t> epochs_on_disk() const;  // newest first
+
+  std::string dir_;
+  std::size_t keep_;
+};
+
+}  // namespace pixguard

@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""Exactly once across crashes, proven by breaking things on purpose (PRODUCT.md section 7).
+
+Usage: chaos_test.py --pixguard PATH --source-dir DIR --scenario NAME [--seed N]
+Scenarios:
+  kill_restart        SIGKILL at random instants, restart until done; outputs equal an uninterrupted run's.
+  corrupt_checkpoint  the newest checkpoint is damaged; recovery falls back and still writes each record once.
+  memory_bound        far more keys than the state limits: state stays bounded, evictions are counted.
+"""
+import glob
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+
+import harness
+from harness import check, main, run
+
+STREAM_COUNT = 200_000
+
+
+def file_config(src, tmp, stream, out, interval, name, extra=""):
+    """The default pipeline reading `stream` (a file), writing outputs and checkpoints under `out`."""
+    cfg = harness.small_config(src, tmp, 1, interval=interval, name=name, out=out, extra=extra)
+    with open(cfg, encoding="utf-8") as f:
+        text = f.read()
+    start, end = text.index("\nsource:\n"), text.index("\ninput:\n")
+    text = text[:start] + f"\nsource:\n  type: file\n  path: {stream}\n  format: jsonl\n" + text[end:]
+    with open(cfg, "w", encoding="utf-8") as f:
+        f.write(text)
+    return cfg
+
+
+def generate_stream(pg, tmp, count=STREAM_COUNT, accounts=20000):
+    stream = os.path.join(tmp, f"stream{count}.jsonl")
+    run([pg, "generate", "-n", str(count), "--seed", "11", "--payers", str(accounts), "--payees", str(accounts),
+         "-o", stream, "-q"])
+    return stream
+
+
+def compare_outputs(tmp, got, want, what):
+    for kind in ("scored", "alerts", "dead_letter"):
+        a = harness.raw_lines(f"{tmp}/{got}/{kind}/part-*.jsonl")
+        b = harness.raw_lines(f"{tmp}/{want}/{kind}/part-*.jsonl")
+        if a != b:
+            missing, extra = len(set(b) - set(a)), len(set(a) - set(b))
+            harness.fail(f"{kind} after {what}: {len(a)} records vs {len(b)} uninterrupted "
+                         f"({missing} missing, {extra} unexpected, duplicates: {len(a) - len(set(a))})")
+    check(not glob.glob(f"{tmp}/{got}/*/*.pending"), f"pending files left after {what}")
+
+
+def compare_accounting(final, reference, what):
+    check(final["balanced"], f"accounting does not balance after {what}: {final}")
+    for key in ("in", "scored", "dead_letters", "duplicates", "late", "decisions", "rules_fired", "dead_letters_by_reason"):
+        check(final[key] == reference[key], f"{key} after {what}: {final[key]} vs uninterrupted {reference[key]}")
+
+
+def uninterrupted(pg, src, tmp, stream):
+    cfg = file_config(src, tmp, stream, f"{tmp}/reference", "100ms", "reference.yaml")
+    started = time.monotonic()
+    acc = json.loads(run([pg, "run", "--config", cfg, "--json", "-q"]).stdout)
+    check(acc["in"] == STREAM_COUNT and acc["balanced"], f"reference run: {acc}")
+    check(acc["dead_letters"] > 0 and acc["duplicates"] > 0, "the stream lacks invalid or duplicate messages")
+    return acc, time.monotonic() - started
+
+
+def scenario_kill_restart(pg, src, tmp, seed):
+    stream = generate_stream(pg, tmp)
+    reference, duration = uninterrupted(pg, src, tmp, stream)
+    cfg = file_config(src, tmp, stream, f"{tmp}/chaos", "100ms", "chaos.yaml")
+    rng = random.Random(seed)
+    # Kill instants spread from "still starting up" to "well into the run", scaled to this
+    # machine and build (the sanitizer build is slower): every phase gets hit, mid-epoch,
+    # mid-checkpoint and mid-commit alike. A life never outlasts duration/13, so twelve of
+    # them cannot finish the job: all twelve kills land.
+    longest = duration / 13
+    print(f"seed {seed} (PIXGUARD_CHAOS_SEED reproduces the kill instants)")
+    kills, delays, final = 0, [], None
+    for attempt in range(200):
+        proc = subprocess.Popen([pg, "run", "--config", cfg, "--json", "-q"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, cwd=harness.SOURCE_DIR)
+        delay = rng.uniform(0.02, longest) if kills < 12 else None
+        try:
+            out, err = proc.communicate(timeout=delay if delay is not None else 600)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            kills += 1
+            delays.append(round(delay, 3))
+            continue
+        check(proc.returncode == 0, f"run exited {proc.returncode} after {kills} kills:\n{err}")
+        final = json.loads(out)
+        break
+    check(final is not None, "the job never finished")
+    print(f"{kills} kills (seed {seed}) at {delays} s; uninterrupted run {duration:.2f} s")
+    check(kills >= 10, f"only {kills} kills landed before the run finished (seed {seed})")
+    compare_accounting(final, reference, f"{kills} kills")
+    compare_outputs(tmp, "chaos", "reference", f"{kills} kills")
+
+
+def scenario_corrupt_checkpoint(pg, src, tmp, seed):
+    stream = generate_stream(pg, tmp)
+    reference, duration = uninterrupted(pg, src, tmp, stream)
+    cfg = file_config(src, tmp, stream, f"{tmp}/damaged", "100ms", "damaged.yaml")
+    text = open(cfg, encoding="utf-8").read().replace("keep: 2", "keep: 3")
+    open(cfg, "w", encoding="utf-8").write(text)
+    # Stop part-way (SIGTERM: a clean checkpoint), then damage the newest checkpoint.
+    proc = subprocess.Popen([pg, "run", "--config", cfg, "-q"], stderr=subprocess.PIPE, text=True,
+                            cwd=harness.SOURCE_DIR)
+    time.sleep(max(0.5, duration / 2))
+    proc.terminate()
+    _, err = proc.communicate(timeout=120)
+    check(proc.returncode == 0, f"exit {proc.returncode} after SIGTERM: {err}")
+    checkpoints = sorted(glob.glob(f"{tmp}/damaged/checkpoints/checkpoint-*.ckpt"))
+    check(len(checkpoints) >= 2, f"expected at least two checkpoints to fall back on, found {checkpoints}")
+    newest = checkpoints[-1]
+    with open(newest, "r+b") as f:
+        f.seek(os.path.getsize(newest) // 2)
+        byte = f.read(1)
+        f.seek(-1, os.SEEK_CUR)
+        f.write(bytes([byte[0] ^ 0x40]))
+    p = run([pg, "run", "--config", cfg, "--json", "-q"])
+    check(os.path.basename(newest) in p.stderr and "checksum" in p.stderr,
+          f"the damaged checkpoint was not reported: {p.stderr}")
+    compare_accounting(json.loads(p.stdout), reference, "a corrupt checkpoint")
+    # Epochs committed after the fallback checkpoint were set aside (*.rolled-back) and
+    # produced again: readers still see every record exactly once.
+    compare_outputs(tmp, "damaged", "reference", "a corrupt checkpoint")
+
+    # When every checkpoint is damaged, pixguard refuses to guess.
+    for path in glob.glob(f"{tmp}/damaged/checkpoints/checkpoint-*.ckpt"):
+        with open(path, "wb") as f:
+            f.write(b"garbage")
+    p = run([pg, "run", "--config", cfg, "-q"], expect_rc=2)
+    check("no usable checkpoint" in p.stderr and "--overwrite" in p.stderr, f"unclear refusal: {p.stderr}")
+
+
+def peak_rss_kib(args):
+    """Runs `args` in a child and returns (stdout, its peak resident set in KiB)."""
+    code = ("import resource, subprocess, sys; p = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+            "sys.stderr.write(p.stderr); print(p.returncode); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); "
+            "print(p.stdout)")
+    p = subprocess.run([sys.executable, "-c", code] + args, capture_output=True, text=True, cwd=harness.SOURCE_DIR)
+    rc, rss, out = p.stdout.split("\n", 2)
+    check(rc == "0", f"{' '.join(args)} exited {rc}: {p.stderr}")
+    return out, int(rss)
+
+
+def scenario_memory_bound(pg, src, tmp, seed):
+    limits = "\nstate:\n  max_keys: 5000\n  max_events_per_key: 50\n"
+    results = {}
+    for count in (100_000, 400_000):
+        stream = generate_stream(pg, tmp, count, accounts=count)  # about one key per transaction
+        cfg = file_config(src, tmp, stream, f"{tmp}/bound{count}", "1s", f"bound{count}.yaml")
+        text = open(cfg, encoding="utf-8").read()
+        start, end = text.index("\nstate:\n"), text.index("\nwatermark:")
+        text = text[:start] + limits + text[end:]
+        text = text.replace("max_entries: 10000000", "max_entries: 2000")
+        open(cfg, "w", encoding="utf-8").write(text)
+        out, rss = peak_rss_kib([pg, "run", "--config", cfg, "--json", "-q"])
+        acc = json.loads(out)
+        state = acc["state"]
+        check(acc["balanced"] and acc["in"] == count, f"accounting: {acc}")
+        check(state["payer_keys"] <= 5000 and state["payee_keys"] <= 5000, f"state above the key limit: {state}")
+        check(state["evicted_keys"] > count // 2, f"evictions not counted: {state}")
+        check(state["dedupe_ids"] <= 2000 and state["dedupe_evictions"] > 0, f"dedupe above its limit: {state}")
+        results[count] = rss
+    small, large = results[100_000], results[400_000]
+    print(f"peak RSS: {small} KiB at 100k keys, {large} KiB at 400k keys")
+    # Four times the keys must not mean noticeably more memory once the bound holds.
+    check(large < small * 1.25, f"memory grew with the key count: {small} KiB -> {large} KiB")
+
+
+SCENARIOS = {"kill_restart": scenario_kill_restart, "corrupt_checkpoint": scenario_corrupt_checkpoint,
+             "memory_bound": scenario_memory_bound}
+
+if __name__ == "__main__":
+    seed = int(os.environ.get("PIXGUARD_CHAOS_SEED", random.randrange(1 << 30)))
+    main({name: (lambda pg, src, tmp, f=f: f(pg, src, tmp, seed)) for name, f in SCENARIOS.items()})
