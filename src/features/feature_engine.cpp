@@ -237,6 +237,12 @@ void FeatureEngine::evict_oldest_keys(HistoryMap& map) {
 }
 
 void FeatureEngine::save(ByteWriter* out) const {
+  // One allocation for the whole snapshot: growing by doubling would copy it several times.
+  std::size_t bytes = 4 * sizeof(uint64_t);
+  for (const HistoryMap* map : {&payers_, &payees_}) {
+    for (const auto& [key, h] : *map) bytes += 2 * sizeof(uint64_t) + h.size() * sizeof(Event);
+  }
+  out->reserve_more(bytes);
   out->put<uint64_t>(evicted_keys_);
   out->put<uint64_t>(dropped_events_);
   for (const HistoryMap* map : {&payers_, &payees_}) {

@@ -1,6 +1,7 @@
 #include "runtime/checkpoint_store.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -8,8 +9,6 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "core/byte_io.h"
 #include "core/crc32c.h"
@@ -53,6 +52,26 @@ Status write_all(int fd, std::string_view data, const std::string& path) {
   return Status::Ok();
 }
 
+Status read_whole_file(const std::string& path, std::string* out) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::IoError("cannot open: " + errno_text());
+  struct stat st {};
+  Status s;
+  if (::fstat(fd, &st) != 0) s = Status::IoError("cannot stat: " + errno_text());
+  if (s.ok()) out->resize(static_cast<std::size_t>(st.st_size));
+  std::size_t done = 0;
+  while (s.ok() && done < out->size()) {
+    const ssize_t n = ::read(fd, out->data() + done, out->size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) s = Status::IoError("cannot read: " + errno_text());
+    if (n == 0) out->resize(done);  // shrank while reading
+    if (n <= 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  return s;
+}
+
 Status fsync_dir(const std::string& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return Status::IoError("open directory " + dir + ": " + errno_text());
@@ -82,10 +101,13 @@ Status CheckpointStore::open() {
   return Status::Ok();
 }
 
-std::string CheckpointStore::encode(const Checkpoint& c) {
-  std::string body;
-  body.reserve(c.state.size() + 256);
-  ByteWriter w(&body);
+namespace {
+
+// Everything of the body but the state, which follows it (u64 size, bytes): the state is
+// written and checksummed where it lies instead of being copied into one buffer.
+std::string encode_meta(const Checkpoint& c) {
+  std::string meta;
+  ByteWriter w(&meta);
   w.put(c.epoch);
   w.put_string(c.pipeline_id);
   w.put_string(c.source_name);
@@ -93,20 +115,27 @@ std::string CheckpointStore::encode(const Checkpoint& c) {
   w.put_string(c.state_shape);
   w.put_string(c.model_version);
   w.put(c.written_at_us);
-  w.put_string(c.state);
-
-  std::string file;
-  file.reserve(kHeaderBytes + body.size());
-  file.append(kMagic, sizeof kMagic);
-  ByteWriter h(&file);
-  h.put(kFormat);
-  h.put(crc32c(body));
-  h.put<uint64_t>(body.size());
-  file.append(body);
-  return file;
+  w.put<uint64_t>(c.state.size());
+  return meta;
 }
 
-Status CheckpointStore::decode(const std::string& bytes, Checkpoint* out) {
+std::string encode_header(const std::string& meta, const std::string& state) {
+  std::string header(kMagic, sizeof kMagic);
+  ByteWriter h(&header);
+  h.put(kFormat);
+  h.put(crc32c(state, crc32c(meta)));
+  h.put<uint64_t>(meta.size() + state.size());
+  return header;
+}
+
+}  // namespace
+
+std::string CheckpointStore::encode(const Checkpoint& c) {
+  const std::string meta = encode_meta(c);
+  return encode_header(meta, c.state) + meta + c.state;
+}
+
+Status CheckpointStore::decode(std::string bytes, Checkpoint* out) {
   if (bytes.size() < kHeaderBytes || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) {
     return Status::Corruption("not a pixguard checkpoint (bad magic or shorter than its header)");
   }
@@ -133,20 +162,26 @@ Status CheckpointStore::decode(const std::string& bytes, Checkpoint* out) {
   c.state_shape = r.get_string();
   c.model_version = r.get_string();
   c.written_at_us = r.get<int64_t>();
-  c.state = r.get_string();
-  if (r.failed() || !r.at_end()) return Status::Corruption("malformed body");
+  const uint64_t state_size = r.get<uint64_t>();
+  if (r.failed() || state_size != r.remaining()) return Status::Corruption("malformed body");
+  // The state is the tail of the file: keep the buffer rather than copy hundreds of MiB.
+  bytes.erase(0, bytes.size() - state_size);
+  c.state = std::move(bytes);
   *out = std::move(c);
   return Status::Ok();
 }
 
 Status CheckpointStore::write(const Checkpoint& checkpoint, CheckpointWriteStats* stats) {
   const auto started = std::chrono::steady_clock::now();
-  const std::string bytes = encode(checkpoint);
+  const std::string meta = encode_meta(checkpoint);
+  const std::string header = encode_header(meta, checkpoint.state);
   const std::string path = path_of(checkpoint.epoch);
   const std::string tmp = path + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Status::IoError("checkpoint: create " + tmp + ": " + errno_text());
-  Status s = write_all(fd, bytes, tmp);
+  Status s = write_all(fd, header, tmp);
+  if (s.ok()) s = write_all(fd, meta, tmp);
+  if (s.ok()) s = write_all(fd, checkpoint.state, tmp);
   if (s.ok() && ::fsync(fd) != 0) s = Status::IoError("checkpoint: fsync " + tmp + ": " + errno_text());
   ::close(fd);
   if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) {
@@ -161,7 +196,7 @@ Status CheckpointStore::write(const Checkpoint& checkpoint, CheckpointWriteStats
   const std::vector<uint64_t> epochs = epochs_on_disk();
   for (std::size_t i = keep_; i < epochs.size(); ++i) ::unlink(path_of(epochs[i]).c_str());
   if (stats != nullptr) {
-    stats->bytes = bytes.size();
+    stats->bytes = header.size() + meta.size() + checkpoint.state.size();
     stats->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   }
   return Status::Ok();
@@ -183,10 +218,9 @@ Status CheckpointStore::load_latest(Checkpoint* out, bool* found) const {
   std::string failures;
   for (const uint64_t e : epochs) {
     const std::string path = path_of(e);
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream bytes;
-    bytes << in.rdbuf();
-    Status s = in ? decode(bytes.str(), out) : Status::IoError("cannot read: " + std::string(std::strerror(errno)));
+    std::string bytes;
+    Status s = read_whole_file(path, &bytes);
+    if (s.ok()) s = decode(std::move(bytes), out);
     if (s.ok() && out->epoch != e) s = Status::Corruption("holds epoch " + std::to_string(out->epoch));
     if (s.ok()) {
       *found = true;

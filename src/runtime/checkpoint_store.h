@@ -1,7 +1,8 @@
 #pragma once
 // Checkpoints on disk: one file per epoch in a directory,
 //   <dir>/checkpoint-<epoch, 20 digits>.ckpt
-// laid out as  magic "PXGCKPT1" | u32 format | u32 CRC-32C of the body | u64 body size | body.
+// laid out as  magic "PXGCKPT1" | u32 format | u32 CRC-32C of the body | u64 body size | body,
+// the body being the fields of Checkpoint with the (large) state last.
 // write() goes to a ".tmp" file, fsyncs it, renames it into place and fsyncs the directory,
 // so a crash at any instant leaves the old checkpoint or the new one, never a torn one.
 // load_latest() verifies magic, size and checksum; a checkpoint that fails them is logged
@@ -50,7 +51,7 @@ class CheckpointStore {
   std::string path_of(uint64_t epoch) const;
 
   // Decoding, exposed for tests and tools: checks magic, size and checksum.
-  static Status decode(const std::string& bytes, Checkpoint* out);
+  static Status decode(std::string bytes, Checkpoint* out);
   static std::string encode(const Checkpoint& checkpoint);
 
  private:
