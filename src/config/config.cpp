@@ -80,6 +80,10 @@ class Reader {
     const std::string s = str(n, key);
     int64_t us = 0;
     if (!parse_duration(s, &us)) fail(n, key, "invalid duration '" + s + "' (expected e.g. 250ms, 90s, 5m, 24h, 30d)");
+    // Event-time arithmetic (watermark - horizon, t - window - delay) must not overflow
+    // int64 microseconds: a century is far beyond any sensible window.
+    constexpr int64_t kMaxDurationUs = 36'500LL * 86'400'000'000;
+    if (us > kMaxDurationUs) fail(n, key, "duration '" + s + "' is longer than the limit of 36500d (100 years)");
     return us;
   }
 

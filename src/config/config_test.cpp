@@ -218,6 +218,8 @@ TEST(Config, BadDuration) {
 )",
                   5, "features[0].window", "'5x'");
   expect_error_at("dedupe:\n  horizon: 24 h\n", 2, "dedupe.horizon", "invalid duration");
+  // Long enough to overflow event-time arithmetic (watermark - horizon).
+  expect_error_at("watermark:\n  allowed_lateness: 106751991d\n", 2, "watermark.allowed_lateness", "100 years");
 }
 
 TEST(Config, UnknownFeatureKind) {

@@ -128,6 +128,16 @@ class JsonDecoder final : public Decoder {
   bool decode(std::string_view message, TextArena* arena, FieldValues* out, Rejection* why) override {
     out->clear();
     seen_.reset();
+    // A UTF-8 byte-order mark before the object (Windows tools start files with one): not part
+    // of the JSON text, and RFC 8259 lets a parser ignore it. simdjson would report the
+    // object behind it as "not an object".
+    if (message.size() >= 3 && message.substr(0, 3) == "\xEF\xBB\xBF") {
+      message.remove_prefix(3);
+      if (trim_right(message).empty()) {
+        *why = Rejection::message("empty_message", "only a byte-order mark");
+        return false;
+      }
+    }
     od::document doc;
     if (auto err = parser_.iterate(message.data(), message.size(), message.size() + kMessagePadding).get(doc)) {
       *why = malformed(err);
@@ -183,7 +193,14 @@ class JsonDecoder final : public Decoder {
         return false;
       }
       if (entry->child >= 0) {
-        if (type != od::json_type::object) continue;  // the leaves below stay absent
+        if (type != od::json_type::object) {
+          // The leaves below stay absent; the value must still be well-formed JSON.
+          if (const simdjson::error_code err = check_value(value, 0)) {
+            *why = malformed(err);
+            return false;
+          }
+          continue;
+        }
         od::object sub;
         if (auto err = value.get_object().get(sub)) {
           *why = malformed(err);
@@ -217,6 +234,10 @@ class JsonDecoder final : public Decoder {
         for (auto field_result : object) {
           od::field field;
           if (auto err = std::move(field_result).get(field)) return err;
+          if (has_escape(field.key())) {  // keys are compared raw: check their escapes here
+            std::string_view unused;
+            if (auto err = field.unescaped_key().get(unused)) return err;
+          }
           od::value inner = field.value();
           if (auto err = check_value(inner, depth + 1)) return err;
         }
@@ -261,6 +282,11 @@ class JsonDecoder final : public Decoder {
         // itself, is the value (no unescaping, no copy). Others are unescaped into the arena.
         const std::string_view token = trim_right(value.raw_json_token());
         if (token.size() >= 2 && token.back() == '"' && token.find('\\') == std::string_view::npos) {
+          // raw_json_token() only peeks: consume the string too, or the object iterator skips
+          // it itself and takes `"a": "b"` after a key for another key and value, accepting
+          // `{"k": "a": "b"}}`.
+          od::raw_json_string consumed;
+          if ((err = value.get_raw_json_string().get(consumed))) break;
           slot->text = token.substr(1, token.size() - 2);
         } else {
           std::string_view s;

@@ -351,6 +351,49 @@ TEST(JsonDecoder, InvalidJsonInsideAnUnmappedValueIsRejected) {
   }
 }
 
+// Found by fuzz/json_decode_fuzzer (checked against nlohmann::json): these are not JSON, but
+// On-Demand skips what a decoder leaves unread without checking it, so they were accepted.
+TEST(JsonDecoder, InvalidJsonWhereAnObjectWasExpectedIsRejected) {
+  JsonDecoding d;
+  for (const std::string_view bad : {
+           R"({"payer": tru, "channel": "APP"})",
+           R"({"payer": [01], "channel": "APP"})",
+           R"({"payee": "\q", "channel": "APP"})",
+           R"({"payer": [1,,2], "channel": "APP"})",
+       }) {
+    EXPECT_FALSE(d.decode(bad)) << bad;
+    EXPECT_EQ(d.why().rule, "malformed_json") << bad;
+  }
+  // A well-formed scalar or array there is still fine (its leaves stay absent).
+  EXPECT_TRUE(d.decode(R"({"payer": [1, {"a": null}], "payee": 5, "channel": "APP"})")) << d.why().rule;
+}
+
+TEST(JsonDecoder, InvalidEscapeInAnUnmappedKeyIsRejected) {
+  JsonDecoding d;
+  for (const std::string_view bad : {
+           R"({"x": {"\u8u": 1}, "channel": "APP"})",
+           R"({"x": [{"a\q": 1}], "channel": "APP"})",
+           R"({"payer": {"y": {"\ud800": 1}}, "channel": "APP"})",
+       }) {
+    EXPECT_FALSE(d.decode(bad)) << bad;
+    EXPECT_EQ(d.why().rule, "malformed_json") << bad;
+  }
+  ASSERT_TRUE(d.decode(R"({"x": {"\u0041\n": 1}, "channel": "APP"})")) << d.why().rule;
+  expect_string(d[Field::kChannel], "APP");
+}
+
+TEST(JsonDecoder, StringValueFollowedByAColonIsRejected) {
+  JsonDecoding d;
+  for (const std::string_view bad : {
+           R"({"event_time": "": ""}})",
+           R"({"x": "", "event_time": "a": "b"}, "y": 1})",
+           R"({"channel": "APP": "x"}})",
+       }) {
+    EXPECT_FALSE(d.decode(bad)) << bad;
+    EXPECT_EQ(d.why().rule, "malformed_json") << bad;
+  }
+}
+
 TEST(JsonDecoder, EmptyOrBlankMessageIsRejected) {
   JsonDecoding d;
   EXPECT_FALSE(d.decode(""));
@@ -385,6 +428,25 @@ TEST(JsonDecoder, TopLevelNonObjectIsRejected) {
   EXPECT_EQ(d.why().rule, "not_an_object");
   EXPECT_FALSE(d.decode("42"));
   EXPECT_EQ(d.why().rule, "not_an_object");
+}
+
+TEST(JsonDecoder, ByteOrderMarkBeforeTheObjectIsIgnored) {
+  JsonDecoding d;
+  const std::string bom = "\xEF\xBB\xBF";
+  ASSERT_TRUE(d.decode(bom + std::string(kExample))) << d.why().rule << ": " << d.why().detail;
+  expect_string(d[Field::kEndToEndId], "E65410049202611201454XBtDTgfFgZ2");
+  expect_string(d[Field::kDescription], "aluguel");
+  // Only one, and only at the start.
+  EXPECT_FALSE(d.decode(bom + bom + std::string(kExample)));
+  EXPECT_EQ(d.why().rule, "not_an_object");
+  EXPECT_FALSE(d.decode(R"({"amount": "1.00"})" + bom));
+  EXPECT_EQ(d.why().rule, "malformed_json");
+  // A mark and nothing else is an empty message.
+  for (const std::string& blank : {bom, bom + "  \r"}) {
+    EXPECT_FALSE(d.decode(blank));
+    EXPECT_EQ(d.why().rule, "empty_message");
+    EXPECT_EQ(d.why().field, -1);
+  }
 }
 
 TEST(JsonDecoder, InvalidUtf8IsRejected) {

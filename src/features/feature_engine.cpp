@@ -14,6 +14,10 @@ constexpr int64_t kDefaultRetentionUs = 30LL * 86'400'000'000;
 
 double reais(int64_t cents) { return static_cast<double>(cents) / 100.0; }
 
+// Sums of amounts are exact in 128 bits: int64 centavos of a few maximal amounts would
+// overflow (the largest valid amount is about 9.2e16 centavos).
+__extension__ using WideSum = __int128;
+
 }  // namespace
 
 FeatureEngine::FeatureEngine(std::vector<FeatureSpec> specs, ContextOptions context, StateLimits limits)
@@ -156,10 +160,10 @@ double FeatureEngine::compute(const FeatureSpec& s, const Transaction& tx, const
       return static_cast<double>(hi - lo + (current ? 1 : 0));
     case FeatureKind::kSum:
     case FeatureKind::kMean: {
-      int64_t sum = current ? tx.amount_cents : 0;
+      WideSum sum = current ? tx.amount_cents : 0;
       for (std::size_t i = lo; i < hi; ++i) sum += ev[i].amount_cents;
       const std::size_t n = hi - lo + (current ? 1 : 0);
-      if (s.kind == FeatureKind::kSum) return reais(sum);
+      if (s.kind == FeatureKind::kSum) return static_cast<double>(sum) / 100.0;
       return n == 0 ? kMissing : static_cast<double>(sum) / static_cast<double>(n) / 100.0;
     }
     case FeatureKind::kMax:
@@ -192,7 +196,7 @@ double FeatureEngine::compute(const FeatureSpec& s, const Transaction& tx, const
       return hi == lo ? kMissing : static_cast<double>(t - ev[hi - 1].time_us) / 1e6;
     case FeatureKind::kAmountToMean: {
       if (hi == lo) return kMissing;
-      int64_t sum = 0;
+      WideSum sum = 0;
       for (std::size_t i = lo; i < hi; ++i) sum += ev[i].amount_cents;
       const double mean = static_cast<double>(sum) / static_cast<double>(hi - lo);
       return mean <= 0 ? kMissing : static_cast<double>(tx.amount_cents) / mean;

@@ -15,7 +15,9 @@ Status build_job(const Config& config, Job* job) {
     decoder = make_json_decoder(config.validation.mapping);
   } else {
     std::unique_ptr<FileSource> file;
-    if (Status s = FileSource::open(config.source.path, config.source.format, &file); !s.ok()) return s;
+    if (Status s = FileSource::open(config.source.path, config.source.format, &file); !s.ok()) {
+      return s.with_context(config.path + ": source.path");
+    }
     if (config.source.format == InputFormat::kCsv) {
       if (Status s = make_csv_decoder(config.validation.mapping, file->header(), config.source.csv_delimiter, &decoder);
           !s.ok()) {
@@ -46,7 +48,7 @@ Status build_job(const Config& config, Job* job) {
     const auto interval =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::microseconds(config.model_poll_interval_us));
     job->model_watcher = std::make_unique<ModelWatcher>(config.model_path, load, fits, interval);
-    if (Status s = job->model_watcher->start(); !s.ok()) return s;
+    if (Status s = job->model_watcher->start(); !s.ok()) return s.with_context(config.path);
     model = job->model_watcher->current();
   }
   return Pipeline::create(config, std::move(decoder), std::move(model), job->labels.get(), &job->pipeline);

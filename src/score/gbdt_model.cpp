@@ -57,6 +57,50 @@ inline float sigmoid(float margin) {
   return 1.0f / (std::exp(x) + 1.0f);
 }
 
+// nlohmann reports a number beyond float range ("1e400": XGBoost reads every model number as
+// a 32-bit float, and so does our DOM) as out_of_range 406 without a position, only the token.
+// Finds that token's first occurrence as a number outside strings, for "line L, column C".
+std::string number_overflow_message(std::string_view json, std::string_view what) {
+  const std::size_t open = what.find("parsing '");
+  const std::size_t close = what.rfind('\'');
+  std::string_view token;
+  if (open != std::string_view::npos && close != std::string_view::npos && close > open + 9) {
+    token = what.substr(open + 9, close - open - 9);
+  }
+  const auto number_char = [](char c) {
+    return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+  };
+  std::string where;
+  std::size_t line = 1;
+  std::size_t line_start = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; !token.empty() && i < json.size(); ++i) {
+    const char c = json[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '\n') {
+      ++line;
+      line_start = i + 1;
+    } else if (number_char(c)) {
+      std::size_t end = i;
+      while (end < json.size() && number_char(json[end])) ++end;
+      if (json.substr(i, end - i) == token) {
+        where = "line " + std::to_string(line) + ", column " + std::to_string(i - line_start + 1) + ": ";
+        break;
+      }
+      i = end - 1;
+    }
+  }
+  return where + "number " + (token.empty() ? std::string("(unknown)") : std::string(token)) +
+         " is beyond the range of a 32-bit float (XGBoost reads model numbers as floats)";
+}
+
 }  // namespace
 
 // Reads the JSON document into a GbdtModel, checking everything the evaluator relies on
@@ -388,8 +432,10 @@ Status GbdtModel::parse_as(std::string_view json, const std::string& error_name,
     try {
       doc = Json::parse(json.begin(), json.end());
     } catch (const Json::parse_error& e) {
-      // e.what() names the byte offset and what was expected.
+      // e.what() names the line, the column and what was expected.
       return Status::InvalidArgument(name + ": not valid JSON: " + e.what());
+    } catch (const Json::out_of_range& e) {
+      return Status::InvalidArgument(name + ": not valid JSON: " + number_overflow_message(json, e.what()));
     }
     std::shared_ptr<GbdtModel> m(new GbdtModel());
     Loader{name}.load(doc, m.get());

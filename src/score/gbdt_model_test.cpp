@@ -615,6 +615,27 @@ TEST(GbdtModelRefuses, WrongTypesAndBrokenTrees) {
   }
 }
 
+// A number beyond float range is not a "model structure" problem: the message names where it is.
+TEST(GbdtModelRefuses, NumberBeyondFloatRangeNamesItsLineAndColumn) {
+  const std::string json = valid_model_json();
+  const std::size_t at = json.find("\"split_conditions\":[") + std::string("\"split_conditions\":[").size();
+  for (const std::string number : {"1e400", "-1e400", "3.5E38"}) {
+    SCOPED_TRACE(number);
+    std::string bad = json;
+    bad.insert(at, number + ",");
+    const Status s = parse(bad);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(s.message().find("bad.json: not valid JSON: line 1, column " + std::to_string(at + 1) + ": number " + number +
+                               " is beyond the range of a 32-bit float"),
+              std::string::npos)
+        << s.message();
+  }
+  // Several lines; the same digits inside a string earlier on are not the number.
+  const Status s = parse("{\"version\": \"x 1e999 \\\" 1e999\",\n  \"learner\": {\n    \"n\": [1, 1e999]}}");
+  EXPECT_NE(s.message().find("bad.json: not valid JSON: line 3, column 14: number 1e999 is beyond"), std::string::npos)
+      << s.message();
+}
+
 // Random byte damage: every outcome is a clean refusal or a model that scores safely.
 TEST(GbdtModelRefuses, RandomCorruptionNeverCrashes) {
   const std::string json = valid_model_json();
