@@ -4,6 +4,11 @@
 function(pixguard_target_flags target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wconversion
                          -Wno-sign-conversion)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    # librdkafka's RD_KAFKA_V_* macros type-check with ({ ... }); clang reports it where the
+    # macro is used. g++ -Wpedantic still catches statement expressions in our own code.
+    target_compile_options(${target} PRIVATE -Wno-gnu-statement-expression)
+  endif()
   if(PIXGUARD_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
@@ -11,6 +16,11 @@ function(pixguard_target_flags target)
     target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer
                            -fno-sanitize-recover=undefined)
     target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  endif()
+  if(PIXGUARD_FUZZ)
+    # Coverage and comparison tracing for libFuzzer; without libFuzzer linked in (tests, the
+    # CLI) the sanitizer runtime's no-op hooks take the calls.
+    target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link)
   endif()
 endfunction()
 
@@ -34,6 +44,17 @@ function(pixguard_add_test name)
   target_compile_definitions(${name} PRIVATE PIXGUARD_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
                        PROPERTIES ENVIRONMENT "PIXGUARD_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+endfunction()
+
+# pixguard_add_fuzzer(<name> SOURCES ... [DEPS ...]) -> a libFuzzer binary (PIXGUARD_FUZZ only).
+function(pixguard_add_fuzzer name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS})
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR})  # "fuzz/<header>.h"
+  pixguard_target_flags(${name})
+  target_compile_options(${name} PRIVATE -fsanitize=fuzzer)
+  target_link_options(${name} PRIVATE -fsanitize=fuzzer)
 endfunction()
 
 # pixguard_add_bench(<name> SOURCES ... [DEPS ...]) -> a Google Benchmark binary (not run by ctest).

@@ -5,9 +5,11 @@ set -euo pipefail
 
 packages=(
   g++ cmake make pkg-config python3 tzdata
+  clang libclang-rt-14-dev  # the sanitizer build and libFuzzer (fuzz/); the runtimes are only recommended
   libsimdjson-dev libyaml-cpp-dev libcli11-dev libfmt-dev libabsl-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libxgboost-dev xgboost python3-xgboost zlib1g-dev
+  librdkafka-dev kcat  # Kafka client (src/kafka/) and the independent client of the Kafka tests
 )
 
 missing=()

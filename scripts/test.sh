@@ -12,12 +12,19 @@ cmake --build build -j"$jobs"
 echo "== tests"
 ctest --test-dir build --output-on-failure -j"$jobs"
 
-echo "== build with AddressSanitizer and UndefinedBehaviorSanitizer"
+echo "== build with AddressSanitizer and UndefinedBehaviorSanitizer (clang), and the fuzzers"
 # -O1 -g1: sanitizer builds compile the whole tree again; this keeps CI well inside its time.
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
+# clang, so that the same build also links the libFuzzer targets in fuzz/ (PIXGUARD_FUZZ):
+# their ctest entries (label `fuzz`) fuzz the committed corpus for PIXGUARD_FUZZ_SECONDS each.
+# A build-asan left from a gcc configuration is started afresh (CMake cannot switch compilers).
+if [ -f build-asan/CMakeCache.txt ] && ! grep -q '^CMAKE_CXX_COMPILER:[A-Z]*=.*clang++' build-asan/CMakeCache.txt; then
+  rm -rf build-asan
+fi
+cmake -S . -B build-asan -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
   -DPIXGUARD_WERROR=ON -DPIXGUARD_SANITIZE=ON -DPIXGUARD_BENCH=OFF >/dev/null
 cmake --build build-asan -j"$jobs"
-echo "== tests under sanitizers"
+echo "== tests under sanitizers, and the fuzzers"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j"$jobs"
 echo "== all tests passed"

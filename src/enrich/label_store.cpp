@@ -37,7 +37,7 @@ Status LabelStore::load_jsonl(const std::string& path, const TimeZone& zone) {
     const std::size_t capacity = static_cast<std::size_t>(content.data() + content.size() - line.data()) +
                                  simdjson::SIMDJSON_PADDING;
     simdjson::ondemand::document doc;
-    std::string_view id, reported_at;
+    std::string_view id;
     if (auto err = parser.iterate(line.data(), line.size(), capacity).get(doc)) {
       return Status::InvalidArgument(where() + simdjson::error_message(err));
     }

@@ -103,7 +103,10 @@ std::vector<CurvePoint> precision_recall_curve(const std::vector<float>& scores,
 }
 
 std::vector<CurvePoint> roc_curve(const std::vector<float>& scores, const std::vector<float>& labels) {
-  const auto [positives, negatives] = class_counts(labels);
+  // Plain variables, not a structured binding: the lambda below captures them (clang 14
+  // cannot capture structured bindings).
+  const auto [positive_count, negative_count] = class_counts(labels);
+  const std::size_t positives = positive_count, negatives = negative_count;
   std::vector<CurvePoint> curve;
   if (positives == 0 || negatives == 0) return curve;
   curve.push_back({0, 0});
