@@ -22,5 +22,7 @@ Command add_generate_command(CLI::App& app);
 Command add_train_command(CLI::App& app);
 Command add_evaluate_command(CLI::App& app);
 Command add_score_command(CLI::App& app);
+Command add_kafka_command(CLI::App& app);
+Command add_demo_command(CLI::App& app);
 
 }  // namespace pixguard::cli

@@ -18,6 +18,8 @@ int main(int argc, char** argv) {
       {"train", cli::add_train_command(app)},
       {"evaluate", cli::add_evaluate_command(app)},
       {"score", cli::add_score_command(app)},
+      {"kafka", cli::add_kafka_command(app)},
+      {"demo", cli::add_demo_command(app)},
   };
   try {
     app.parse(argc, argv);

@@ -3,8 +3,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
-#include "runtime/checkpoint_store.h"
-#include "sinks/jsonl_file_sink.h"
+#include "cli/streaming_setup.h"
 
 namespace pixguard::cli {
 
@@ -15,6 +14,7 @@ Command add_run_command(CLI::App& app) {
     bool quiet = false;
     bool overwrite = false;
     uint64_t count = 0;
+    bool stop_at_end = false;
   };
   auto flags = std::make_shared<Flags>();
   CLI::App* sub = app.add_subcommand("run", "Score the configured stream; write scored records, alerts and dead letters");
@@ -25,6 +25,8 @@ Command add_run_command(CLI::App& app) {
                 "Start over: delete earlier output in the sink directories and the checkpoints "
                 "(without it, a run resumes from its newest checkpoint)");
   sub->add_option("--count", flags->count, "Override source.generator.count");
+  sub->add_flag("--stop-at-end", flags->stop_at_end,
+                "Kafka source: stop (commit, checkpoint, exit 0) once every assigned partition is read to its end");
 
   const auto report = [](const Status& s) {
     std::fprintf(stderr, "pixguard: %s\n", s.message().c_str());
@@ -34,29 +36,17 @@ Command add_run_command(CLI::App& app) {
     Config config;
     if (!load_config_or_report(flags->config, &config)) return kExitUsage;
     if (flags->count > 0) config.source.generator.count = flags->count;
+    if (flags->stop_at_end) {
+      if (config.source.type != SourceConfig::Type::kKafka) {
+        std::fprintf(stderr, "pixguard: --stop-at-end needs source.type: kafka (%s)\n", config.path.c_str());
+        return kExitUsage;
+      }
+      config.source.stop_at_end = true;
+    }
     Job job;
     if (Status s = build_job(config, &job); !s.ok()) return report(s);
     std::unique_ptr<CheckpointStore> checkpoints;
-    if (!config.checkpoint.dir.empty()) {
-      checkpoints = std::make_unique<CheckpointStore>(config.checkpoint.dir, config.checkpoint.keep);
-      if (Status s = checkpoints->open(); !s.ok()) return report(s);
-      if (flags->overwrite) {
-        if (Status s = checkpoints->clear(); !s.ok()) return report(s);
-      }
-    }
-    const std::pair<Output, const std::string*> outputs[] = {{Output::kScored, &config.sinks.scored_dir},
-                                                             {Output::kAlerts, &config.sinks.alerts_dir},
-                                                             {Output::kDeadLetters, &config.sinks.dead_letter_dir}};
-    for (const auto& [kind, dir] : outputs) {
-      if (dir->empty()) continue;
-      std::unique_ptr<JsonlFileSink> sink;
-      if (Status s = JsonlFileSink::open(*dir, *dir, &sink); !s.ok()) return report(s);
-      if (flags->overwrite) {
-        if (Status s = sink->clear(); !s.ok()) return report(s);
-      }
-      job.pipeline->add_sink(kind, sink.get());
-      job.sinks.push_back(std::move(sink));
-    }
+    if (Status s = set_up_streaming(config, flags->overwrite, &job, &checkpoints); !s.ok()) return report(s);
     return run_job(job, config, checkpoints.get(), flags->json, flags->quiet);
   };
 }

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "core/timestamp.h"
+#include "kafka/kafka_handle.h"
 
 namespace pixguard {
 namespace {
@@ -169,8 +170,10 @@ void read_source(const Reader& r, const YAML::Node& n, Config* c) {
       s.type = SourceConfig::Type::kGenerator;
     } else if (t == "file") {
       s.type = SourceConfig::Type::kFile;
+    } else if (t == "kafka") {
+      s.type = SourceConfig::Type::kKafka;
     } else {
-      r.fail(n["type"], "source.type", "expected generator or file, got '" + t + "'");
+      r.fail(n["type"], "source.type", "expected generator, file or kafka, got '" + t + "'");
     }
   }
   if (n["path"]) s.path = r.str(n["path"], "source.path");
@@ -192,6 +195,103 @@ void read_source(const Reader& r, const YAML::Node& n, Config* c) {
   if (n["generator"]) read_generator(r, n["generator"], &s.generator);
   if (s.type == SourceConfig::Type::kFile && s.path.empty() && n.IsDefined()) {
     r.fail(n, "source.path", "required when source.type is file");
+  }
+  if (s.type == SourceConfig::Type::kKafka) {
+    if (n["path"]) r.fail(n["path"], "source.path", "not used when source.type is kafka (see kafka.input_topics)");
+    if (s.format == InputFormat::kCsv) r.fail(n["format"], "source.format", "a Kafka source reads JSON messages, not csv");
+  }
+}
+
+// Kafka's rule for topic names: up to 249 of [a-zA-Z0-9._-], and not "." or "..".
+std::string topic_name(const Reader& r, const YAML::Node& n, const std::string& key) {
+  const std::string t = r.str(n, key);
+  const bool legal = !t.empty() && t.size() <= 249 && t != "." && t != ".." &&
+                     t.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
+                         std::string::npos;
+  if (!legal) r.fail(n, key, "'" + t + "' is not a Kafka topic name (1 to 249 of a-z A-Z 0-9 . _ -)");
+  return t;
+}
+
+void read_kafka(const Reader& r, const YAML::Node& n, Config* c) {
+  if (!n) return;
+  r.only(n, "kafka", {"bootstrap_servers", "properties", "consumer_properties", "producer_properties", "group_id",
+                      "input_topics", "topics", "delivery"});
+  KafkaConfig& k = c->kafka;
+  if (n["bootstrap_servers"]) {
+    k.bootstrap_servers = r.str(n["bootstrap_servers"], "kafka.bootstrap_servers");
+    if (k.bootstrap_servers.empty()) r.fail(n["bootstrap_servers"], "kafka.bootstrap_servers", "must not be empty");
+  }
+  // librdkafka checks each name and value now, so that a typo fails here with its line
+  // rather than when the job connects.
+  const auto properties = [&](const char* section, KafkaProperties* out) {
+    const YAML::Node props = n[section];
+    if (!props || props.IsNull()) return;
+    const std::string path = std::string("kafka.") + section;
+    if (!props.IsMap()) r.fail(props, path, "expected a mapping of librdkafka properties to values");
+    KafkaConfPtr scratch;
+    (void)make_kafka_conf({}, &scratch);
+    for (const auto& kv : props) {
+      const std::string name = kv.first.as<std::string>();
+      const std::string key = path + "." + name;
+      if (out->count(name) != 0) r.fail(kv.first, key, "key given twice");
+      if (const char* why = reserved_kafka_property(name)) {
+        r.fail(kv.first, key, std::string("set by pixguard: ") + why);
+      }
+      const std::string value = r.str(kv.second, key);
+      if (Status st = set_kafka_property(scratch.get(), name, value); !st.ok()) {
+        // The key path already names the property: keep librdkafka's words only.
+        const std::string& m = st.message();
+        r.fail(kv.second, key, m.substr(m.find(": ") + 2));
+      }
+      (*out)[name] = value;
+    }
+  };
+  properties("properties", &k.properties);
+  properties("consumer_properties", &k.consumer_properties);
+  properties("producer_properties", &k.producer_properties);
+  if (n["group_id"]) {
+    k.group_id = r.str(n["group_id"], "kafka.group_id");
+    if (k.group_id.empty()) r.fail(n["group_id"], "kafka.group_id", "must not be empty");
+  }
+  if (const YAML::Node in = n["input_topics"]) {
+    const std::string key = "kafka.input_topics";
+    if (in.IsScalar()) {
+      k.input_topics = {topic_name(r, in, key)};
+    } else if (in.IsSequence() && in.size() > 0) {
+      k.input_topics.clear();
+      for (std::size_t i = 0; i < in.size(); ++i) {
+        const std::string t = topic_name(r, in[i], key + "[" + std::to_string(i) + "]");
+        for (const std::string& seen : k.input_topics) {
+          if (seen == t) r.fail(in[i], key + "[" + std::to_string(i) + "]", "topic '" + t + "' listed twice");
+        }
+        k.input_topics.push_back(t);
+      }
+    } else {
+      r.fail(in, key, "expected a topic or a non-empty list of topics");
+    }
+  }
+  if (const YAML::Node t = n["topics"]) {
+    r.only(t, "kafka.topics", {"scored", "alerts", "dead_letter"});
+    // null or "": that output does not go to Kafka.
+    const auto output = [&](const char* key, std::string* out) {
+      const YAML::Node v = t[key];
+      if (!v) return;
+      const std::string path = std::string("kafka.topics.") + key;
+      *out = v.IsNull() || (v.IsScalar() && v.Scalar().empty()) ? "" : topic_name(r, v, path);
+    };
+    output("scored", &k.scored_topic);
+    output("alerts", &k.alerts_topic);
+    output("dead_letter", &k.dead_letter_topic);
+  }
+  if (n["delivery"]) {
+    const std::string d = r.str(n["delivery"], "kafka.delivery");
+    if (d == "exactly_once") {
+      k.delivery = KafkaConfig::Delivery::kExactlyOnce;
+    } else if (d == "at_least_once") {
+      k.delivery = KafkaConfig::Delivery::kAtLeastOnce;
+    } else {
+      r.fail(n["delivery"], "kafka.delivery", "expected exactly_once or at_least_once, got '" + d + "'");
+    }
   }
 }
 
@@ -335,8 +435,8 @@ Config parse(const Reader& r, const YAML::Node& root, const std::string& path) {
   Config c;
   c.path = path;
   if (!root.IsMap()) r.fail(root, "(top level)", "expected a mapping of sections");
-  r.only(root, "", {"pipeline", "checkpoint", "source", "input", "labels", "dedupe", "state", "watermark", "context",
-                    "features", "model", "rules", "decision", "sinks"});
+  r.only(root, "", {"pipeline", "checkpoint", "source", "kafka", "input", "labels", "dedupe", "state", "watermark",
+                    "context", "features", "model", "rules", "decision", "sinks"});
   read_pipeline(r, root["pipeline"], &c);
   if (const YAML::Node k = root["checkpoint"]) {
     r.only(k, "checkpoint", {"dir", "interval", "keep"});
@@ -348,6 +448,24 @@ Config parse(const Reader& r, const YAML::Node& root, const std::string& path) {
     if (k["keep"]) c.checkpoint.keep = r.count(k["keep"], "checkpoint.keep", 1, 1000);
   }
   read_source(r, root["source"], &c);
+  read_kafka(r, root["kafka"], &c);
+  if (c.source.type == SourceConfig::Type::kKafka && c.kafka.bootstrap_servers.empty()) {
+    const YAML::Node at = root["kafka"] ? root["kafka"] : root["source"]["type"];
+    r.fail(at, "kafka.bootstrap_servers", "required when source.type is kafka (e.g. 127.0.0.1:9092, `pixguard kafka`)");
+  }
+  const bool kafka_out = !c.kafka.bootstrap_servers.empty() &&
+                         !(c.kafka.scored_topic.empty() && c.kafka.alerts_topic.empty() &&
+                           c.kafka.dead_letter_topic.empty());
+  if (kafka_out && c.kafka.delivery == KafkaConfig::Delivery::kExactlyOnce) {
+    // A Kafka transaction that a crash aborted is produced again from the checkpoint before it.
+    const YAML::Node at = root["checkpoint"] ? root["checkpoint"] : root["kafka"];
+    if (c.checkpoint.dir.empty()) {
+      r.fail(at, "checkpoint.dir", "exactly-once Kafka output needs checkpoints (or set kafka.delivery: at_least_once)");
+    }
+    if (c.checkpoint.keep < 2) {
+      r.fail(at, "checkpoint.keep", "exactly-once Kafka output needs at least 2 checkpoints kept");
+    }
+  }
   read_input(r, root["input"], &c);
   read_labels(r, root["labels"], &c);
 

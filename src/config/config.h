@@ -2,6 +2,7 @@
 // The job's configuration, as read from YAML (config/streaming_config.yaml by default).
 // Every key, its default and its meaning are documented in docs/configuration.md.
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -18,11 +19,33 @@
 namespace pixguard {
 
 struct SourceConfig {
-  enum class Type : unsigned char { kGenerator, kFile } type = Type::kGenerator;
+  enum class Type : unsigned char { kGenerator, kFile, kKafka } type = Type::kGenerator;
   GeneratorOptions generator;
-  std::string path;  // kFile
+  std::string path;  // kFile (kKafka reads KafkaConfig::input_topics)
   InputFormat format = InputFormat::kJsonLines;
   char csv_delimiter = ',';
+  bool stop_at_end = false;  // kKafka: end once every partition is read to its end (run --stop-at-end)
+};
+
+// The Kafka cluster: the source's consumer group (source.type: kafka) and the output topics.
+struct KafkaConfig {
+  enum class Delivery : unsigned char {
+    kExactlyOnce,  // output in Kafka transactions that also carry the input offsets
+    kAtLeastOnce,  // output flushed, then input offsets committed: a crash may repeat some
+  };
+  std::string bootstrap_servers;  // empty: no Kafka configured
+  // librdkafka properties passed through as they are (TLS, SASL, tuning), checked by
+  // librdkafka at load time. The ones pixguard sets itself are refused.
+  std::map<std::string, std::string> properties;
+  // The same, for the source's consumer only and for the output producer only (over `properties`).
+  std::map<std::string, std::string> consumer_properties;
+  std::map<std::string, std::string> producer_properties;
+  std::string group_id = "pixguard";
+  std::vector<std::string> input_topics = {"pix.transactions"};
+  std::string scored_topic = "pix.scored";
+  std::string alerts_topic = "pix.alerts";
+  std::string dead_letter_topic = "pix.dead_letter";
+  Delivery delivery = Delivery::kExactlyOnce;
 };
 
 struct SinksConfig {
@@ -47,6 +70,7 @@ struct Config {
   std::size_t max_message_bytes = 1 << 20;
 
   SourceConfig source;
+  KafkaConfig kafka;
   ValidationOptions validation;
   std::string labels_path;  // labels input (JSON lines); empty = none
   LabelTiming label_timing;

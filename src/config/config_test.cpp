@@ -194,7 +194,127 @@ input:
   EXPECT_EQ(c.validation.zone.name(), "America/Sao_Paulo");
 }
 
+TEST(Config, KafkaDefaults) {
+  Config c;
+  const Status s = load_config(write_config("pipeline:\n  id: mini\n"), &c);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_TRUE(c.kafka.bootstrap_servers.empty());
+  EXPECT_TRUE(c.kafka.properties.empty());
+  EXPECT_EQ(c.kafka.group_id, "pixguard");
+  EXPECT_EQ(c.kafka.input_topics, (std::vector<std::string>{"pix.transactions"}));
+  EXPECT_EQ(c.kafka.scored_topic, "pix.scored");
+  EXPECT_EQ(c.kafka.alerts_topic, "pix.alerts");
+  EXPECT_EQ(c.kafka.dead_letter_topic, "pix.dead_letter");
+  EXPECT_EQ(c.kafka.delivery, KafkaConfig::Delivery::kExactlyOnce);
+}
+
+TEST(Config, KafkaSourceWithEveryKey) {
+  Config c;
+  const Status s = load_config(write_config(R"(source:
+  type: kafka
+kafka:
+  bootstrap_servers: broker1.bank.example:9093,broker2.bank.example:9093
+  group_id: fraud-scoring
+  input_topics: [pix.transactions.sent, pix.transactions.received]
+  topics:
+    scored: fraud.scored
+    alerts: fraud.alerts
+    dead_letter: fraud.dlq
+  delivery: at_least_once
+  properties:
+    security.protocol: sasl_ssl
+    sasl.mechanisms: SCRAM-SHA-512
+    sasl.username: pixguard
+    sasl.password: "s3cret:with:colons"
+    enable.ssl.certificate.verification: false
+    fetch.min.bytes: 1
+    linger.ms: 5
+    auto.offset.reset: latest
+)"),
+                               &c);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(c.source.type, SourceConfig::Type::kKafka);
+  const KafkaConfig& k = c.kafka;
+  EXPECT_EQ(k.bootstrap_servers, "broker1.bank.example:9093,broker2.bank.example:9093");
+  EXPECT_EQ(k.group_id, "fraud-scoring");
+  EXPECT_EQ(k.input_topics, (std::vector<std::string>{"pix.transactions.sent", "pix.transactions.received"}));
+  EXPECT_EQ(k.scored_topic, "fraud.scored");
+  EXPECT_EQ(k.alerts_topic, "fraud.alerts");
+  EXPECT_EQ(k.dead_letter_topic, "fraud.dlq");
+  EXPECT_EQ(k.delivery, KafkaConfig::Delivery::kAtLeastOnce);
+  EXPECT_EQ(k.properties.size(), 8u);
+  EXPECT_EQ(k.properties.at("security.protocol"), "sasl_ssl");
+  EXPECT_EQ(k.properties.at("sasl.password"), "s3cret:with:colons");
+  EXPECT_EQ(k.properties.at("enable.ssl.certificate.verification"), "false");
+  EXPECT_EQ(k.properties.at("linger.ms"), "5");
+}
+
+TEST(Config, KafkaOneInputTopicAsAScalar) {
+  Config c;
+  const Status s = load_config(write_config("kafka:\n  bootstrap_servers: 127.0.0.1:9092\n  input_topics: in\n"), &c);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(c.kafka.input_topics, (std::vector<std::string>{"in"}));
+  EXPECT_EQ(c.source.type, SourceConfig::Type::kGenerator);  // a kafka section alone changes no source
+}
+
 // ---- errors name the file, the line and the key --------------------------------------------
+
+TEST(Config, KafkaSourceNeedsBootstrapServers) {
+  expect_error_at("source:\n  type: kafka\n", 2, "kafka.bootstrap_servers", "required when source.type is kafka");
+  expect_error_at("source:\n  type: kafka\nkafka:\n  group_id: g\n", 4, "kafka.bootstrap_servers", "required");
+  expect_error_at("kafka:\n  bootstrap_servers: \"\"\n", 2, "kafka.bootstrap_servers", "empty");
+  expect_error_at("source:\n  type: kafka\n  path: in.jsonl\nkafka:\n  bootstrap_servers: h:1\n", 3, "source.path",
+                  "kafka.input_topics");
+  expect_error_at("source:\n  type: kafka\n  format: csv\nkafka:\n  bootstrap_servers: h:1\n", 3,
+                  "source.format", "JSON");
+  expect_error_at("source:\n  type: kafak\n", 2, "source.type", "generator, file or kafka");
+}
+
+TEST(Config, KafkaUnknownPropertyNamedWithLibrdkafkasText) {
+  expect_error_at(R"(kafka:
+  bootstrap_servers: 127.0.0.1:9092
+  properties:
+    linger.ms: 5
+    sasl.mechanism: PLAIN
+    securty.protocol: ssl
+)",
+                  6, "kafka.properties.securty.protocol", "No such configuration property");
+}
+
+TEST(Config, KafkaBadPropertyValue) {
+  expect_error_at("kafka:\n  properties:\n    security.protocol: tls\n", 3, "kafka.properties.security.protocol",
+                  "tls");
+  expect_error_at("kafka:\n  properties:\n    linger.ms: soon\n", 3, "kafka.properties.linger.ms");
+  expect_error_at("kafka:\n  properties:\n    sasl.password: ~\n", 3, "kafka.properties.sasl.password",
+                  "single value");
+  expect_error_at("kafka:\n  properties: [linger.ms]\n", 2, "kafka.properties", "mapping");
+  expect_error_at("kafka:\n  properties:\n    linger.ms: 5\n    linger.ms: 6\n", 4, "kafka.properties.linger.ms",
+                  "twice");
+}
+
+TEST(Config, KafkaPropertiesPixguardOwns) {
+  expect_error_at("kafka:\n  properties:\n    enable.auto.commit: true\n", 3,
+                  "kafka.properties.enable.auto.commit", "set by pixguard");
+  expect_error_at("kafka:\n  properties:\n    bootstrap.servers: h:1\n", 3, "kafka.properties.bootstrap.servers",
+                  "kafka.bootstrap_servers");
+  expect_error_at("kafka:\n  properties:\n    group.id: g\n", 3, "kafka.properties.group.id", "kafka.group_id");
+  expect_error_at("kafka:\n  properties:\n    isolation.level: read_uncommitted\n", 3,
+                  "kafka.properties.isolation.level", "read_committed");
+  expect_error_at("kafka:\n  properties:\n    transactional.id: x\n", 3, "kafka.properties.transactional.id");
+}
+
+TEST(Config, KafkaTopicsAndDelivery) {
+  expect_error_at("kafka:\n  input_topics: []\n", 2, "kafka.input_topics", "non-empty");
+  expect_error_at("kafka:\n  input_topics: [a, \"pix transactions\"]\n", 2, "kafka.input_topics[1]",
+                  "not a Kafka topic name");
+  expect_error_at("kafka:\n  input_topics:\n    - a\n    - a\n", 4, "kafka.input_topics[1]", "twice");
+  expect_error_at("kafka:\n  topics:\n    scored: ..\n", 3, "kafka.topics.scored", "topic name");
+  expect_error_at("kafka:\n  topics:\n    alert: pix.alerts\n", 3, "kafka.topics.alert", "unknown key");
+  expect_error_at("kafka:\n  delivery: exactly-once\n", 2, "kafka.delivery", "exactly_once or at_least_once");
+  expect_error_at("kafka:\n  group_id: \"\"\n", 2, "kafka.group_id", "empty");
+  expect_error_at("kafka:\n  bootstrap: h:1\n", 2, "kafka.bootstrap", "unknown key");
+}
+
 
 TEST(Config, UnknownKeyInAFeature) {
   expect_error_at(std::string(kFeatures) + R"(  - name: payer.count_1h

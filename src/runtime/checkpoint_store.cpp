@@ -236,6 +236,15 @@ Status CheckpointStore::load_latest(Checkpoint* out, bool* found) const {
   return Status::Ok();
 }
 
+Status CheckpointStore::load(uint64_t epoch, Checkpoint* out) const {
+  const std::string path = path_of(epoch);
+  std::string bytes;
+  Status s = read_whole_file(path, &bytes);
+  if (s.ok()) s = decode(std::move(bytes), out);
+  if (s.ok() && out->epoch != epoch) s = Status::Corruption("holds epoch " + std::to_string(out->epoch));
+  return s.ok() ? s : s.with_context("checkpoint " + path);
+}
+
 Status CheckpointStore::clear() {
   std::error_code ec;
   for (const uint64_t e : epochs_on_disk()) fs::remove(path_of(e), ec);

@@ -44,6 +44,8 @@ class CheckpointStore {
   // it holds some and every one is corrupt, that is an error (starting over silently would
   // score everything again).
   Status load_latest(Checkpoint* out, bool* found) const;
+  // The checkpoint of exactly `epoch`; fails when it is missing (pruned) or damaged.
+  Status load(uint64_t epoch, Checkpoint* out) const;
   // Deletes every checkpoint (for --overwrite).
   Status clear();
 

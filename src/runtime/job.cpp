@@ -5,6 +5,7 @@
 #include "score/gbdt_model.h"
 #include "sources/file_source.h"
 #include "sources/generator_source.h"
+#include "sources/kafka_source.h"
 
 namespace pixguard {
 
@@ -12,6 +13,18 @@ Status build_job(const Config& config, Job* job) {
   std::unique_ptr<Decoder> decoder;
   if (config.source.type == SourceConfig::Type::kGenerator) {
     job->source = std::make_unique<GeneratorSource>(config.source.generator);
+    decoder = make_json_decoder(config.validation.mapping);
+  } else if (config.source.type == SourceConfig::Type::kKafka) {
+    KafkaSourceOptions o;
+    o.bootstrap_servers = config.kafka.bootstrap_servers;
+    o.properties = config.kafka.properties;
+    for (const auto& [name, value] : config.kafka.consumer_properties) o.properties[name] = value;
+    o.group_id = config.kafka.group_id;
+    o.topics = config.kafka.input_topics;
+    o.stop_at_end = config.source.stop_at_end;
+    std::unique_ptr<KafkaSource> kafka;
+    if (Status s = KafkaSource::open(std::move(o), &kafka); !s.ok()) return s.with_context(config.path);
+    job->source = std::move(kafka);
     decoder = make_json_decoder(config.validation.mapping);
   } else {
     std::unique_ptr<FileSource> file;

@@ -105,7 +105,8 @@ std::vector<std::string> Pipeline::rule_names() const {
   return names;
 }
 
-Status Pipeline::emit(Output kind, const SinkRecord& record) {
+Status Pipeline::emit(Output kind, SinkRecord record) {
+  record.kind = kind;
   for (Sink* sink : sinks_[static_cast<std::size_t>(kind)]) {
     if (Status s = sink->write(record); !s.ok()) return s;
   }

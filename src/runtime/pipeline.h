@@ -28,8 +28,6 @@
 
 namespace pixguard {
 
-enum class Output : unsigned char { kScored, kAlerts, kDeadLetters };
-
 class Pipeline {
  public:
   // `decoder` matches the source's format; `labels` may be null; `model` may be null
@@ -75,7 +73,7 @@ class Pipeline {
   void refresh_state_summary();
 
   void reject(const RecordBatch& batch, std::size_t i, const Rejection& why, std::string_view source_name);
-  Status emit(Output kind, const SinkRecord& record);
+  Status emit(Output kind, SinkRecord record);
 
   // Per-message progress through the batch.
   enum class Fate : unsigned char { kAlive, kDeadLetter, kDuplicate };

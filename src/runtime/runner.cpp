@@ -32,6 +32,9 @@ Status Runner::recover() {
     bool found = false;
     if (Status s = store->load_latest(&c, &found); !s.ok()) return s;
     if (found) {
+      if (Status s = step_back_for_uncommitted_sinks(&c, &found); !s.ok()) return s;
+    }
+    if (found) {
       const std::string where = "checkpoint " + store->path_of(c.epoch);
       if (c.pipeline_id != options_.pipeline_id) {
         return Status::InvalidArgument(where + " belongs to pipeline '" + c.pipeline_id + "', not '" +
@@ -67,6 +70,41 @@ Status Runner::recover() {
   return Status::Ok();
 }
 
+Status Runner::step_back_for_uncommitted_sinks(Checkpoint* c, bool* found) {
+  // A crash between the checkpoint and a Kafka commit leaves the newest checkpoint ahead of
+  // what such a sink holds; resuming from the sink's last epoch produces the lost one again.
+  uint64_t target = c->epoch;
+  const Sink* behind = nullptr;
+  for (const Sink* s : all_sinks()) {
+    if (s->commit_survives_crash()) continue;
+    const uint64_t committed = s->last_committed_epoch();
+    if (committed > c->epoch) {
+      log(LogLevel::kWarn, "sink " + s->name() + " committed epoch " + std::to_string(committed) +
+                               ", after the newest usable checkpoint " + std::to_string(c->epoch) +
+                               " (a damaged checkpoint was skipped): that output will appear twice");
+    } else if (committed < target) {
+      target = committed;
+      behind = s;
+    }
+  }
+  if (behind == nullptr) return Status::Ok();
+  // Epochs commit one after the other, so only the newest can be missing; anything else
+  // means the sink lost its record of commits, and resuming would write whole epochs twice.
+  if (target + 1 != c->epoch) {
+    return Status::InvalidArgument("sink " + behind->name() + " last committed epoch " + std::to_string(target) +
+                                   ", but the newest checkpoint is epoch " + std::to_string(c->epoch) +
+                                   "; its commit record is missing or belongs elsewhere: pass --overwrite to start over");
+  }
+  log(LogLevel::kWarn, "sink " + behind->name() + " did not commit epoch " + std::to_string(c->epoch) +
+                           " before the process stopped; resuming from epoch " + std::to_string(target) +
+                           " to produce it again");
+  if (target == 0) {
+    *found = false;
+    return Status::Ok();
+  }
+  return options_.checkpoints->load(target, c);
+}
+
 Status Runner::begin_epoch() {
   ++epoch_;
   for (Sink* s : all_sinks()) {
@@ -98,8 +136,13 @@ Status Runner::end_epoch() {
   if (options_.checkpoints != nullptr) {
     if (Status st = write_checkpoint(); !st.ok()) return st;
   }
-  for (Sink* s : sinks) {
-    if (Status st = s->commit(epoch_); !st.ok()) return st;
+  // Sinks whose commit does not survive a crash go first: if one fails, the others have
+  // not made the epoch visible, and recovery can produce it again everywhere.
+  for (const bool survives : {false, true}) {
+    for (Sink* s : sinks) {
+      if (s->commit_survives_crash() != survives) continue;
+      if (Status st = s->commit(epoch_); !st.ok()) return st;
+    }
   }
   if (options_.on_epoch) options_.on_epoch(pipeline_->accounting());
   return Status::Ok();

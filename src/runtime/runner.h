@@ -8,7 +8,10 @@
 //   3. every sink commit(e)s.
 // A crash before 2 loses e's invisible output and re-reads its input from checkpoint e-1;
 // a crash after 2 finishes e's commits at recovery (Sink::recover). Either way every
-// message lands in exactly one committed epoch and in the state once.
+// message lands in exactly one committed epoch and in the state once. A sink whose commit
+// does not survive a crash (Kafka: an open transaction is aborted when its producer is
+// gone) commits first in step 3; when it missed epoch e, recovery resumes from checkpoint
+// e-1 (which `checkpoint.keep` >= 2 keeps) and e is produced again, for every sink.
 //
 // Recovery (start of run()): the newest valid checkpoint restores the state and seeks the
 // source; sinks settle to it. With no checkpoint, sinks that already hold committed output
@@ -56,6 +59,8 @@ class Runner {
  private:
   std::vector<Sink*> all_sinks() const;
   Status recover();
+  // Moves `c` back one epoch, to what a sink that cannot commit after a crash last committed.
+  Status step_back_for_uncommitted_sinks(Checkpoint* c, bool* found);
   Status begin_epoch();
   Status end_epoch();
   Status write_checkpoint();

@@ -26,10 +26,14 @@ namespace pixguard {
 
 struct ScoredRecord;  // sinks/scored_record.h
 
+// The three outputs of the pipeline; a sink may take one or several.
+enum class Output : unsigned char { kScored, kAlerts, kDeadLetters };
+
 struct SinkRecord {
   std::string_view key;                   // partitioning key (the payer), for keyed sinks
   std::string_view json;                  // the record as one JSON object, no newline
   const ScoredRecord* scored = nullptr;   // structured view for columnar sinks; null for dead letters
+  Output kind = Output::kScored;          // set by the pipeline: which output the record is for
 };
 
 class Sink {
@@ -43,6 +47,12 @@ class Sink {
   virtual Status abort(uint64_t epoch) = 0;
   virtual uint64_t last_committed_epoch() const = 0;
   virtual Status recover(uint64_t checkpointed_epoch) = 0;
+  // Whether recover() can still commit an epoch that was prepared before a crash. File
+  // sinks can (the prepared output is on disk); a Kafka transaction dies with its producer.
+  // For a sink that cannot, the runner commits it before the others, and at recovery
+  // resumes from its last committed epoch when that is older than the newest checkpoint, so
+  // the epoch is produced again instead of lost.
+  virtual bool commit_survives_crash() const { return true; }
 };
 
 }  // namespace pixguard

@@ -1,0 +1,253 @@
+#!/usr/bin/env python3
+"""`pixguard run` between Kafka topics, checked with kcat as the independent client.
+
+Scenarios (one ctest entry each):
+  end_to_end  kcat produces a generated stream (valid, invalid and duplicate messages, keyed
+              by payer) to the development cluster; `run --stop-at-end` scores it into the
+              scored, alerts and dead-letter topics; kcat reads them back. They must hold the
+              same records as a run of the same stream from a file, every message with its
+              instance/run/epoch headers, every (run, epoch) a committed one.
+  crash       the same while the stream is still arriving, with kill -9 at random instants
+              and a restart each time until the job is done. The messages of committed
+              transactions (by the commit log, against the headers) must equal the
+              uninterrupted run's records exactly, as a multiset; the others are those of
+              aborted transactions, which a real broker hides from read_committed consumers
+              (the mock cluster does not, so this is checked through the headers).
+
+The input topic has one partition, so that the order of arrival, on which late flags and
+features depend, is the file's order.
+"""
+import collections
+import json
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+import harness  # noqa: E402
+from harness import check, fail, run  # noqa: E402
+
+TOPICS = "pix.transactions:1,pix.scored:8,pix.alerts:4,pix.dead_letter:2"
+OUTPUTS = {"scored": "pix.scored", "alerts": "pix.alerts", "dead_letter": "pix.dead_letter"}
+# A member killed without leaving the group holds its partitions until this passes.
+GROUP_PROPERTIES = {"session.timeout.ms": "3000", "heartbeat.interval.ms": "500"}
+
+
+def start_cluster(pg, tmp):
+    log = open(os.path.join(tmp, "cluster.log"), "wb")
+    cluster = subprocess.Popen([pg, "kafka", "--port", "0", "--topics", TOPICS], stdout=subprocess.PIPE, stderr=log)
+    line = cluster.stdout.readline().decode()
+    check(line.startswith("bootstrap: "), f"no bootstrap line from pixguard kafka: {line!r}")
+    return cluster, line.split(" ", 1)[1].strip()
+
+
+def stop_cluster(cluster):
+    cluster.send_signal(signal.SIGTERM)
+    try:
+        cluster.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        cluster.kill()
+
+
+def configs(src, tmp, bootstrap, stream):
+    """(kafka config, file config): the shipped default reading Kafka or `stream`, outputs apart."""
+    props = "".join(f"    {k}: \"{v}\"\n" for k, v in GROUP_PROPERTIES.items())
+    kafka_extra = f"\nkafka:\n  bootstrap_servers: {bootstrap}\n  consumer_properties:\n{props}"
+    out = []
+    for name, source, extra in (("kafka", "  type: kafka\n", kafka_extra),
+                                ("file", f"  type: file\n  path: {stream}\n  format: jsonl\n", "")):
+        cfg = harness.small_config(src, tmp, 1, interval="200ms", name=f"{name}.yaml", out=f"{tmp}/{name}", extra=extra)
+        text = open(cfg, encoding="utf-8").read()
+        start, end = text.index("\nsource:\n"), text.index("\ninput:\n")
+        open(cfg, "w", encoding="utf-8").write(text[:start] + "\nsource:\n" + source + text[end:])
+        out.append(cfg)
+    return out
+
+
+def generate(pg, tmp, count):
+    stream = os.path.join(tmp, "stream.jsonl")
+    run([pg, "generate", "-n", str(count), "--seed", "7", "--payers", "800", "--payees", "1500", "--days", "1",
+         "--invalid-share", "0.01", "--duplicate-share", "0.01", "-o", stream, "-q"])
+    with open(stream, "rb") as f:
+        lines = f.read().splitlines()
+    check(len(lines) == count, f"generated {len(lines)} lines")
+    return stream, lines
+
+
+def keyed(line):
+    """kcat -K'\\t' input: the payer account as key (none for messages without one), a tab, the value."""
+    m = re.search(rb'"payer":\{"account":"([0-9]+)"', line)
+    return (m.group(1) if m else b"") + b"\t" + line + b"\n"
+
+
+def produce(bootstrap, lines):
+    p = subprocess.run(["kcat", "-P", "-b", bootstrap, "-t", "pix.transactions", "-K\t", "-X", "linger.ms=5"],
+                       input=b"".join(keyed(l) for l in lines), capture_output=True, timeout=120)
+    check(p.returncode == 0, f"kcat produce: {p.stderr.decode(errors='replace')}")
+
+
+def consume(bootstrap, topic):
+    """Every message of `topic`: (headers dict, value bytes)."""
+    p = subprocess.run(["kcat", "-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-e", "-q",
+                        "-f", "%h\t%s\n"], capture_output=True, timeout=120)
+    check(p.returncode == 0, f"kcat consume {topic}: {p.stderr.decode(errors='replace')}")
+    out = []
+    for line in p.stdout.splitlines():
+        headers, value = line.split(b"\t", 1)
+        out.append((dict(h.split("=", 1) for h in headers.decode().split(",") if h), value))
+    return out
+
+
+def comparable(kind, value):
+    """A record as compared across sources: a dead letter names its source and position
+    (file line or Kafka offset), which differ between the runs by design."""
+    if kind != "dead_letter":
+        return value
+    record = json.loads(value)
+    record.pop("source")
+    record.pop("position")
+    return json.dumps(record, sort_keys=True).encode()
+
+
+def reference(pg, file_cfg, count):
+    acc = json.loads(run([pg, "run", "--config", file_cfg, "--json", "-q"]).stdout)
+    check(acc["in"] == count and acc["balanced"], f"reference run: {acc}")
+    check(acc["dead_letters"] > 0 and acc["duplicates"] > 0 and acc["decisions"]["allow"] < acc["scored"],
+          f"the stream lacks dead letters, duplicates or alerts: {acc}")
+    want = {kind: collections.Counter(comparable(kind, v) for v in harness.raw_lines(
+        os.path.join(os.path.dirname(file_cfg), "file", kind, "part-*.jsonl"))) for kind in OUTPUTS}
+    return acc, want
+
+
+def commit_log(tmp):
+    with open(f"{tmp}/kafka/checkpoints/kafka-commits.log", encoding="utf-8") as f:
+        return {tuple(line.split()) for line in f}
+
+
+def check_topics(bootstrap, tmp, want, what):
+    """The committed messages of each output topic equal `want`; returns the count of
+    messages of uncommitted transactions seen."""
+    committed = commit_log(tmp)
+    hidden = 0
+    for kind, topic in OUTPUTS.items():
+        got = collections.Counter()
+        for headers, value in consume(bootstrap, topic):
+            check(set(headers) == {"pixguard-instance", "pixguard-run", "pixguard-epoch"},
+                  f"{topic}: headers {headers}")
+            check(headers["pixguard-instance"] == "pixguard-pixguard-default", f"{topic}: instance {headers}")
+            if (headers["pixguard-run"], headers["pixguard-epoch"]) in committed:
+                got[comparable(kind, value)] += 1
+            else:
+                hidden += 1
+        if got != want[kind]:
+            missing, extra = want[kind] - got, got - want[kind]
+            fail(f"{topic} after {what}: {sum(got.values())} committed records vs {sum(want[kind].values())} "
+                 f"uninterrupted ({sum(missing.values())} missing, {sum(extra.values())} unexpected)")
+    return hidden
+
+
+def check_files(tmp, want, what):
+    for kind in OUTPUTS:
+        got = collections.Counter(comparable(kind, v) for v in harness.raw_lines(f"{tmp}/kafka/{kind}/part-*.jsonl"))
+        check(got == want[kind], f"file output {kind} of the Kafka run after {what} differs from the file run's")
+
+
+def scenario_end_to_end(pg, src, tmp):
+    count = 3000
+    stream, lines = generate(pg, tmp, count)
+    cluster, bootstrap = start_cluster(pg, tmp)
+    try:
+        kafka_cfg, file_cfg = configs(src, tmp, bootstrap, stream)
+        produce(bootstrap, lines)
+        started = time.monotonic()
+        acc = json.loads(run([pg, "run", "--config", kafka_cfg, "--stop-at-end", "--json", "-q"]).stdout)
+        seconds = time.monotonic() - started
+        ref, want = reference(pg, file_cfg, count)
+        for key in ("in", "scored", "dead_letters", "duplicates", "late", "decisions", "dead_letters_by_reason"):
+            check(acc[key] == ref[key], f"{key}: {acc[key]} from Kafka vs {ref[key]} from the file")
+        hidden = check_topics(bootstrap, tmp, want, "a clean run")
+        check(hidden == 0, f"{hidden} messages of uncommitted transactions after a clean run")
+        check_files(tmp, want, "a clean run")
+        print(f"{count} messages Kafka -> pixguard -> Kafka in {seconds:.1f} s (group join included): "
+              f"{acc['scored']} scored, {acc['dead_letters']} dead letters, {acc['duplicates']} duplicates, "
+              f"same records as from the file")
+    finally:
+        stop_cluster(cluster)
+
+
+def scenario_crash(pg, src, tmp):
+    count = 6000
+    stream, lines = generate(pg, tmp, count)
+    cluster, bootstrap = start_cluster(pg, tmp)
+    seed = int(os.environ.get("PIXGUARD_CHAOS_SEED", random.randrange(1 << 30)))
+    rng = random.Random(seed)
+    print(f"seed {seed} (PIXGUARD_CHAOS_SEED reproduces the kill instants)")
+    try:
+        kafka_cfg, file_cfg = configs(src, tmp, bootstrap, stream)
+        # The stream arrives steadily over about 50 s (120 messages a second through one kcat),
+        # while the job is killed and restarted: most kills land with an epoch's output in flight.
+        feeder_proc = subprocess.Popen(["kcat", "-P", "-b", bootstrap, "-t", "pix.transactions", "-K\t",
+                                        "-X", "linger.ms=5"], stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+
+        def feed():
+            for i in range(0, count, 4):
+                feeder_proc.stdin.write(b"".join(keyed(l) for l in lines[i:i + 4]))
+                feeder_proc.stdin.flush()
+                time.sleep(0.033)
+            feeder_proc.stdin.close()
+            feeder_proc.wait(timeout=60)
+
+        feeder = threading.Thread(target=feed)
+        feeder.start()
+        kills, assigned, final = 0, 0, None
+        for attempt in range(60):
+            # Ten lives end by kill -9 at a random instant (joining the group, mid-epoch,
+            # mid-commit); then the job runs to the end of the input. A restarted member is
+            # given the partition after about 5 s (the mock's 3 s initial rebalance delay,
+            # and the killed member's session.timeout.ms), so lives last up to 9 s.
+            delay = rng.uniform(0.3, 9.0) if kills < 10 else None
+            args = [pg, "run", "--config", kafka_cfg, "--json", "-q"] + (["--stop-at-end"] if delay is None else [])
+            proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                    cwd=harness.SOURCE_DIR)
+            try:
+                out, err = proc.communicate(timeout=delay if delay is not None else 300)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                _, err = proc.communicate()
+                kills += 1
+                assigned += "assigned pix.transactions" in err
+                continue
+            check(delay is None, f"attempt {attempt}: a run without --stop-at-end ended by itself: {err}")
+            check(proc.returncode == 0, f"attempt {attempt}: exit {proc.returncode}\n{err}")
+            acc = json.loads(out)
+            check(acc["balanced"], f"attempt {attempt}: accounting does not balance: {acc}")
+            if acc["in"] == count and not feeder.is_alive():
+                final = acc
+                break
+        feeder.join()
+        check(feeder_proc.returncode == 0, f"kcat producer: {feeder_proc.stderr.read().decode(errors='replace')}")
+        check(final is not None, f"the job did not finish: {kills} kills")
+        check(kills >= 10, f"only {kills} kills landed")
+        ref, want = reference(pg, file_cfg, count)
+        for key in ("in", "scored", "dead_letters", "duplicates", "late", "decisions", "dead_letters_by_reason"):
+            check(final[key] == ref[key], f"{key} after {kills} kills: {final[key]} vs uninterrupted {ref[key]}")
+        hidden = check_topics(bootstrap, tmp, want, f"{kills} kills")
+        check_files(tmp, want, f"{kills} kills")
+        check(hidden > 0, f"no kill landed while an epoch's output was in flight (aborted transactions); "
+                          f"{assigned} of {kills} killed lives had the partition")
+        print(f"{kills} kills -9 and restarts ({assigned} after the partition was assigned): committed Kafka "
+              f"output equals the uninterrupted run; "
+              f"{hidden} messages of aborted transactions (hidden by a real broker) left in the topics")
+    finally:
+        stop_cluster(cluster)
+
+
+SCENARIOS = {"end_to_end": scenario_end_to_end, "crash": scenario_crash}
+
+if __name__ == "__main__":
+    harness.main(SCENARIOS)
