@@ -131,6 +131,9 @@ Status run_case(const Config& base, const Case& c, const std::vector<std::string
   config.source.type = SourceConfig::Type::kKafka;
   config.kafka.bootstrap_servers = cluster->bootstraps();
   config.kafka.group_id = "bench-" + std::to_string(run_number);
+  // The mock broker answers a fetch that finds no data only after fetch.wait.max.ms, even
+  // when data arrives meanwhile (a real broker answers at once): keep the wait short.
+  config.kafka.consumer_properties["fetch.wait.max.ms"] = "5";
   config.checkpoint.interval_us = int64_t{c.epoch_ms} * 1000;
   Job job;
   std::unique_ptr<KafkaSource> raw_source;
@@ -139,6 +142,7 @@ Status run_case(const Config& base, const Case& c, const std::vector<std::string
     so.bootstrap_servers = cluster->bootstraps();
     so.group_id = config.kafka.group_id;
     so.topics = {"pix.transactions"};
+    so.properties = config.kafka.consumer_properties;
     if (Status s = KafkaSource::open(so, &raw_source); !s.ok()) return s;
   } else if (Status s = build_job(config, &job); !s.ok()) {
     return s;

@@ -159,6 +159,9 @@ Command add_demo_command(CLI::App& app) {
     config.source.type = SourceConfig::Type::kKafka;
     k.bootstrap_servers = cluster->bootstraps();
     k.input_topics = {input_topic};
+    // The mock broker answers a fetch that found no data only after fetch.wait.max.ms (500
+    // by default), even when data arrives meanwhile; a real broker answers at once.
+    k.consumer_properties.emplace("fetch.wait.max.ms", "10");
     config.checkpoint.dir = flags->dir + "/checkpoints";
     config.checkpoint.keep = std::max<std::size_t>(config.checkpoint.keep, 2);
     config.sinks.scored_dir = flags->dir + "/scored";

@@ -34,8 +34,11 @@ from harness import check, fail, run  # noqa: E402
 
 TOPICS = "pix.transactions:1,pix.scored:8,pix.alerts:4,pix.dead_letter:2"
 OUTPUTS = {"scored": "pix.scored", "alerts": "pix.alerts", "dead_letter": "pix.dead_letter"}
-# A member killed without leaving the group holds its partitions until this passes.
-GROUP_PROPERTIES = {"session.timeout.ms": "3000", "heartbeat.interval.ms": "500"}
+# A member killed without leaving the group holds its partitions until the session times
+# out. The mock broker answers a fetch that found nothing only after fetch.wait.max.ms (500
+# by default) even if data arrives meanwhile, which would bunch the input into half-second
+# lumps; a real broker answers at once.
+GROUP_PROPERTIES = {"session.timeout.ms": "3000", "heartbeat.interval.ms": "500", "fetch.wait.max.ms": "10"}
 
 
 def start_cluster(pg, tmp):
@@ -206,29 +209,46 @@ def scenario_crash(pg, src, tmp):
         feeder.start()
         kills, assigned, final = 0, 0, None
         for attempt in range(60):
-            # Ten lives end by kill -9 at a random instant (joining the group, mid-epoch,
-            # mid-commit); then the job runs to the end of the input. A restarted member is
-            # given the partition after about 5 s (the mock's 3 s initial rebalance delay,
-            # and the killed member's session.timeout.ms), so lives last up to 9 s.
-            delay = rng.uniform(0.3, 9.0) if kills < 10 else None
-            args = [pg, "run", "--config", kafka_cfg, "--json", "-q"] + (["--stop-at-end"] if delay is None else [])
+            # Ten lives end by kill -9: two while joining the group, eight at a random instant
+            # within 2 s of being given the partition (mid-epoch, mid-checkpoint, mid-commit);
+            # then the job runs to the end of the input. A restarted member is given the
+            # partition after about 5 s (the mock's 3 s initial rebalance delay and the killed
+            # member's session.timeout.ms).
+            final_life = kills >= 10
+            args = [pg, "run", "--config", kafka_cfg, "--json", "-q"] + (["--stop-at-end"] if final_life else [])
             proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                     cwd=harness.SOURCE_DIR)
-            try:
-                out, err = proc.communicate(timeout=delay if delay is not None else 300)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                _, err = proc.communicate()
-                kills += 1
-                assigned += "assigned pix.transactions" in err
+            if final_life:
+                out, err = proc.communicate(timeout=300)
+                check(proc.returncode == 0, f"attempt {attempt}: exit {proc.returncode}\n{err}")
+                acc = json.loads(out)
+                check(acc["balanced"], f"attempt {attempt}: accounting does not balance: {acc}")
+                if acc["in"] == count and not feeder.is_alive():
+                    final = acc
+                    break
                 continue
-            check(delay is None, f"attempt {attempt}: a run without --stop-at-end ended by itself: {err}")
-            check(proc.returncode == 0, f"attempt {attempt}: exit {proc.returncode}\n{err}")
-            acc = json.loads(out)
-            check(acc["balanced"], f"attempt {attempt}: accounting does not balance: {acc}")
-            if acc["in"] == count and not feeder.is_alive():
-                final = acc
-                break
+            got_partition = threading.Event()
+            err_lines = []
+
+            def watch(stream=proc.stderr, event=got_partition, lines=err_lines):
+                for line in stream:
+                    lines.append(line)
+                    if "assigned pix.transactions" in line:
+                        event.set()
+
+            watcher = threading.Thread(target=watch)
+            watcher.start()
+            if kills in (0, 5):
+                time.sleep(rng.uniform(0.3, 3.0))
+            else:
+                check(got_partition.wait(timeout=60), f"attempt {attempt}: no partition within 60 s: {''.join(err_lines)}")
+                time.sleep(rng.uniform(0.0, 2.0))
+            check(proc.poll() is None, f"attempt {attempt}: the job ended by itself: {''.join(err_lines)}")
+            proc.kill()
+            proc.wait()
+            watcher.join()
+            kills += 1
+            assigned += got_partition.is_set()
         feeder.join()
         check(feeder_proc.returncode == 0, f"kcat producer: {feeder_proc.stderr.read().decode(errors='replace')}")
         check(final is not None, f"the job did not finish: {kills} kills")
