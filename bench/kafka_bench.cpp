@@ -15,6 +15,7 @@
 //   kafka_bench [--config PATH] [--seconds S] [--rates 10000,50000,0] [--epochs-ms 20,100]
 //               [--modes eos,alo] [--partitions N]
 // Rate 0 is "as fast as possible" (maximum sustained throughput). Prints one line per case.
+// The first 200 transactions warm up (group join, first commits) and are not timed.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -44,6 +45,7 @@ namespace pixguard {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+constexpr std::size_t kWarmUp = 200;  // transactions decided before the clock starts
 
 int64_t now_ns() { return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count(); }
 
@@ -101,7 +103,9 @@ Status pass_through(KafkaSource& source, KafkaSink& sink, int epoch_ms, const st
     bool end = false;
     if (Status s = source.read(&batch, 1024, &end); !s.ok()) return s;
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      if (Status s = sink.write({"k", batch.message(i), nullptr, Output::kScored}); !s.ok()) return s;
+      if (Status s = sink.write({payer_of(batch.message(i)), batch.message(i), nullptr, Output::kScored}); !s.ok()) {
+        return s;
+      }
     }
     if (Clock::now() - started >= std::chrono::milliseconds(epoch_ms)) {
       if (Status s = sink.prepare(epoch); !s.ok()) return s;
@@ -174,6 +178,7 @@ Status run_case(const Config& base, const Case& c, const std::vector<std::string
   };
 
   std::atomic<bool> stop{false};
+  uint64_t runner_epochs = 0;  // counted on the job thread, which outlives the block below
   Status job_status;
   std::unique_ptr<CheckpointStore> checkpoints;
   std::thread job_thread;
@@ -187,8 +192,7 @@ Status run_case(const Config& base, const Case& c, const std::vector<std::string
     ro.epoch_interval_us = config.checkpoint.interval_us;
     ro.checkpoints = checkpoints.get();
     ro.pipeline_id = config.pipeline_id;
-    uint64_t epochs = 0;
-    ro.on_epoch = [&](const Accounting&) { on_commit(++epochs); };
+    ro.on_epoch = [&](const Accounting&) { on_commit(++runner_epochs); };
     job_thread = std::thread([&, ro] {
       Runner runner(source, job.pipeline.get(), ro);
       job_status = runner.run(stop);
@@ -228,23 +232,13 @@ Status run_case(const Config& base, const Case& c, const std::vector<std::string
     }
   });
 
-  // Let the job join its group (the mock's first rebalance takes about 3 s), then produce.
-  std::this_thread::sleep_for(std::chrono::milliseconds(3500));
   KafkaConfPtr pconf;
   (void)make_kafka_conf({{"bootstrap.servers", cluster->bootstraps()}, {"linger.ms", "1"}}, &pconf);
   KafkaClientPtr producer;
   if (Status s = new_kafka_client(RD_KAFKA_PRODUCER, pconf, &producer); !s.ok()) return s;
   std::vector<std::string_view> keys;  // by payer, as the input is keyed in production
   for (const std::string& m : messages) keys.push_back(payer_of(m));
-  const auto produce_started = Clock::now();
-  for (std::size_t i = 0; i < messages.size(); ++i) {
-    if (c.rate > 0) {
-      const auto due = produce_started + std::chrono::nanoseconds(static_cast<int64_t>(1e9 * static_cast<double>(i) / c.rate));
-      while (Clock::now() < due) {
-        rd_kafka_poll(producer.get(), 0);
-        std::this_thread::sleep_for(std::chrono::microseconds(50));
-      }
-    }
+  const auto produce = [&](std::size_t i) {
     const std::string& m = messages[i];
     sent_at[i].store(now_ns());
     while (rd_kafka_producev(producer.get(), RD_KAFKA_V_TOPIC("pix.transactions"), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
@@ -253,6 +247,26 @@ Status run_case(const Config& base, const Case& c, const std::vector<std::string
                              RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       rd_kafka_poll(producer.get(), 1);
     }
+  };
+  // Warm-up, not timed: the job joins its group (the mock's first rebalance takes about
+  // 3 s) and decides the first kWarmUp transactions before the clock starts.
+  for (std::size_t i = 0; i < kWarmUp; ++i) produce(i);
+  rd_kafka_flush(producer.get(), 30'000);
+  for (const auto until = Clock::now() + std::chrono::seconds(60); seen.load() < kWarmUp && Clock::now() < until;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (seen.load() < kWarmUp) return Status::IoError("warm-up decisions not seen within 60 s");
+  const auto produce_started = Clock::now();
+  for (std::size_t i = kWarmUp; i < messages.size(); ++i) {
+    if (c.rate > 0) {
+      const auto due = produce_started +
+                       std::chrono::nanoseconds(static_cast<int64_t>(1e9 * static_cast<double>(i - kWarmUp) / c.rate));
+      while (Clock::now() < due) {
+        rd_kafka_poll(producer.get(), 0);
+        std::this_thread::sleep_for(std::chrono::microseconds(50));
+      }
+    }
+    produce(i);
   }
   rd_kafka_flush(producer.get(), 30'000);
   // Wait until every decision is visible (or 30 s without progress).
@@ -272,11 +286,11 @@ Status run_case(const Config& base, const Case& c, const std::vector<std::string
   reader_thread.join();
   if (!job_status.ok()) return job_status;
 
-  out->sent = messages.size();
-  out->seen = seen.load();
+  out->sent = messages.size() - kWarmUp;
+  out->seen = seen.load() - kWarmUp;
   int64_t first = INT64_MAX, end = 0;
   std::lock_guard<std::mutex> lock(commit_mutex);
-  for (std::size_t i = 0; i < messages.size(); ++i) {
+  for (std::size_t i = kWarmUp; i < messages.size(); ++i) {
     if (received_at[i] == 0) continue;
     int64_t visible = received_at[i];
     if (c.exactly_once) {
@@ -341,7 +355,7 @@ int main(int argc, char** argv) {
   int run_number = 0;
   for (const double rate : rates) {
     // Rate 0: a fixed batch of 200k preloaded as fast as the producer goes.
-    const std::size_t count = rate > 0 ? static_cast<std::size_t>(rate * seconds) : 200'000;
+    const std::size_t count = kWarmUp + (rate > 0 ? static_cast<std::size_t>(rate * seconds) : 200'000);
     const std::vector<std::string> messages = messages_for(config, count);
     for (const std::string mode : {"eos", "alo"}) {
       if (modes.find(mode) == std::string::npos) continue;
