@@ -36,7 +36,8 @@ bool load_config_or_report(const std::string& path, Config* config) {
   return true;
 }
 
-int run_job(Job& job, const Config& config, CheckpointStore* checkpoints, bool json, bool quiet) {
+int run_job(Job& job, const Config& config, CheckpointStore* checkpoints, bool json, bool quiet,
+            LiveMetrics* metrics) {
   const std::atomic<bool>& stop = install_stop_signals();
   RunnerOptions options;
   options.batch_size = config.batch_size;
@@ -44,6 +45,7 @@ int run_job(Job& job, const Config& config, CheckpointStore* checkpoints, bool j
   options.checkpoints = checkpoints;
   options.pipeline_id = config.pipeline_id;
   options.model_watcher = job.model_watcher.get();
+  options.metrics = metrics;
   const bool tty = isatty(STDERR_FILENO) != 0;
   if (!quiet) {
     options.on_epoch = [tty](const Accounting& a) {

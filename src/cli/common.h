@@ -20,6 +20,8 @@ bool load_config_or_report(const std::string& path, Config* config);
 // Runs `job` to the end of its input or a stop signal, then prints the accounting.
 // `checkpoints` (may be null) makes the run resume from, and write, checkpoints.
 // Returns the exit code.
-int run_job(Job& job, const Config& config, CheckpointStore* checkpoints, bool json, bool quiet);
+// `metrics` (may be null) receives the run's live picture for the operations endpoint.
+int run_job(Job& job, const Config& config, CheckpointStore* checkpoints, bool json, bool quiet,
+            LiveMetrics* metrics = nullptr);
 
 }  // namespace pixguard::cli

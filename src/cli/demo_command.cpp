@@ -106,6 +106,7 @@ Command add_demo_command(CLI::App& app) {
     int port = 9092;
     int partitions = 8;
     bool quiet = false;
+    std::string http = "127.0.0.1:9464";
   };
   auto flags = std::make_shared<Flags>();
   CLI::App* sub = app.add_subcommand(
@@ -124,6 +125,8 @@ Command add_demo_command(CLI::App& app) {
       ->check(CLI::Range(1, 10'000))
       ->capture_default_str();
   sub->add_flag("-q,--quiet", flags->quiet, "No progress lines on stderr");
+  sub->add_option("--http", flags->http, "Operations endpoint (/metrics, /health, /ready); \"\": none")
+      ->capture_default_str();
 
   return [flags]() -> int {
     Config config;
@@ -167,10 +170,14 @@ Command add_demo_command(CLI::App& app) {
     config.sinks.scored_dir = flags->dir + "/scored";
     config.sinks.alerts_dir = flags->dir + "/alerts";
     config.sinks.dead_letter_dir = flags->dir + "/dead_letter";
+    config.http.listen = flags->http;
     Job job;
     std::unique_ptr<CheckpointStore> checkpoints;
+    LiveMetrics metrics;
+    std::unique_ptr<OpsServer> ops;
     Status s = build_job(config, &job);
     if (s.ok()) s = set_up_streaming(config, /*overwrite=*/true, &job, &checkpoints);
+    if (s.ok()) s = start_ops_server(config, &metrics, &ops);
     if (!s.ok()) {
       std::fprintf(stderr, "pixguard: %s\n", s.message().c_str());
       return s.code() == StatusCode::kIoError ? kExitFailure : kExitUsage;
@@ -196,10 +203,11 @@ Command add_demo_command(CLI::App& app) {
                  flags->dir.c_str());
     std::printf("bootstrap: %s\n", bootstrap.c_str());
     std::fflush(stdout);
-    const int code = run_job(job, config, checkpoints.get(), /*json=*/false, flags->quiet);
+    const int code = run_job(job, config, checkpoints.get(), /*json=*/false, flags->quiet, &metrics);
     std::fprintf(stderr, "pixguard demo: %llu transactions produced\n",
                  static_cast<unsigned long long>(producer->produced()));
     producer.reset();
+    ops.reset();
     job.sinks.clear();
     job.source.reset();
     relay.reset();

@@ -1,6 +1,7 @@
 #include "cli/streaming_setup.h"
 
 #include <array>
+#include <cstdio>
 #include <string>
 #include <utility>
 
@@ -65,6 +66,15 @@ Status set_up_streaming(const Config& config, bool overwrite, Job* job, std::uni
     job->pipeline->add_sink(kind, sink.get());
     job->sinks.push_back(std::move(sink));
   }
+  return Status::Ok();
+}
+
+Status start_ops_server(const Config& config, const LiveMetrics* metrics, std::unique_ptr<OpsServer>* server) {
+  if (config.http.listen.empty()) return Status::Ok();
+  if (Status s = OpsServer::start(config.http.listen, metrics, server); !s.ok()) return s.with_context(config.path);
+  const std::string& url = (*server)->url();
+  std::fprintf(stderr, "pixguard: operations endpoint at %s (%s/metrics, %s/health, %s/ready)\n", url.c_str(),
+               url.c_str(), url.c_str(), url.c_str());
   return Status::Ok();
 }
 

@@ -435,9 +435,22 @@ Config parse(const Reader& r, const YAML::Node& root, const std::string& path) {
   Config c;
   c.path = path;
   if (!root.IsMap()) r.fail(root, "(top level)", "expected a mapping of sections");
-  r.only(root, "", {"pipeline", "checkpoint", "source", "kafka", "input", "labels", "dedupe", "state", "watermark",
-                    "context", "features", "model", "rules", "decision", "sinks"});
+  r.only(root, "", {"pipeline", "checkpoint", "source", "kafka", "http", "input", "labels", "dedupe", "state",
+                    "watermark", "context", "features", "model", "rules", "decision", "sinks"});
   read_pipeline(r, root["pipeline"], &c);
+  if (const YAML::Node h = root["http"]) {
+    r.only(h, "http", {"listen"});
+    if (h["listen"] && !h["listen"].IsNull()) {
+      c.http.listen = r.str(h["listen"], "http.listen");
+      const std::size_t colon = c.http.listen.rfind(':');
+      const std::string port = colon == std::string::npos ? "" : c.http.listen.substr(colon + 1);
+      if (!c.http.listen.empty() &&
+          (colon == 0 || port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+           std::stoi(port) > 65535)) {
+        r.fail(h["listen"], "http.listen", "expected host:port (port 0 to 65535), got '" + c.http.listen + "'");
+      }
+    }
+  }
   if (const YAML::Node k = root["checkpoint"]) {
     r.only(k, "checkpoint", {"dir", "interval", "keep"});
     if (k["dir"]) c.checkpoint.dir = k["dir"].IsNull() ? "" : r.str(k["dir"], "checkpoint.dir");

@@ -48,6 +48,11 @@ struct KafkaConfig {
   Delivery delivery = Delivery::kExactlyOnce;
 };
 
+// The operations endpoint: /metrics (Prometheus), /health, /ready.
+struct HttpConfig {
+  std::string listen;  // "host:port" (port 0: any free one, printed at start); empty = off
+};
+
 struct SinksConfig {
   std::string scored_dir = "data/scored";  // empty = not written
   std::string alerts_dir = "data/alerts";
@@ -71,6 +76,7 @@ struct Config {
 
   SourceConfig source;
   KafkaConfig kafka;
+  HttpConfig http;
   ValidationOptions validation;
   std::string labels_path;  // labels input (JSON lines); empty = none
   LabelTiming label_timing;

@@ -208,6 +208,31 @@ TEST(Config, KafkaDefaults) {
   EXPECT_EQ(c.kafka.delivery, KafkaConfig::Delivery::kExactlyOnce);
 }
 
+TEST(Config, KafkaOutputsNeedCheckpointsForExactlyOnce) {
+  expect_error_at("checkpoint:\n  dir: null\nkafka:\n  bootstrap_servers: h:1\n", 2, "checkpoint.dir", "exactly-once");
+  expect_error_at("checkpoint:\n  keep: 1\nkafka:\n  bootstrap_servers: h:1\n", 2, "checkpoint.keep", "at least 2");
+  Config c;
+  const Status s = load_config(
+      write_config("checkpoint:\n  keep: 1\nkafka:\n  bootstrap_servers: h:1\n  delivery: at_least_once\n"
+                   "  consumer_properties:\n    fetch.wait.max.ms: \"10\"\n  topics:\n    alerts: null\n"),
+      &c);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(c.kafka.consumer_properties.at("fetch.wait.max.ms"), "10");
+  EXPECT_TRUE(c.kafka.alerts_topic.empty()) << "a null topic turns that Kafka output off";
+  expect_error_at("kafka:\n  producer_properties:\n    linger.mss: 5\n", 3, "kafka.producer_properties.linger.mss");
+}
+
+TEST(Config, HttpListen) {
+  Config c;
+  ASSERT_TRUE(load_config(write_config("http:\n  listen: 127.0.0.1:0\n"), &c).ok());
+  EXPECT_EQ(c.http.listen, "127.0.0.1:0");
+  ASSERT_TRUE(load_config(write_config("pipeline:\n  id: x\n"), &c).ok());
+  EXPECT_TRUE(c.http.listen.empty()) << "off unless configured";
+  expect_error_at("http:\n  listen: localhost\n", 2, "http.listen", "host:port");
+  expect_error_at("http:\n  listen: 127.0.0.1:70000\n", 2, "http.listen", "host:port");
+  expect_error_at("http:\n  port: 1\n", 2, "http.port");
+}
+
 TEST(Config, KafkaSourceWithEveryKey) {
   Config c;
   const Status s = load_config(write_config(R"(source:

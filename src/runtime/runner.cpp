@@ -124,7 +124,31 @@ Status Runner::write_checkpoint() {
   c.written_at_us = unix_micros();
   ByteWriter w(&c.state);
   pipeline_->save_state(&w);
-  return options_.checkpoints->write(c, &last_checkpoint_);
+  if (Status s = options_.checkpoints->write(c, &last_checkpoint_); !s.ok()) return s;
+  last_checkpoint_unix_us_ = unix_micros();
+  return Status::Ok();
+}
+
+void Runner::publish_metrics(bool force) {
+  if (options_.metrics == nullptr) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (!force && now - last_publish_ < std::chrono::milliseconds(100)) return;
+  last_publish_ = now;
+  sample_.accounting = pipeline_->accounting();
+  if (sample_.rule_names.empty()) sample_.rule_names = pipeline_->rule_names();
+  sample_.model_version = pipeline_->model_version();
+  sample_.epoch = epoch_;
+  const int64_t watermark = pipeline_->watermark().current();
+  sample_.watermark_us = watermark == Watermark::kNone ? 0 : watermark;
+  if (last_checkpoint_unix_us_ != 0) {
+    sample_.checkpoint_seconds = last_checkpoint_.seconds;
+    sample_.checkpoint_bytes = last_checkpoint_.bytes;
+    sample_.checkpoint_written_unix_us = last_checkpoint_unix_us_;
+  }
+  sample_.backlog = source_->backlog();
+  sample_.ready = recovered_ && source_->serving();
+  sample_.not_ready_reason = !recovered_ ? "restoring the checkpoint" : !sample_.ready ? "waiting for input partitions" : "";
+  options_.metrics->publish(sample_);
 }
 
 Status Runner::end_epoch() {
@@ -145,6 +169,7 @@ Status Runner::end_epoch() {
     }
   }
   if (options_.on_epoch) options_.on_epoch(pipeline_->accounting());
+  publish_metrics(/*force=*/true);
   return Status::Ok();
 }
 
@@ -162,7 +187,11 @@ void Runner::pick_up_new_model() {
 Status Runner::run(const std::atomic<bool>& stop) {
   using Clock = std::chrono::steady_clock;
   const auto started = Clock::now();
+  sample_.started_unix_us = unix_micros();
+  publish_metrics(/*force=*/true);
   if (Status s = recover(); !s.ok()) return s;
+  recovered_ = true;
+  publish_metrics(/*force=*/true);
   if (Status s = begin_epoch(); !s.ok()) return s;
   auto epoch_started = Clock::now();
   const auto interval = std::chrono::microseconds(options_.epoch_interval_us);
@@ -175,8 +204,14 @@ Status Runner::run(const std::atomic<bool>& stop) {
     if (failure = source_->read(&batch_, options_.batch_size, &end); !failure.ok()) break;
     batch_.finish();
     if (!batch_.empty()) {
+      const auto t0 = Clock::now();
       if (failure = pipeline_->process(batch_, source_->name()); !failure.ok()) break;
+      if (options_.metrics != nullptr) {
+        const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+        sample_.processing.observe(seconds / static_cast<double>(batch_.size()), batch_.size());
+      }
     }
+    publish_metrics(/*force=*/false);
     if (!end && Clock::now() - epoch_started >= interval) {
       if (failure = end_epoch(); !failure.ok()) break;
       if (failure = begin_epoch(); !failure.ok()) break;

@@ -21,12 +21,14 @@
 // signal handler, and is honoured between batches (in-flight work finishes, then the final
 // epoch is committed and checkpointed).
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
 
 #include "core/status.h"
 #include "runtime/checkpoint_store.h"
+#include "runtime/live_metrics.h"
 #include "runtime/pipeline.h"
 #include "score/model_watcher.h"
 #include "sources/source.h"
@@ -43,6 +45,8 @@ struct RunnerOptions {
   std::function<void(const Accounting&)> on_epoch;
   // When set, a model it accepts starts serving at the next batch boundary (hot reload).
   const ModelWatcher* model_watcher = nullptr;
+  // When set, the run's live picture is published there (the operations endpoint).
+  LiveMetrics* metrics = nullptr;
 };
 
 class Runner {
@@ -65,6 +69,8 @@ class Runner {
   Status end_epoch();
   Status write_checkpoint();
   void pick_up_new_model();
+  // Publishes to options_.metrics: always when `force`, else at most every 100 ms.
+  void publish_metrics(bool force);
 
   Source* source_;
   Pipeline* pipeline_;
@@ -74,7 +80,11 @@ class Runner {
   uint64_t resumed_from_ = 0;
   uint64_t model_generation_ = 0;
   CheckpointWriteStats last_checkpoint_;
+  int64_t last_checkpoint_unix_us_ = 0;
   RecordBatch batch_;
+  MetricsSample sample_;  // what is published; its histogram accumulates between publishes
+  std::chrono::steady_clock::time_point last_publish_{};
+  bool recovered_ = false;
 };
 
 }  // namespace pixguard

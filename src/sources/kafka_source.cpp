@@ -347,4 +347,16 @@ std::vector<PartitionLag> KafkaSource::lag() const {
   return out;
 }
 
+bool KafkaSource::serving() const {
+  return std::any_of(partitions_.begin(), partitions_.end(), [](const PartitionState& p) { return p.assigned; });
+}
+
+std::vector<SourceBacklog> KafkaSource::backlog() const {
+  std::vector<SourceBacklog> out;
+  for (const PartitionLag& l : lag()) {
+    out.push_back({l.partition.topic + "/" + std::to_string(l.partition.partition), l.lag});
+  }
+  return out;
+}
+
 }  // namespace pixguard

@@ -74,6 +74,9 @@ class KafkaSource final : public Source, public KafkaInput {
   // for the broker's answer.
   Status commit(std::string_view position) override;
 
+  bool serving() const override;
+  std::vector<SourceBacklog> backlog() const override;
+
   // The partitions assigned to this consumer, sorted.
   std::vector<TopicPartition> assigned() const;
   // Per assigned partition, how far this consumer is behind the partition's end.

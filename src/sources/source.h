@@ -8,11 +8,18 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
 #include "sources/record_batch.h"
 
 namespace pixguard {
+
+// How far a reader is behind the end of one part of its input (a Kafka partition).
+struct SourceBacklog {
+  std::string part;       // "topic/partition"
+  int64_t messages = -1;  // -1: not known yet
+};
 
 class Source {
  public:
@@ -24,6 +31,10 @@ class Source {
   virtual Status read(RecordBatch* batch, std::size_t max_records, bool* end) = 0;
   virtual std::string position() const = 0;
   virtual Status seek(std::string_view position) = 0;
+  // For metrics and /ready: whether input can flow (a consumer with partitions assigned),
+  // and the backlog per part (none for files and the generator).
+  virtual bool serving() const { return true; }
+  virtual std::vector<SourceBacklog> backlog() const { return {}; }
 };
 
 }  // namespace pixguard

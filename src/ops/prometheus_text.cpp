@@ -1,0 +1,137 @@
+#include "ops/prometheus_text.h"
+
+#include <cstdio>
+
+namespace pixguard {
+namespace {
+
+class Exposition {
+ public:
+  // Starts a metric family.
+  void family(const char* name, const char* type, const char* help) {
+    family_ = name;
+    out_ += "# HELP ";
+    out_ += name;
+    out_ += ' ';
+    out_ += help;
+    out_ += "\n# TYPE ";
+    out_ += name;
+    out_ += ' ';
+    out_ += type;
+    out_ += '\n';
+  }
+  // One sample of the current family; `labels` is already rendered ("a=\"x\",b=\"y\"").
+  void sample(double value, const std::string& labels = "", const char* suffix = "") {
+    out_ += family_;
+    out_ += suffix;
+    if (!labels.empty()) out_ += "{" + labels + "}";
+    char text[64];
+    std::snprintf(text, sizeof text, " %.17g\n", value);
+    out_ += text;
+  }
+  std::string& text() { return out_; }
+
+ private:
+  std::string out_;
+  const char* family_ = "";
+};
+
+// A label pair, its value escaped as the format requires (backslash, quote, newline).
+std::string label(const char* name, std::string_view value) {
+  std::string out = std::string(name) + "=\"";
+  for (const char c : value) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string format_bound(double b) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", b);
+  return text;
+}
+
+}  // namespace
+
+std::string prometheus_text(const MetricsSample& s, int64_t now_unix_us) {
+  const Accounting& a = s.accounting;
+  Exposition e;
+  const auto counter = [&](const char* name, const char* help, uint64_t value) {
+    e.family(name, "counter", help);
+    e.sample(static_cast<double>(value));
+  };
+  const auto gauge = [&](const char* name, const char* help, double value) {
+    e.family(name, "gauge", help);
+    e.sample(value);
+  };
+  counter("pixguard_transactions_in_total", "Messages read from the source (since the first checkpoint).", a.in);
+  counter("pixguard_transactions_scored_total", "Transactions scored and decided.", a.scored);
+  counter("pixguard_duplicates_total", "Messages dropped as repeats of an end_to_end_id.", a.duplicates);
+  counter("pixguard_late_events_total", "Scored transactions older than the watermark.", a.late);
+  e.family("pixguard_dead_letters_total", "counter", "Messages rejected at decode or validation, by field and rule.");
+  for (const auto& [reason, n] : a.dead_letters_by_reason) {
+    e.sample(static_cast<double>(n), label("field", reason.first.empty() ? "-" : reason.first) + "," +
+                                         label("rule", reason.second));
+  }
+  e.family("pixguard_decisions_total", "counter", "Decisions by outcome.");
+  const char* outcomes[] = {"allow", "review", "block"};
+  for (std::size_t i = 0; i < 3; ++i) e.sample(static_cast<double>(a.outcomes[i]), label("outcome", outcomes[i]));
+  e.family("pixguard_rule_fired_total", "counter", "Transactions on which each rule fired.");
+  for (std::size_t i = 0; i < s.rule_names.size() && i < a.rules_fired.size(); ++i) {
+    e.sample(static_cast<double>(a.rules_fired[i]), label("rule", s.rule_names[i]));
+  }
+  e.family("pixguard_stage_seconds_total", "counter", "Time spent in each pipeline stage by this process.");
+  for (std::size_t i = 0; i < StageTimes::kCount; ++i) {
+    e.sample(static_cast<double>(a.stage_times.nanos[i]) / 1e9, label("stage", StageTimes::kNames[i]));
+  }
+  e.family("pixguard_transaction_processing_seconds", "histogram",
+           "Time in the pipeline per transaction (its batch's time over the batch's transactions).");
+  uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < LatencyHistogram::kBounds.size(); ++i) {
+    cumulative += s.processing.counts[i];
+    e.sample(static_cast<double>(cumulative), label("le", format_bound(LatencyHistogram::kBounds[i])), "_bucket");
+  }
+  e.sample(static_cast<double>(s.processing.count), label("le", "+Inf"), "_bucket");
+  e.sample(s.processing.sum, "", "_sum");
+  e.sample(static_cast<double>(s.processing.count), "", "_count");
+
+  e.family("pixguard_state_keys", "gauge", "Keys with feature history, by key scope.");
+  e.sample(static_cast<double>(a.state.payer_keys), label("scope", "payer"));
+  e.sample(static_cast<double>(a.state.payee_keys), label("scope", "payee"));
+  gauge("pixguard_state_events", "Events held in the feature histories.", static_cast<double>(a.state.events));
+  gauge("pixguard_state_bytes", "Approximate memory of the feature state.", static_cast<double>(a.state.approx_bytes));
+  counter("pixguard_state_evicted_keys_total", "Keys evicted at state.max_keys.", a.state.evicted_keys);
+  gauge("pixguard_dedupe_ids", "end_to_end_ids remembered for deduplication.", static_cast<double>(a.state.dedupe_ids));
+  counter("pixguard_dedupe_evictions_total", "Ids forgotten at dedupe.max_entries.", a.state.dedupe_evictions);
+  gauge("pixguard_epoch", "The current checkpoint epoch.", static_cast<double>(s.epoch));
+  if (s.watermark_us != 0) {
+    gauge("pixguard_watermark_timestamp_seconds", "The event-time watermark.", static_cast<double>(s.watermark_us) / 1e6);
+  }
+  if (s.checkpoint_written_unix_us != 0) {
+    gauge("pixguard_checkpoint_duration_seconds", "Duration of the last checkpoint write.", s.checkpoint_seconds);
+    gauge("pixguard_checkpoint_bytes", "Size of the last checkpoint.", static_cast<double>(s.checkpoint_bytes));
+    gauge("pixguard_checkpoint_age_seconds", "Time since the last checkpoint was written.",
+          static_cast<double>(now_unix_us - s.checkpoint_written_unix_us) / 1e6);
+  }
+  if (!s.backlog.empty()) {
+    e.family("pixguard_consumer_lag_messages", "gauge", "Messages between the consumer's position and the end, per partition.");
+    for (const SourceBacklog& b : s.backlog) {
+      if (b.messages >= 0) e.sample(static_cast<double>(b.messages), label("partition", b.part));
+    }
+  }
+  e.family("pixguard_model_info", "gauge", "The model serving (1 for its version).");
+  e.sample(1, label("version", s.model_version.empty() ? "none" : s.model_version));
+  gauge("pixguard_ready", "1 once state is restored and the source serves input.", s.ready ? 1 : 0);
+  gauge("pixguard_accounting_balanced", "1 while in = scored + dead letters + duplicates.", a.balanced() ? 1 : 0);
+  gauge("pixguard_start_time_seconds", "When this process started its run.", static_cast<double>(s.started_unix_us) / 1e6);
+  return std::move(e.text());
+}
+
+}  // namespace pixguard

@@ -1,0 +1,73 @@
+#pragma once
+// What the operations endpoint shows, published by the pipeline thread and read by the HTTP
+// thread: the accounting and the rest of a run's live picture, as of the latest publish.
+// The runner publishes after an epoch and at most every 100 ms between (a copy of the
+// accounting), so the hot path only pays for a histogram increment per batch.
+//
+// Threading: publish() from the pipeline thread, snapshot() from any thread.
+#include <array>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "runtime/accounting.h"
+#include "sources/source.h"
+
+namespace pixguard {
+
+// Time spent in the pipeline per transaction (a batch's time over its transactions), in
+// Prometheus' cumulative buckets.
+struct LatencyHistogram {
+  static constexpr std::array<double, 12> kBounds = {1e-6, 2e-6, 5e-6, 1e-5, 2e-5, 5e-5,
+                                                     1e-4, 2e-4, 5e-4, 1e-3, 1e-2, 1e-1};
+  std::array<uint64_t, kBounds.size() + 1> counts{};  // last: above every bound
+  uint64_t count = 0;
+  double sum = 0;
+
+  void observe(double seconds, uint64_t times) {
+    std::size_t i = 0;
+    while (i < kBounds.size() && seconds > kBounds[i]) ++i;
+    counts[i] += times;
+    count += times;
+    sum += seconds * static_cast<double>(times);
+  }
+};
+
+struct MetricsSample {
+  Accounting accounting;
+  std::vector<std::string> rule_names;
+  std::string model_version;
+  uint64_t epoch = 0;
+  int64_t watermark_us = 0;             // event time; 0 before the first message
+  double checkpoint_seconds = -1;       // the last checkpoint's duration; -1: none yet
+  uint64_t checkpoint_bytes = 0;
+  int64_t checkpoint_written_unix_us = 0;
+  std::vector<SourceBacklog> backlog;   // per partition, for Kafka
+  LatencyHistogram processing;
+  int64_t started_unix_us = 0;
+  bool ready = false;                   // state restored and the source serving input
+  std::string not_ready_reason;
+};
+
+class LiveMetrics {
+ public:
+  void publish(const MetricsSample& sample) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    sample_ = sample;
+    published_ = true;
+  }
+  // False before the first publish.
+  bool snapshot(MetricsSample* out) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    *out = sample_;
+    return published_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  MetricsSample sample_;
+  bool published_ = false;
+};
+
+}  // namespace pixguard

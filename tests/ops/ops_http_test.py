@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""The operations endpoint of a running `pixguard run`, over real HTTP.
+
+Starts the job on the embedded generator with `http.listen: 127.0.0.1:0`, reads the address
+it prints, then: /health and /ready answer JSON; /metrics passes Debian's `promtool check
+metrics` and its counters move between two scrapes; bad requests get JSON errors with
+404/405; and Debian's real Prometheus server scrapes the job and its query API returns our
+series. SIGTERM then stops the job with exit 0 and a balanced accounting.
+Standard library only; promtool and prometheus come from the `prometheus` package.
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+import harness  # noqa: E402
+from harness import check, fail  # noqa: E402
+
+
+def get(url, method="GET", body=None):
+    """(status, headers, body bytes) of one request; HTTP errors are answers too."""
+    request = urllib.request.Request(url, method=method, data=body)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+def metric(text, series):
+    m = re.search(rf"^{re.escape(series)} (\S+)$", text, re.MULTILINE)
+    check(m is not None, f"no series {series} in /metrics")
+    return float(m.group(1))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_job(pg, src, tmp):
+    cfg = harness.small_config(src, tmp, 5_000_000, interval="1s",
+                               extra="\nhttp:\n  listen: 127.0.0.1:0\n")
+    text = open(cfg, encoding="utf-8").read()
+    # No file outputs: this test is about the endpoint, not the disk.
+    for kind in ("scored", "alerts", "dead_letter"):
+        text = re.sub(rf"  {kind}: \S+/{kind}\n", f"  {kind}: null\n", text)
+    open(cfg, "w", encoding="utf-8").write(text)
+    job = subprocess.Popen([pg, "run", "--config", cfg, "--json", "-q"], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, cwd=harness.SOURCE_DIR)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        line = job.stderr.readline()
+        if not line:
+            fail(f"pixguard run exited {job.wait()} before printing its endpoint")
+        m = re.search(r"operations endpoint at (http://127\.0\.0\.1:\d+)", line)
+        if m:
+            return job, m.group(1)
+    fail("no endpoint line within 30 s")
+
+
+def check_endpoints(url):
+    status, _, body = get(url + "/health")
+    check(status == 200 and json.loads(body) == {"status": "ok"}, f"/health: {status} {body!r}")
+    for _ in range(100):
+        status, _, body = get(url + "/ready")
+        if status == 200:
+            break
+        check(status == 503 and json.loads(body)["ready"] is False, f"/ready while starting: {status} {body!r}")
+        time.sleep(0.1)
+    check(status == 200 and json.loads(body)["ready"] is True, f"/ready: {status} {body!r}")
+
+    status, headers, body = get(url + "/metrics")
+    check(status == 200 and headers.get("Content-Type", "").startswith("text/plain; version=0.0.4"),
+          f"/metrics: {status} {headers}")
+    lint = subprocess.run(["promtool", "check", "metrics"], input=body, capture_output=True)
+    check(lint.returncode == 0, f"promtool check metrics: {lint.stdout.decode()} {lint.stderr.decode()}")
+    first = body.decode()
+    time.sleep(1.5)
+    second = get(url + "/metrics")[2].decode()
+    for series in ("pixguard_transactions_in_total", "pixguard_transactions_scored_total",
+                   'pixguard_decisions_total{outcome="allow"}', "pixguard_transaction_processing_seconds_count"):
+        check(metric(second, series) > metric(first, series),
+              f"{series} did not move between scrapes: {metric(first, series)} then {metric(second, series)}")
+    check(metric(second, "pixguard_ready") == 1, "pixguard_ready is not 1")
+    check(metric(second, "pixguard_accounting_balanced") == 1, "the accounting does not balance")
+    check(re.search(r'^pixguard_model_info\{version="pixguard-default\.json@', second, re.MULTILINE),
+          "no model_info series naming the shipped model")
+
+    status, _, body = get(url + "/no/such/thing")
+    check(status == 404 and json.loads(body)["path"] == "/no/such/thing", f"unknown path: {status} {body!r}")
+    status, headers, body = get(url + "/metrics", method="POST", body=b"x=1")
+    check(status == 405 and headers.get("Allow") == "GET" and "POST" in json.loads(body)["error"],
+          f"POST /metrics: {status} {headers} {body!r}")
+    print(f"endpoints: /health, /ready, /metrics (promtool clean, counters moving), 404 and 405 as JSON")
+
+
+def check_prometheus(url, tmp):
+    target = url.removeprefix("http://")
+    port = free_port()
+    config = os.path.join(tmp, "prometheus.yml")
+    with open(config, "w", encoding="utf-8") as f:
+        f.write("global:\n  scrape_interval: 1s\nscrape_configs:\n"
+                f"  - job_name: pixguard\n    static_configs:\n      - targets: ['{target}']\n")
+    log = open(os.path.join(tmp, "prometheus.log"), "wb")
+    prom = subprocess.Popen(["prometheus", f"--config.file={config}", f"--storage.tsdb.path={tmp}/tsdb",
+                             f"--web.listen-address=127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT)
+    try:
+        started = time.monotonic()
+        query = f"http://127.0.0.1:{port}/api/v1/query?query=pixguard_transactions_in_total"
+        result = []
+        while time.monotonic() - started < 60 and not result:
+            time.sleep(1)
+            try:
+                status, _, body = get(query)
+            except (urllib.error.URLError, ConnectionError):
+                continue  # not listening yet
+            if status == 200:
+                result = json.loads(body)["data"]["result"]
+        check(result, f"Prometheus has no pixguard_transactions_in_total after 60 s; see {tmp}/prometheus.log")
+        check(result[0]["metric"]["job"] == "pixguard" and float(result[0]["value"][1]) > 0, f"query result {result}")
+        status, _, body = get(f"http://127.0.0.1:{port}/api/v1/query?query=pixguard_decisions_total")
+        outcomes = {r["metric"]["outcome"] for r in json.loads(body)["data"]["result"]}
+        check(outcomes == {"allow", "review", "block"}, f"decisions by outcome in Prometheus: {outcomes}")
+        print(f"Prometheus scraped {target} and answered queries {time.monotonic() - started:.1f} s after start")
+    finally:
+        prom.send_signal(signal.SIGTERM)
+        try:
+            prom.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            prom.kill()
+
+
+def scenario_endpoints(pg, src, tmp):
+    for tool in ("promtool", "prometheus"):
+        check(shutil.which(tool), f"{tool} is not on the PATH (scripts/setup.sh installs the prometheus package)")
+    job, url = start_job(pg, src, tmp)
+    try:
+        check_endpoints(url)
+        check_prometheus(url, tmp)
+        job.send_signal(signal.SIGTERM)
+        out, err = job.communicate(timeout=60)
+        check(job.returncode == 0, f"exit {job.returncode} after SIGTERM: {err}")
+        acc = json.loads(out)
+        check(acc["balanced"] and acc["in"] > 0, f"accounting after SIGTERM: {acc}")
+    finally:
+        if job.poll() is None:
+            job.kill()
+            job.wait()
+
+
+if __name__ == "__main__":
+    harness.main({"endpoints": scenario_endpoints})
