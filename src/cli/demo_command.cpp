@@ -173,11 +173,10 @@ Command add_demo_command(CLI::App& app) {
     config.http.listen = flags->http;
     Job job;
     std::unique_ptr<CheckpointStore> checkpoints;
-    LiveMetrics metrics;
-    std::unique_ptr<OpsServer> ops;
+    Operations ops;
     Status s = build_job(config, &job);
     if (s.ok()) s = set_up_streaming(config, /*overwrite=*/true, &job, &checkpoints);
-    if (s.ok()) s = start_ops_server(config, &metrics, &ops);
+    if (s.ok()) s = start_operations(config, &job, &ops);
     if (!s.ok()) {
       std::fprintf(stderr, "pixguard: %s\n", s.message().c_str());
       return s.code() == StatusCode::kIoError ? kExitFailure : kExitUsage;
@@ -203,11 +202,11 @@ Command add_demo_command(CLI::App& app) {
                  flags->dir.c_str());
     std::printf("bootstrap: %s\n", bootstrap.c_str());
     std::fflush(stdout);
-    const int code = run_job(job, config, checkpoints.get(), /*json=*/false, flags->quiet, &metrics);
+    const int code = run_job(job, config, checkpoints.get(), /*json=*/false, flags->quiet, &ops.metrics);
     std::fprintf(stderr, "pixguard demo: %llu transactions produced\n",
                  static_cast<unsigned long long>(producer->produced()));
     producer.reset();
-    ops.reset();
+    ops.server.reset();
     job.sinks.clear();
     job.source.reset();
     relay.reset();

@@ -47,10 +47,9 @@ Command add_run_command(CLI::App& app) {
     if (Status s = build_job(config, &job); !s.ok()) return report(s);
     std::unique_ptr<CheckpointStore> checkpoints;
     if (Status s = set_up_streaming(config, flags->overwrite, &job, &checkpoints); !s.ok()) return report(s);
-    LiveMetrics metrics;
-    std::unique_ptr<OpsServer> ops;
-    if (Status s = start_ops_server(config, &metrics, &ops); !s.ok()) return report(s);
-    return run_job(job, config, checkpoints.get(), flags->json, flags->quiet, &metrics);
+    Operations ops;
+    if (Status s = start_operations(config, &job, &ops); !s.ok()) return report(s);
+    return run_job(job, config, checkpoints.get(), flags->json, flags->quiet, &ops.metrics);
   };
 }
 

@@ -69,11 +69,25 @@ Status set_up_streaming(const Config& config, bool overwrite, Job* job, std::uni
   return Status::Ok();
 }
 
-Status start_ops_server(const Config& config, const LiveMetrics* metrics, std::unique_ptr<OpsServer>* server) {
+Status start_operations(const Config& config, Job* job, Operations* ops) {
   if (config.http.listen.empty()) return Status::Ok();
-  if (Status s = OpsServer::start(config.http.listen, metrics, server); !s.ok()) return s.with_context(config.path);
-  const std::string& url = (*server)->url();
-  std::fprintf(stderr, "pixguard: operations endpoint at %s (%s/metrics, %s/health, %s/ready)\n", url.c_str(),
+  ops->decisions = std::make_unique<RecentRecords>(config.http.recent_decisions);
+  ops->alerts = std::make_unique<RecentRecords>(config.http.recent_alerts);
+  auto decisions = std::make_unique<RecentRecordsSink>("api:decisions", ops->decisions.get());
+  auto alerts = std::make_unique<RecentRecordsSink>("api:alerts", ops->alerts.get());
+  job->pipeline->add_sink(Output::kScored, decisions.get());
+  job->pipeline->add_sink(Output::kAlerts, alerts.get());
+  job->sinks.push_back(std::move(decisions));
+  job->sinks.push_back(std::move(alerts));
+  OpsServerOptions o;
+  o.listen = config.http.listen;
+  o.token = config.http.token;
+  o.metrics = &ops->metrics;
+  o.decisions = ops->decisions.get();
+  o.alerts = ops->alerts.get();
+  if (Status s = OpsServer::start(o, &ops->server); !s.ok()) return s.with_context(config.path);
+  const std::string& url = ops->server->url();
+  std::fprintf(stderr, "pixguard: operations endpoint at %s (%s/metrics, %s/ready, %s/api/alerts)\n", url.c_str(),
                url.c_str(), url.c_str(), url.c_str());
   return Status::Ok();
 }

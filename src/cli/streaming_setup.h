@@ -8,6 +8,7 @@
 #include "ops/ops_server.h"
 #include "runtime/job.h"
 #include "runtime/live_metrics.h"
+#include "sinks/recent_records.h"
 
 namespace pixguard::cli {
 
@@ -15,8 +16,18 @@ namespace pixguard::cli {
 // `overwrite` starts over: checkpoints, file outputs and the Kafka commit log are cleared.
 Status set_up_streaming(const Config& config, bool overwrite, Job* job, std::unique_ptr<CheckpointStore>* checkpoints);
 
-// With http.listen set, starts the operations endpoint (/metrics, /health, /ready) over
-// `metrics` and prints its address on stderr; otherwise leaves `server` null.
-Status start_ops_server(const Config& config, const LiveMetrics* metrics, std::unique_ptr<OpsServer>* server);
+// The operations endpoint of a run and what it reads. Declare it after the Job: the
+// server stops first, and the job's API sinks only point into it.
+struct Operations {
+  LiveMetrics metrics;
+  std::unique_ptr<RecentRecords> decisions;
+  std::unique_ptr<RecentRecords> alerts;
+  std::unique_ptr<OpsServer> server;
+};
+
+// With http.listen set: adds the sinks that feed the API (recent decisions and alerts, as
+// their epochs commit) to `job`, starts the server and prints its address on stderr.
+// Without it, only `ops->metrics` is used (by nobody).
+Status start_operations(const Config& config, Job* job, Operations* ops);
 
 }  // namespace pixguard::cli

@@ -439,7 +439,10 @@ Config parse(const Reader& r, const YAML::Node& root, const std::string& path) {
                     "watermark", "context", "features", "model", "rules", "decision", "sinks"});
   read_pipeline(r, root["pipeline"], &c);
   if (const YAML::Node h = root["http"]) {
-    r.only(h, "http", {"listen"});
+    r.only(h, "http", {"listen", "token", "recent_decisions", "recent_alerts"});
+    if (h["token"] && !h["token"].IsNull()) c.http.token = r.str(h["token"], "http.token");
+    if (h["recent_decisions"]) c.http.recent_decisions = r.count(h["recent_decisions"], "http.recent_decisions", 1, 10'000'000);
+    if (h["recent_alerts"]) c.http.recent_alerts = r.count(h["recent_alerts"], "http.recent_alerts", 1, 10'000'000);
     if (h["listen"] && !h["listen"].IsNull()) {
       c.http.listen = r.str(h["listen"], "http.listen");
       const std::size_t colon = c.http.listen.rfind(':');

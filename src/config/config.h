@@ -51,6 +51,9 @@ struct KafkaConfig {
 // The operations endpoint: /metrics (Prometheus), /health, /ready.
 struct HttpConfig {
   std::string listen;  // "host:port" (port 0: any free one, printed at start); empty = off
+  std::string token;   // bearer token required on every path but /health; empty = none
+  std::size_t recent_decisions = 20'000;  // decisions /api/transactions/{id} can find
+  std::size_t recent_alerts = 10'000;     // alerts /api/alerts pages through
 };
 
 struct SinksConfig {

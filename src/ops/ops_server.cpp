@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <charconv>
 #include <chrono>
 
 #include "core/json_writer.h"
@@ -9,6 +10,9 @@
 
 namespace pixguard {
 namespace {
+
+constexpr std::size_t kRecentSeconds = 600;
+constexpr std::size_t kMaxPage = 1000;
 
 int64_t unix_micros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -39,28 +43,53 @@ void json_error(httplib::Response& res, int status, const std::string& error, co
   res.set_content(json_object({{"error", error}, {"path", path}}), "application/json");
 }
 
+// A non-negative integer query parameter; `fallback` when absent; false when malformed.
+bool query_number(const httplib::Request& req, const char* name, uint64_t fallback, uint64_t* out) {
+  if (!req.has_param(name)) {
+    *out = fallback;
+    return true;
+  }
+  const std::string v = req.get_param_value(name);
+  const auto r = std::from_chars(v.data(), v.data() + v.size(), *out);
+  return !v.empty() && r.ec == std::errc{} && r.ptr == v.data() + v.size();
+}
+
 }  // namespace
 
-Status OpsServer::start(const std::string& listen, const LiveMetrics* metrics, std::unique_ptr<OpsServer>* out) {
+Status OpsServer::start(const OpsServerOptions& options, std::unique_ptr<OpsServer>* out) {
+  const std::string& listen = options.listen;
   const std::size_t colon = listen.rfind(':');
   if (colon == std::string::npos) return Status::InvalidArgument("http.listen: expected host:port, got '" + listen + "'");
   const std::string host = listen.substr(0, colon);
   const int wanted = std::stoi(listen.substr(colon + 1));
   std::unique_ptr<OpsServer> ops(new OpsServer());
+  ops->options_ = options;
   ops->server_ = std::make_unique<httplib::Server>();
   httplib::Server& server = *ops->server_;
+  const OpsServerOptions& o = ops->options_;
+  OpsServer* self = ops.get();
 
-  server.Get("/metrics", [metrics](const httplib::Request&, httplib::Response& res) {
+  if (!o.token.empty()) {
+    server.set_pre_routing_handler([&o](const httplib::Request& req, httplib::Response& res) {
+      if (req.path == "/health" || req.get_header_value("Authorization") == "Bearer " + o.token) {
+        return httplib::Server::HandlerResponse::Unhandled;
+      }
+      res.set_header("WWW-Authenticate", "Bearer");
+      json_error(res, 401, "missing or wrong bearer token (Authorization: Bearer ...)", req.path);
+      return httplib::Server::HandlerResponse::Handled;
+    });
+  }
+  server.Get("/metrics", [&o](const httplib::Request&, httplib::Response& res) {
     MetricsSample sample;
-    (void)metrics->snapshot(&sample);
+    (void)o.metrics->snapshot(&sample);
     res.set_content(prometheus_text(sample, unix_micros()), "text/plain; version=0.0.4; charset=utf-8");
   });
   server.Get("/health", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("{\"status\":\"ok\"}", "application/json");
   });
-  server.Get("/ready", [metrics](const httplib::Request&, httplib::Response& res) {
+  server.Get("/ready", [&o](const httplib::Request&, httplib::Response& res) {
     MetricsSample sample;
-    const bool published = metrics->snapshot(&sample);
+    const bool published = o.metrics->snapshot(&sample);
     if (published && sample.ready) {
       res.set_content("{\"ready\":true,\"epoch\":" + std::to_string(sample.epoch) + "}", "application/json");
       return;
@@ -70,7 +99,41 @@ Status OpsServer::start(const std::string& listen, const LiveMetrics* metrics, s
     res.status = 503;
     res.set_content(body, "application/json");
   });
-  for (const char* path : {"/metrics", "/health", "/ready"}) {
+  server.Get(R"(/api/transactions/([^/]+))", [&o](const httplib::Request& req, httplib::Response& res) {
+    const std::string id = req.matches[1];
+    const std::optional<std::string> record = o.decisions != nullptr ? o.decisions->find(id) : std::nullopt;
+    if (!record) {
+      json_error(res, 404,
+                 "no committed decision for this end_to_end_id among the recent ones (http.recent_decisions)", req.path);
+      return;
+    }
+    res.set_content(*record, "application/json");
+  });
+  server.Get("/api/alerts", [&o](const httplib::Request& req, httplib::Response& res) {
+    uint64_t limit = 0, before = 0;
+    if (!query_number(req, "limit", 50, &limit) || limit == 0 || limit > kMaxPage ||
+        !query_number(req, "before", 0, &before)) {
+      json_error(res, 400, "limit must be 1 to " + std::to_string(kMaxPage) + " and before a sequence number", req.path);
+      return;
+    }
+    uint64_t next = 0;
+    const std::vector<std::string> page = o.alerts != nullptr ? o.alerts->page(before, limit, &next) : std::vector<std::string>{};
+    std::string body = "{\"alerts\":[";
+    for (std::size_t i = 0; i < page.size(); ++i) body += (i > 0 ? "," : "") + page[i];
+    body += "],\"next\":" + (next == 0 ? std::string("null") : std::to_string(next)) +
+            ",\"total\":" + std::to_string(o.alerts != nullptr ? o.alerts->total() : 0) + "}";
+    res.set_content(body, "application/json");
+  });
+  server.Get("/api/metrics/recent", [self](const httplib::Request& req, httplib::Response& res) {
+    uint64_t seconds = 0;
+    if (!query_number(req, "seconds", 300, &seconds) || seconds == 0 || seconds > kRecentSeconds) {
+      json_error(res, 400, "seconds must be 1 to " + std::to_string(kRecentSeconds), req.path);
+      return;
+    }
+    res.set_content(self->recent_json(seconds), "application/json");
+  });
+  for (const char* path : {"/metrics", "/health", "/ready", "/api/alerts", "/api/metrics/recent",
+                           R"(/api/transactions/([^/]+))"}) {
     const auto not_allowed = [](const httplib::Request& req, httplib::Response& res) {
       res.set_header("Allow", "GET");
       json_error(res, 405, "method " + req.method + " not allowed (GET only)", req.path);
@@ -81,7 +144,11 @@ Status OpsServer::start(const std::string& listen, const LiveMetrics* metrics, s
     server.Patch(path, not_allowed);
   }
   server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (res.status == 404) json_error(res, 404, "no such endpoint (try /metrics, /health, /ready)", req.path);
+    if (res.status == 404 && res.body.empty()) {
+      json_error(res, 404, "no such endpoint (see docs/operations.md)", req.path);
+    } else if (res.body.empty()) {
+      json_error(res, res.status, "bad request", req.path);
+    }
   });
 
   const int port = wanted == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, wanted) ? wanted : -1);
@@ -90,11 +157,47 @@ Status OpsServer::start(const std::string& listen, const LiveMetrics* metrics, s
   }
   ops->url_ = "http://" + host + ":" + std::to_string(port);
   ops->thread_ = std::thread([&server] { server.listen_after_bind(); });
+  ops->sampler_ = std::thread([self] { self->sample_every_second(); });
   *out = std::move(ops);
   return Status::Ok();
 }
 
+void OpsServer::sample_every_second() {
+  std::unique_lock<std::mutex> lock(stop_mutex_);
+  while (!stopping_) {
+    MetricsSample sample;
+    if (options_.metrics->snapshot(&sample)) {
+      std::lock_guard<std::mutex> points_lock(points_mutex_);
+      points_.push_back({unix_micros() / 1'000'000, sample.accounting});
+      if (points_.size() > kRecentSeconds) points_.pop_front();
+    }
+    stop_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
+  }
+}
+
+std::string OpsServer::recent_json(std::size_t seconds) const {
+  std::lock_guard<std::mutex> lock(points_mutex_);
+  std::string body = "{\"points\":[";
+  const std::size_t from = points_.size() > seconds ? points_.size() - seconds : 0;
+  for (std::size_t i = from; i < points_.size(); ++i) {
+    const Point& p = points_[i];
+    const Accounting& a = p.accounting;
+    body += (i > from ? "," : "");
+    body += "{\"t\":" + std::to_string(p.unix_s) + ",\"in\":" + std::to_string(a.in) +
+            ",\"scored\":" + std::to_string(a.scored) + ",\"dead_letters\":" + std::to_string(a.dead_letters) +
+            ",\"duplicates\":" + std::to_string(a.duplicates) + ",\"allow\":" + std::to_string(a.outcomes[0]) +
+            ",\"review\":" + std::to_string(a.outcomes[1]) + ",\"block\":" + std::to_string(a.outcomes[2]) + "}";
+  }
+  return body + "]}";
+}
+
 OpsServer::~OpsServer() {
+  {
+    std::lock_guard<std::mutex> lock(stop_mutex_);
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  if (sampler_.joinable()) sampler_.join();
   if (server_) server_->stop();
   if (thread_.joinable()) thread_.join();
 }

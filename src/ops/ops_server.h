@@ -1,19 +1,27 @@
 #pragma once
-// The operations endpoint over HTTP (cpp-httplib), on its own thread:
-//   GET /metrics  Prometheus text (ops/prometheus_text.h)
-//   GET /health   200 {"status":"ok"} while the process runs
-//   GET /ready    200 {"ready":true} once state is restored and the source serves input,
-//                 else 503 {"ready":false,"reason":...}
-// Anything else answers a JSON error with a status that means something (404, 405).
-// Listens on 127.0.0.1 unless configured otherwise (PRODUCT.md section 12).
+// The operations endpoint over HTTP (cpp-httplib), on its own threads:
+//   GET /metrics                 Prometheus text (ops/prometheus_text.h)
+//   GET /health                  200 {"status":"ok"} while the process runs
+//   GET /ready                   200 once state is restored and the source serves input, else 503
+//   GET /api/transactions/{id}   one recent decision: score, reasons, features, model version
+//   GET /api/alerts?limit&before recent alerts, newest first, paged
+//   GET /api/metrics/recent      per-second counts of the last 10 minutes (for charts)
+// Errors are JSON with a status that means something (400, 401, 404, 405). With a token,
+// every path but /health needs "Authorization: Bearer <token>". Listens on 127.0.0.1 unless
+// configured otherwise (PRODUCT.md section 12). docs/operations.md has the details.
 //
-// Threading: the server's threads only read LiveMetrics snapshots.
+// Threading: the server's threads only read snapshots (LiveMetrics, RecentRecords); one
+// sampler thread records the per-second series.
+#include <condition_variable>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 
 #include "core/status.h"
 #include "runtime/live_metrics.h"
+#include "sinks/recent_records.h"
 
 namespace httplib {
 class Server;
@@ -21,10 +29,18 @@ class Server;
 
 namespace pixguard {
 
+struct OpsServerOptions {
+  std::string listen;  // "host:port"; port 0 picks a free one
+  std::string token;   // empty: no authentication
+  const LiveMetrics* metrics = nullptr;
+  const RecentRecords* decisions = nullptr;  // null: /api/transactions answers 404
+  const RecentRecords* alerts = nullptr;
+};
+
 class OpsServer {
  public:
-  // Binds `listen` ("host:port"; port 0 picks a free one) and starts serving.
-  static Status start(const std::string& listen, const LiveMetrics* metrics, std::unique_ptr<OpsServer>* out);
+  // Binds and starts serving.
+  static Status start(const OpsServerOptions& options, std::unique_ptr<OpsServer>* out);
   ~OpsServer();
   OpsServer(const OpsServer&) = delete;
   OpsServer& operator=(const OpsServer&) = delete;
@@ -35,9 +51,23 @@ class OpsServer {
  private:
   OpsServer() = default;
 
+  struct Point {  // one second of the recent series: cumulative counts
+    int64_t unix_s = 0;
+    Accounting accounting;
+  };
+  void sample_every_second();
+  std::string recent_json(std::size_t seconds) const;
+
+  OpsServerOptions options_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
+  std::thread sampler_;
   std::string url_;
+  mutable std::mutex points_mutex_;
+  std::deque<Point> points_;
+  std::mutex stop_mutex_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;
 };
 
 }  // namespace pixguard

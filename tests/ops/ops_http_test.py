@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """The operations endpoint of a running `pixguard run`, over real HTTP.
 
-Starts the job on the embedded generator with `http.listen: 127.0.0.1:0`, reads the address
-it prints, then: /health and /ready answer JSON; /metrics passes Debian's `promtool check
-metrics` and its counters move between two scrapes; bad requests get JSON errors with
-404/405; and Debian's real Prometheus server scrapes the job and its query API returns our
-series. SIGTERM then stops the job with exit 0 and a balanced accounting.
+Starts the job on the embedded generator with `http.listen: 127.0.0.1:0` and a bearer
+token, reads the address it prints, then: /health and /ready answer JSON; /metrics passes
+Debian's `promtool check metrics` and its counters move between two scrapes; bad requests
+get JSON errors (400, 401, 404, 405); the API pages recent alerts and finds one decision by
+end_to_end_id; and Debian's real Prometheus server scrapes the job (with the token) and its
+query API returns our series. SIGTERM then stops the job with exit 0 and a balanced accounting.
 Standard library only; promtool and prometheus come from the `prometheus` package.
 """
 import json
@@ -25,9 +26,14 @@ import harness  # noqa: E402
 from harness import check, fail  # noqa: E402
 
 
-def get(url, method="GET", body=None):
+TOKEN = "s3cret-token"
+
+
+def get(url, method="GET", body=None, token=TOKEN):
     """(status, headers, body bytes) of one request; HTTP errors are answers too."""
     request = urllib.request.Request(url, method=method, data=body)
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
     try:
         with urllib.request.urlopen(request, timeout=10) as r:
             return r.status, dict(r.headers), r.read()
@@ -49,7 +55,7 @@ def free_port():
 
 def start_job(pg, src, tmp):
     cfg = harness.small_config(src, tmp, 5_000_000, interval="1s",
-                               extra="\nhttp:\n  listen: 127.0.0.1:0\n")
+                               extra=f"\nhttp:\n  listen: 127.0.0.1:0\n  token: {TOKEN}\n")
     text = open(cfg, encoding="utf-8").read()
     # No file outputs: this test is about the endpoint, not the disk.
     for kind in ("scored", "alerts", "dead_letter"):
@@ -104,13 +110,61 @@ def check_endpoints(url):
     print(f"endpoints: /health, /ready, /metrics (promtool clean, counters moving), 404 and 405 as JSON")
 
 
+def check_token(url):
+    status, headers, body = get(url + "/metrics", token=None)
+    check(status == 401 and headers.get("WWW-Authenticate") == "Bearer" and json.loads(body)["path"] == "/metrics",
+          f"/metrics without the token: {status} {body!r}")
+    check(get(url + "/api/alerts", token="wrong")[0] == 401, "a wrong token is refused")
+    check(get(url + "/health", token=None)[0] == 200, "/health needs no token")
+    print("bearer token: 401 without it or with a wrong one, /health open")
+
+
+def check_api(url):
+    # Alerts appear as their epochs commit (checkpoint.interval is 1 s here).
+    for _ in range(100):
+        page = json.loads(get(url + "/api/alerts?limit=5")[2])
+        if len(page["alerts"]) == 5:
+            break
+        time.sleep(0.1)
+    check(len(page["alerts"]) == 5 and page["next"] is not None and page["total"] >= 5, f"/api/alerts: {page}")
+    for alert in page["alerts"]:
+        check(alert["decision"] in ("review", "block") and alert["end_to_end_id"].startswith("E"), f"alert {alert}")
+    second = json.loads(get(url + f"/api/alerts?limit=5&before={page['next']}")[2])
+    first_ids = {a["end_to_end_id"] for a in page["alerts"]}
+    check(second["alerts"] and not first_ids & {a["end_to_end_id"] for a in second["alerts"]},
+          "the second page repeats the first")
+    for bad in ("limit=0", "limit=abc", "limit=100000", "before=-1"):
+        status, _, body = get(url + "/api/alerts?" + bad)
+        check(status == 400 and "error" in json.loads(body), f"/api/alerts?{bad}: {status} {body!r}")
+
+    alert_id = page["alerts"][0]["end_to_end_id"]
+    status, _, body = get(url + f"/api/transactions/{alert_id}")
+    check(status == 200, f"/api/transactions/{alert_id}: {status} {body!r}")
+    decision = json.loads(body)
+    check(decision["end_to_end_id"] == alert_id and decision["decision"] in ("review", "block") and
+          0 <= decision["score"] <= 1 and "payer.count_5m" in decision["features"] and
+          decision["model_version"].startswith("pixguard-default.json@") and isinstance(decision["reasons"], list),
+          f"decision of {alert_id}: {decision}")
+    status, _, body = get(url + "/api/transactions/E00000000202601010000AAAAAAAAAAA")
+    check(status == 404 and "error" in json.loads(body), f"unknown id: {status} {body!r}")
+
+    time.sleep(2.2)
+    points = json.loads(get(url + "/api/metrics/recent?seconds=60")[2])["points"]
+    check(len(points) >= 2 and points[-1]["in"] > points[0]["in"] and points[-1]["t"] > points[0]["t"],
+          f"/api/metrics/recent: {points}")
+    check(get(url + "/api/metrics/recent?seconds=0")[0] == 400, "seconds=0 accepted")
+    print(f"API: alerts paged ({page['total']} so far), decision of {alert_id} with score {decision['score']:.3f}, "
+          f"{len(points)} per-second points")
+
+
 def check_prometheus(url, tmp):
     target = url.removeprefix("http://")
     port = free_port()
     config = os.path.join(tmp, "prometheus.yml")
     with open(config, "w", encoding="utf-8") as f:
         f.write("global:\n  scrape_interval: 1s\nscrape_configs:\n"
-                f"  - job_name: pixguard\n    static_configs:\n      - targets: ['{target}']\n")
+                f"  - job_name: pixguard\n    authorization:\n      credentials: {TOKEN}\n"
+                f"    static_configs:\n      - targets: ['{target}']\n")
     log = open(os.path.join(tmp, "prometheus.log"), "wb")
     prom = subprocess.Popen(["prometheus", f"--config.file={config}", f"--storage.tsdb.path={tmp}/tsdb",
                              f"--web.listen-address=127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT)
@@ -146,6 +200,8 @@ def scenario_endpoints(pg, src, tmp):
     job, url = start_job(pg, src, tmp)
     try:
         check_endpoints(url)
+        check_token(url)
+        check_api(url)
         check_prometheus(url, tmp)
         job.send_signal(signal.SIGTERM)
         out, err = job.communicate(timeout=60)

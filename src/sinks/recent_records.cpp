@@ -1,0 +1,54 @@
+#include "sinks/recent_records.h"
+
+namespace pixguard {
+
+std::string_view record_id(std::string_view json) {
+  constexpr std::string_view kKey = "{\"end_to_end_id\":\"";
+  if (json.substr(0, kKey.size()) != kKey) return {};
+  const std::size_t end = json.find('"', kKey.size());
+  return end == std::string_view::npos ? std::string_view() : json.substr(kKey.size(), end - kKey.size());
+}
+
+void RecentRecords::add(std::vector<std::string> records) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (std::string& r : records) {
+    const uint64_t seq = first_ + records_.size();
+    if (const std::string_view id = record_id(r); !id.empty()) by_id_[std::string(id)] = seq;
+    records_.push_back(std::move(r));
+    if (records_.size() > capacity_) {
+      const std::string_view old_id = record_id(records_.front());
+      // Forget the id only if this was its newest record.
+      if (const auto it = by_id_.find(std::string(old_id)); it != by_id_.end() && it->second == first_) by_id_.erase(it);
+      records_.pop_front();
+      ++first_;
+    }
+  }
+}
+
+std::optional<std::string> RecentRecords::find(std::string_view end_to_end_id) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const auto it = by_id_.find(std::string(end_to_end_id));
+  if (it == by_id_.end()) return std::nullopt;
+  return records_[it->second - first_];
+}
+
+std::vector<std::string> RecentRecords::page(uint64_t before, std::size_t limit, uint64_t* next) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<std::string> out;
+  *next = 0;
+  const uint64_t end = first_ + records_.size();  // one past the newest
+  uint64_t seq = before == 0 || before > end ? end : before;
+  while (seq > first_ && out.size() < limit) {
+    --seq;
+    out.push_back(records_[seq - first_]);
+  }
+  if (seq > first_) *next = seq;
+  return out;
+}
+
+uint64_t RecentRecords::total() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return first_ - 1 + records_.size();
+}
+
+}  // namespace pixguard
