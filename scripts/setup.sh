@@ -10,7 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libxgboost-dev xgboost python3-xgboost zlib1g-dev
   librdkafka-dev kcat  # Kafka client (src/kafka/) and the independent client of the Kafka tests
-  libcpp-httplib-dev prometheus  # the operations endpoint (src/ops/), and the real scraper of its test
+  libcpp-httplib-dev prometheus chromium  # the operations endpoint (src/ops/); its test's scraper and browser
 )
 
 missing=()

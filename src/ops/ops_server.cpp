@@ -2,10 +2,12 @@
 
 #include <httplib.h>
 
+#include <array>
 #include <charconv>
 #include <chrono>
 
 #include "core/json_writer.h"
+#include "ops/dashboard_page.h"
 #include "ops/prometheus_text.h"
 
 namespace pixguard {
@@ -71,7 +73,9 @@ Status OpsServer::start(const OpsServerOptions& options, std::unique_ptr<OpsServ
 
   if (!o.token.empty()) {
     server.set_pre_routing_handler([&o](const httplib::Request& req, httplib::Response& res) {
-      if (req.path == "/health" || req.get_header_value("Authorization") == "Bearer " + o.token) {
+      // The health check and the (static) dashboard page are open; the data is not.
+      if (req.path == "/health" || req.path == "/" || req.path == "/dashboard" ||
+          req.get_header_value("Authorization") == "Bearer " + o.token) {
         return httplib::Server::HandlerResponse::Unhandled;
       }
       res.set_header("WWW-Authenticate", "Bearer");
@@ -124,6 +128,22 @@ Status OpsServer::start(const OpsServerOptions& options, std::unique_ptr<OpsServ
             ",\"total\":" + std::to_string(o.alerts != nullptr ? o.alerts->total() : 0) + "}";
     res.set_content(body, "application/json");
   });
+  server.Get("/api/summary", [&o](const httplib::Request&, httplib::Response& res) {
+    MetricsSample sample;
+    (void)o.metrics->snapshot(&sample);
+    std::string body = "{\"accounting\":" + accounting_json(sample.accounting, sample.rule_names) +
+                       ",\"epoch\":" + std::to_string(sample.epoch) + ",\"ready\":" + (sample.ready ? "true" : "false") +
+                       ",";
+    const std::string model = json_object({{"model_version", sample.model_version}});
+    body += model.substr(1);  // "model_version":"..."}
+    res.set_content(body, "application/json");
+  });
+  for (const char* page : {"/", "/dashboard"}) {
+    server.Get(page, [](const httplib::Request&, httplib::Response& res) {
+      const std::string_view html = dashboard_page();
+      res.set_content(html.data(), html.size(), "text/html; charset=utf-8");
+    });
+  }
   server.Get("/api/metrics/recent", [self](const httplib::Request& req, httplib::Response& res) {
     uint64_t seconds = 0;
     if (!query_number(req, "seconds", 300, &seconds) || seconds == 0 || seconds > kRecentSeconds) {
@@ -132,8 +152,8 @@ Status OpsServer::start(const OpsServerOptions& options, std::unique_ptr<OpsServ
     }
     res.set_content(self->recent_json(seconds), "application/json");
   });
-  for (const char* path : {"/metrics", "/health", "/ready", "/api/alerts", "/api/metrics/recent",
-                           R"(/api/transactions/([^/]+))"}) {
+  for (const char* path : {"/", "/dashboard", "/metrics", "/health", "/ready", "/api/alerts", "/api/summary",
+                           "/api/metrics/recent", R"(/api/transactions/([^/]+))"}) {
     const auto not_allowed = [](const httplib::Request& req, httplib::Response& res) {
       res.set_header("Allow", "GET");
       json_error(res, 405, "method " + req.method + " not allowed (GET only)", req.path);
@@ -168,7 +188,7 @@ void OpsServer::sample_every_second() {
     MetricsSample sample;
     if (options_.metrics->snapshot(&sample)) {
       std::lock_guard<std::mutex> points_lock(points_mutex_);
-      points_.push_back({unix_micros() / 1'000'000, sample.accounting});
+      points_.push_back({unix_micros() / 1'000'000, sample.accounting, sample.processing});
       if (points_.size() > kRecentSeconds) points_.pop_front();
     }
     stop_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
@@ -183,10 +203,33 @@ std::string OpsServer::recent_json(std::size_t seconds) const {
     const Point& p = points_[i];
     const Accounting& a = p.accounting;
     body += (i > from ? "," : "");
+    // Quantiles of the transactions processed since the point before (null when none).
+    std::string p50 = "null", p99 = "null";
+    if (i > 0) {
+      std::array<uint64_t, LatencyHistogram::kBounds.size() + 1> delta{};
+      uint64_t n = 0;
+      for (std::size_t b = 0; b < delta.size(); ++b) {
+        delta[b] = p.processing.counts[b] - points_[i - 1].processing.counts[b];
+        n += delta[b];
+      }
+      const auto quantile = [&](double q) {
+        uint64_t seen = 0;
+        for (std::size_t b = 0; b < LatencyHistogram::kBounds.size(); ++b) {
+          seen += delta[b];
+          if (static_cast<double>(seen) >= q * static_cast<double>(n)) return LatencyHistogram::kBounds[b];
+        }
+        return LatencyHistogram::kBounds.back();
+      };
+      if (n > 0) {
+        p50 = std::to_string(quantile(0.5) * 1e6);
+        p99 = std::to_string(quantile(0.99) * 1e6);
+      }
+    }
     body += "{\"t\":" + std::to_string(p.unix_s) + ",\"in\":" + std::to_string(a.in) +
             ",\"scored\":" + std::to_string(a.scored) + ",\"dead_letters\":" + std::to_string(a.dead_letters) +
             ",\"duplicates\":" + std::to_string(a.duplicates) + ",\"allow\":" + std::to_string(a.outcomes[0]) +
-            ",\"review\":" + std::to_string(a.outcomes[1]) + ",\"block\":" + std::to_string(a.outcomes[2]) + "}";
+            ",\"review\":" + std::to_string(a.outcomes[1]) + ",\"block\":" + std::to_string(a.outcomes[2]) +
+            ",\"p50_us\":" + p50 + ",\"p99_us\":" + p99 + "}";
   }
   return body + "]}";
 }

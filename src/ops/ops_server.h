@@ -5,9 +5,11 @@
 //   GET /ready                   200 once state is restored and the source serves input, else 503
 //   GET /api/transactions/{id}   one recent decision: score, reasons, features, model version
 //   GET /api/alerts?limit&before recent alerts, newest first, paged
-//   GET /api/metrics/recent      per-second counts of the last 10 minutes (for charts)
+//   GET /api/metrics/recent      per-second counts and latency of the last 10 minutes (charts)
+//   GET /api/summary             the accounting, epoch, readiness and model
+//   GET / (and /dashboard)       the live dashboard (ops/dashboard.html, embedded)
 // Errors are JSON with a status that means something (400, 401, 404, 405). With a token,
-// every path but /health needs "Authorization: Bearer <token>". Listens on 127.0.0.1 unless
+// every path but /health and the dashboard page needs "Authorization: Bearer <token>". Listens on 127.0.0.1 unless
 // configured otherwise (PRODUCT.md section 12). docs/operations.md has the details.
 //
 // Threading: the server's threads only read snapshots (LiveMetrics, RecentRecords); one
@@ -54,6 +56,7 @@ class OpsServer {
   struct Point {  // one second of the recent series: cumulative counts
     int64_t unix_s = 0;
     Accounting accounting;
+    LatencyHistogram processing;
   };
   void sample_every_second();
   std::string recent_json(std::size_t seconds) const;

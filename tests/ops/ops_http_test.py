@@ -5,8 +5,10 @@ Starts the job on the embedded generator with `http.listen: 127.0.0.1:0` and a b
 token, reads the address it prints, then: /health and /ready answer JSON; /metrics passes
 Debian's `promtool check metrics` and its counters move between two scrapes; bad requests
 get JSON errors (400, 401, 404, 405); the API pages recent alerts and finds one decision by
-end_to_end_id; and Debian's real Prometheus server scrapes the job (with the token) and its
-query API returns our series. SIGTERM then stops the job with exit 0 and a balanced accounting.
+end_to_end_id; headless Chromium (Debian's) renders the dashboard with data in its four
+charts and the alerts table, and saves a screenshot (artifacts/dashboard.png in the test's
+working directory); and Debian's real Prometheus server scrapes the job (with the token)
+and its query API returns our series. SIGTERM then stops the job with exit 0 and a balanced accounting.
 Standard library only; promtool and prometheus come from the `prometheus` package.
 """
 import json
@@ -157,6 +159,42 @@ def check_api(url):
           f"{len(points)} per-second points")
 
 
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--virtual-time-budget=6000", "--window-size=1400,1100"]
+
+
+def chromium(tmp, name, args):
+    profile = os.path.join(tmp, f"chromium-{name}")
+    p = subprocess.run(["chromium", *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args], capture_output=True,
+                       timeout=120)
+    check(p.returncode == 0, f"chromium {args}: exit {p.returncode}: {p.stderr.decode(errors='replace')[-2000:]}")
+    return p.stdout.decode(errors="replace")
+
+
+def check_dashboard(url, tmp, artifacts):
+    status, headers, body = get(url + "/", token=None)
+    check(status == 200 and headers.get("Content-Type", "").startswith("text/html") and b"<canvas" in body,
+          f"dashboard page: {status} {headers}")
+    check(b"http://" not in body and b"https://" not in body, "the dashboard page loads something from the network")
+    page = f"{url}/#token={TOKEN}"
+    dom = chromium(tmp, "dom", ["--dump-dom", page])
+    rendered = re.search(r'<body[^>]*data-rendered="(\d+)"', dom)
+    check(rendered and int(rendered.group(1)) >= 2, f"the dashboard did not render its series: {dom[:3000]}")
+    charts = re.findall(r'<canvas id="(\w+)"[^>]*data-points="(\d+)"', dom)
+    check(len(charts) == 4 and all(int(n) > 0 for _, n in charts), f"charts drawn: {charts}")
+    alerts = re.search(r'data-alerts="(\d+)"', dom)
+    check(alerts and int(alerts.group(1)) > 0 and dom.count("<tr>") > 10, "no alerts or accounting rows on the page")
+    check('id="error"></span>' in dom, "the page shows an error: " + dom[dom.find('id="error"'):][:200])
+    os.makedirs(artifacts, exist_ok=True)
+    shot = os.path.join(artifacts, "dashboard.png")
+    chromium(tmp, "shot", [f"--screenshot={shot}", page])
+    with open(shot, "rb") as f:
+        check(f.read(8) == b"\x89PNG\r\n\x1a\n", "the screenshot is not a PNG")
+    print(f"dashboard: {len(charts)} charts drawn ({', '.join(f'{c}={n}' for c, n in charts)} points), "
+          f"{alerts.group(1)} alerts listed; screenshot {shot}")
+
+
 def check_prometheus(url, tmp):
     target = url.removeprefix("http://")
     port = free_port()
@@ -194,14 +232,19 @@ def check_prometheus(url, tmp):
             prom.kill()
 
 
+# Where the dashboard screenshot is kept (ctest runs this from the build tree's tests/).
+ARTIFACTS = os.path.join(os.getcwd(), "artifacts")
+
+
 def scenario_endpoints(pg, src, tmp):
-    for tool in ("promtool", "prometheus"):
-        check(shutil.which(tool), f"{tool} is not on the PATH (scripts/setup.sh installs the prometheus package)")
+    for tool in ("promtool", "prometheus", "chromium"):
+        check(shutil.which(tool), f"{tool} is not on the PATH (scripts/setup.sh installs it)")
     job, url = start_job(pg, src, tmp)
     try:
         check_endpoints(url)
         check_token(url)
         check_api(url)
+        check_dashboard(url, tmp, ARTIFACTS)
         check_prometheus(url, tmp)
         job.send_signal(signal.SIGTERM)
         out, err = job.communicate(timeout=60)
