@@ -1,6 +1,7 @@
 #include "cli/streaming_setup.h"
 
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <string>
 #include <utility>
@@ -70,6 +71,30 @@ Status set_up_streaming(const Config& config, bool overwrite, Job* job, std::uni
 }
 
 Status start_operations(const Config& config, Job* job, Operations* ops) {
+  if (config.http.listen.empty() && config.alerting.rules.empty()) return Status::Ok();
+  ops->history = std::make_unique<MetricsHistory>(&ops->metrics);
+  if (!config.alerting.rules.empty()) {
+    std::vector<ThresholdAlerter::Output> outputs = {log_alert_output()};
+    if (!config.alerting.webhook.empty()) outputs.push_back(webhook_alert_output(config.alerting.webhook));
+    if (!config.kafka.bootstrap_servers.empty() && !config.alerting.kafka_topic.empty()) {
+      KafkaProperties properties = config.kafka.properties;
+      for (const auto& [name, value] : config.kafka.producer_properties) properties[name] = value;
+      if (Status s = KafkaAlertOutput::open(config.kafka.bootstrap_servers, properties, config.alerting.kafka_topic,
+                                            &ops->alert_topic);
+          !s.ok()) {
+        return s.with_context(config.path);
+      }
+      outputs.push_back(ops->alert_topic->output());
+    }
+    ops->alerter = std::make_unique<ThresholdAlerter>(config.alerting.rules, std::move(outputs));
+  }
+  ThresholdAlerter* alerter = ops->alerter.get();
+  ops->history->start([alerter](const MetricsHistory& history) {
+    if (alerter == nullptr) return;
+    const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
+                            std::chrono::system_clock::now().time_since_epoch()).count();
+    alerter->evaluate(history.last(alerter->seconds_needed()), now);
+  });
   if (config.http.listen.empty()) return Status::Ok();
   ops->decisions = std::make_unique<RecentRecords>(config.http.recent_decisions);
   ops->alerts = std::make_unique<RecentRecords>(config.http.recent_alerts);
@@ -85,6 +110,8 @@ Status start_operations(const Config& config, Job* job, Operations* ops) {
   o.metrics = &ops->metrics;
   o.decisions = ops->decisions.get();
   o.alerts = ops->alerts.get();
+  o.history = ops->history.get();
+  o.alerter = ops->alerter.get();
   if (Status s = OpsServer::start(o, &ops->server); !s.ok()) return s.with_context(config.path);
   const std::string& url = ops->server->url();
   std::fprintf(stderr, "pixguard: operations endpoint at %s (%s/metrics, %s/ready, %s/api/alerts)\n", url.c_str(),

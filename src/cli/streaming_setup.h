@@ -5,7 +5,10 @@
 
 #include "config/config.h"
 #include "runtime/checkpoint_store.h"
+#include "ops/alert_outputs.h"
+#include "ops/metrics_history.h"
 #include "ops/ops_server.h"
+#include "ops/threshold_alerter.h"
 #include "runtime/job.h"
 #include "runtime/live_metrics.h"
 #include "sinks/recent_records.h"
@@ -22,12 +25,15 @@ struct Operations {
   LiveMetrics metrics;
   std::unique_ptr<RecentRecords> decisions;
   std::unique_ptr<RecentRecords> alerts;
+  std::unique_ptr<KafkaAlertOutput> alert_topic;
+  std::unique_ptr<ThresholdAlerter> alerter;
+  std::unique_ptr<MetricsHistory> history;  // its thread runs the alerter
   std::unique_ptr<OpsServer> server;
 };
 
-// With http.listen set: adds the sinks that feed the API (recent decisions and alerts, as
+// With threshold alerts configured: samples the run once a second and evaluates them. With
+// http.listen set: also adds the sinks that feed the API (recent decisions and alerts, as
 // their epochs commit) to `job`, starts the server and prints its address on stderr.
-// Without it, only `ops->metrics` is used (by nobody).
 Status start_operations(const Config& config, Job* job, Operations* ops);
 
 }  // namespace pixguard::cli

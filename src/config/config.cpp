@@ -295,6 +295,74 @@ void read_kafka(const Reader& r, const YAML::Node& n, Config* c) {
   }
 }
 
+void read_alerting(const Reader& r, const YAML::Node& n, Config* c) {
+  if (!n) return;
+  r.only(n, "alerting", {"webhook", "kafka_topic", "rules"});
+  AlertingConfig& a = c->alerting;
+  if (n["webhook"] && !n["webhook"].IsNull()) {
+    a.webhook = r.str(n["webhook"], "alerting.webhook");
+    if (a.webhook.rfind("http://", 0) != 0 || a.webhook.find('/', 7) == std::string::npos) {
+      r.fail(n["webhook"], "alerting.webhook", "expected http://host:port/path, got '" + a.webhook + "'");
+    }
+  }
+  if (n["kafka_topic"]) {
+    const YAML::Node t = n["kafka_topic"];
+    a.kafka_topic = t.IsNull() || (t.IsScalar() && t.Scalar().empty()) ? "" : topic_name(r, t, "alerting.kafka_topic");
+  }
+  const YAML::Node rules = n["rules"];
+  if (!rules || rules.IsNull()) return;
+  if (!rules.IsSequence()) r.fail(rules, "alerting.rules", "expected a list of rules");
+  const std::pair<const char*, ThresholdRule::Signal> signals[] = {
+      {"latency_p99_us", ThresholdRule::Signal::kLatencyP99},
+      {"dead_letter_rate", ThresholdRule::Signal::kDeadLetterRate},
+      {"fraud_rate", ThresholdRule::Signal::kFraudRate},
+      {"fraud_rate_spike", ThresholdRule::Signal::kFraudRateSpike},
+      {"consumer_lag", ThresholdRule::Signal::kConsumerLag},
+      {"checkpoint_age_s", ThresholdRule::Signal::kCheckpointAge}};
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    const YAML::Node x = rules[i];
+    const std::string p = "alerting.rules[" + std::to_string(i) + "]";
+    r.only(x, p, {"name", "signal", "above", "clear_below", "for", "window", "baseline"});
+    ThresholdRule rule;
+    if (!x["name"]) r.fail(x, p + ".name", "required");
+    rule.name = r.str(x["name"], p + ".name");
+    for (const ThresholdRule& seen : a.rules) {
+      if (seen.name == rule.name) r.fail(x["name"], p + ".name", "duplicate alert name '" + rule.name + "'");
+    }
+    if (!x["signal"]) r.fail(x, p + ".signal", "required");
+    const std::string signal = r.str(x["signal"], p + ".signal");
+    bool known = false;
+    for (const auto& [name, value] : signals) {
+      if (signal == name) {
+        rule.signal = value;
+        known = true;
+      }
+    }
+    if (!known) {
+      r.fail(x["signal"], p + ".signal",
+             "expected latency_p99_us, dead_letter_rate, fraud_rate, fraud_rate_spike, consumer_lag or "
+             "checkpoint_age_s, got '" + signal + "'");
+    }
+    if (!x["above"]) r.fail(x, p + ".above", "required");
+    rule.above = r.number(x["above"], p + ".above", 0, 1e18);
+    rule.clear_below = x["clear_below"] ? r.number(x["clear_below"], p + ".clear_below", 0, 1e18) : rule.above;
+    if (rule.clear_below > rule.above) r.fail(x["clear_below"], p + ".clear_below", "must not exceed above");
+    const auto seconds = [&](const char* key, int64_t* out) {
+      if (!x[key]) return;
+      const int64_t us = r.duration(x[key], p + "." + key);
+      if (us < 1'000'000 || us > 3600 * 1'000'000LL) r.fail(x[key], p + "." + key, "must be 1s to 1h");
+      *out = us / 1'000'000;
+    };
+    seconds("for", &rule.for_s);
+    seconds("window", &rule.window_s);
+    seconds("baseline", &rule.baseline_s);
+    if (rule.window_s + (rule.signal == ThresholdRule::Signal::kFraudRateSpike ? rule.baseline_s : 0) > 590) {
+      r.fail(x, p, "window (+ baseline) must fit in the 10 minutes of history kept");
+    }
+    a.rules.push_back(std::move(rule));
+  }
+}
+
 void read_input(const Reader& r, const YAML::Node& n, Config* c) {
   if (!n) return;
   r.only(n, "input", {"fields", "pix_rules", "time_format", "time_zone", "max_future", "max_past"});
@@ -435,7 +503,7 @@ Config parse(const Reader& r, const YAML::Node& root, const std::string& path) {
   Config c;
   c.path = path;
   if (!root.IsMap()) r.fail(root, "(top level)", "expected a mapping of sections");
-  r.only(root, "", {"pipeline", "checkpoint", "source", "kafka", "http", "input", "labels", "dedupe", "state",
+  r.only(root, "", {"pipeline", "checkpoint", "source", "kafka", "http", "alerting", "input", "labels", "dedupe", "state",
                     "watermark", "context", "features", "model", "rules", "decision", "sinks"});
   read_pipeline(r, root["pipeline"], &c);
   if (const YAML::Node h = root["http"]) {
@@ -482,6 +550,7 @@ Config parse(const Reader& r, const YAML::Node& root, const std::string& path) {
       r.fail(at, "checkpoint.keep", "exactly-once Kafka output needs at least 2 checkpoints kept");
     }
   }
+  read_alerting(r, root["alerting"], &c);
   read_input(r, root["input"], &c);
   read_labels(r, root["labels"], &c);
 

@@ -56,6 +56,33 @@ struct HttpConfig {
   std::size_t recent_alerts = 10'000;     // alerts /api/alerts pages through
 };
 
+// A threshold alert on an operational signal (ops/threshold_alerter.h): it fires once the
+// signal has stayed above `above` for `for_s` consecutive seconds, and clears once it has
+// stayed below `clear_below` as long (the gap between the two stops flapping).
+struct ThresholdRule {
+  enum class Signal : unsigned char {
+    kLatencyP99,      // microseconds per transaction in the pipeline, p99 over the window
+    kDeadLetterRate,  // dead letters / messages in, over the window (0..1)
+    kFraudRate,       // (review + block) / scored, over the window (0..1)
+    kFraudRateSpike,  // the window's fraud rate / the baseline window's before it
+    kConsumerLag,     // messages behind the input's end, summed over partitions
+    kCheckpointAge,   // seconds since the last checkpoint
+  };
+  std::string name;
+  Signal signal = Signal::kLatencyP99;
+  double above = 0;
+  double clear_below = 0;  // defaults to `above`
+  int64_t for_s = 10;
+  int64_t window_s = 60;
+  int64_t baseline_s = 600;  // kFraudRateSpike only
+};
+
+struct AlertingConfig {
+  std::vector<ThresholdRule> rules;
+  std::string webhook;                        // http://host:port/path to POST events to; empty = none
+  std::string kafka_topic = "pix.ops_alerts";  // with kafka.bootstrap_servers; empty = none
+};
+
 struct SinksConfig {
   std::string scored_dir = "data/scored";  // empty = not written
   std::string alerts_dir = "data/alerts";
@@ -80,6 +107,7 @@ struct Config {
   SourceConfig source;
   KafkaConfig kafka;
   HttpConfig http;
+  AlertingConfig alerting;
   ValidationOptions validation;
   std::string labels_path;  // labels input (JSON lines); empty = none
   LabelTiming label_timing;

@@ -13,7 +13,6 @@
 namespace pixguard {
 namespace {
 
-constexpr std::size_t kRecentSeconds = 600;
 constexpr std::size_t kMaxPage = 1000;
 
 int64_t unix_micros() {
@@ -69,7 +68,6 @@ Status OpsServer::start(const OpsServerOptions& options, std::unique_ptr<OpsServ
   ops->server_ = std::make_unique<httplib::Server>();
   httplib::Server& server = *ops->server_;
   const OpsServerOptions& o = ops->options_;
-  OpsServer* self = ops.get();
 
   if (!o.token.empty()) {
     server.set_pre_routing_handler([&o](const httplib::Request& req, httplib::Response& res) {
@@ -144,16 +142,20 @@ Status OpsServer::start(const OpsServerOptions& options, std::unique_ptr<OpsServ
       res.set_content(html.data(), html.size(), "text/html; charset=utf-8");
     });
   }
-  server.Get("/api/metrics/recent", [self](const httplib::Request& req, httplib::Response& res) {
+  server.Get("/api/metrics/recent", [&o](const httplib::Request& req, httplib::Response& res) {
     uint64_t seconds = 0;
-    if (!query_number(req, "seconds", 300, &seconds) || seconds == 0 || seconds > kRecentSeconds) {
-      json_error(res, 400, "seconds must be 1 to " + std::to_string(kRecentSeconds), req.path);
+    if (!query_number(req, "seconds", 300, &seconds) || seconds == 0 || seconds > MetricsHistory::kSeconds) {
+      json_error(res, 400, "seconds must be 1 to " + std::to_string(MetricsHistory::kSeconds), req.path);
       return;
     }
-    res.set_content(self->recent_json(seconds), "application/json");
+    res.set_content(o.history->recent_json(seconds), "application/json");
+  });
+  server.Get("/api/threshold-alerts", [&o](const httplib::Request&, httplib::Response& res) {
+    res.set_content(o.alerter != nullptr ? o.alerter->state_json() : std::string("{\"rules\":[],\"events\":[]}"),
+                    "application/json");
   });
   for (const char* path : {"/", "/dashboard", "/metrics", "/health", "/ready", "/api/alerts", "/api/summary",
-                           "/api/metrics/recent", R"(/api/transactions/([^/]+))"}) {
+                           "/api/metrics/recent", "/api/threshold-alerts", R"(/api/transactions/([^/]+))"}) {
     const auto not_allowed = [](const httplib::Request& req, httplib::Response& res) {
       res.set_header("Allow", "GET");
       json_error(res, 405, "method " + req.method + " not allowed (GET only)", req.path);
@@ -177,70 +179,11 @@ Status OpsServer::start(const OpsServerOptions& options, std::unique_ptr<OpsServ
   }
   ops->url_ = "http://" + host + ":" + std::to_string(port);
   ops->thread_ = std::thread([&server] { server.listen_after_bind(); });
-  ops->sampler_ = std::thread([self] { self->sample_every_second(); });
   *out = std::move(ops);
   return Status::Ok();
 }
 
-void OpsServer::sample_every_second() {
-  std::unique_lock<std::mutex> lock(stop_mutex_);
-  while (!stopping_) {
-    MetricsSample sample;
-    if (options_.metrics->snapshot(&sample)) {
-      std::lock_guard<std::mutex> points_lock(points_mutex_);
-      points_.push_back({unix_micros() / 1'000'000, sample.accounting, sample.processing});
-      if (points_.size() > kRecentSeconds) points_.pop_front();
-    }
-    stop_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
-  }
-}
-
-std::string OpsServer::recent_json(std::size_t seconds) const {
-  std::lock_guard<std::mutex> lock(points_mutex_);
-  std::string body = "{\"points\":[";
-  const std::size_t from = points_.size() > seconds ? points_.size() - seconds : 0;
-  for (std::size_t i = from; i < points_.size(); ++i) {
-    const Point& p = points_[i];
-    const Accounting& a = p.accounting;
-    body += (i > from ? "," : "");
-    // Quantiles of the transactions processed since the point before (null when none).
-    std::string p50 = "null", p99 = "null";
-    if (i > 0) {
-      std::array<uint64_t, LatencyHistogram::kBounds.size() + 1> delta{};
-      uint64_t n = 0;
-      for (std::size_t b = 0; b < delta.size(); ++b) {
-        delta[b] = p.processing.counts[b] - points_[i - 1].processing.counts[b];
-        n += delta[b];
-      }
-      const auto quantile = [&](double q) {
-        uint64_t seen = 0;
-        for (std::size_t b = 0; b < LatencyHistogram::kBounds.size(); ++b) {
-          seen += delta[b];
-          if (static_cast<double>(seen) >= q * static_cast<double>(n)) return LatencyHistogram::kBounds[b];
-        }
-        return LatencyHistogram::kBounds.back();
-      };
-      if (n > 0) {
-        p50 = std::to_string(quantile(0.5) * 1e6);
-        p99 = std::to_string(quantile(0.99) * 1e6);
-      }
-    }
-    body += "{\"t\":" + std::to_string(p.unix_s) + ",\"in\":" + std::to_string(a.in) +
-            ",\"scored\":" + std::to_string(a.scored) + ",\"dead_letters\":" + std::to_string(a.dead_letters) +
-            ",\"duplicates\":" + std::to_string(a.duplicates) + ",\"allow\":" + std::to_string(a.outcomes[0]) +
-            ",\"review\":" + std::to_string(a.outcomes[1]) + ",\"block\":" + std::to_string(a.outcomes[2]) +
-            ",\"p50_us\":" + p50 + ",\"p99_us\":" + p99 + "}";
-  }
-  return body + "]}";
-}
-
 OpsServer::~OpsServer() {
-  {
-    std::lock_guard<std::mutex> lock(stop_mutex_);
-    stopping_ = true;
-  }
-  stop_cv_.notify_all();
-  if (sampler_.joinable()) sampler_.join();
   if (server_) server_->stop();
   if (thread_.joinable()) thread_.join();
 }

@@ -12,16 +12,16 @@
 // every path but /health and the dashboard page needs "Authorization: Bearer <token>". Listens on 127.0.0.1 unless
 // configured otherwise (PRODUCT.md section 12). docs/operations.md has the details.
 //
-// Threading: the server's threads only read snapshots (LiveMetrics, RecentRecords); one
-// sampler thread records the per-second series.
-#include <condition_variable>
-#include <deque>
+//   GET /api/threshold-alerts    the threshold alerts' state and recent events
+// Threading: the server's threads only read snapshots (LiveMetrics, RecentRecords,
+// MetricsHistory, ThresholdAlerter).
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 
 #include "core/status.h"
+#include "ops/metrics_history.h"
+#include "ops/threshold_alerter.h"
 #include "runtime/live_metrics.h"
 #include "sinks/recent_records.h"
 
@@ -37,6 +37,8 @@ struct OpsServerOptions {
   const LiveMetrics* metrics = nullptr;
   const RecentRecords* decisions = nullptr;  // null: /api/transactions answers 404
   const RecentRecords* alerts = nullptr;
+  const MetricsHistory* history = nullptr;
+  const ThresholdAlerter* alerter = nullptr;  // null: no threshold alerts configured
 };
 
 class OpsServer {
@@ -53,24 +55,10 @@ class OpsServer {
  private:
   OpsServer() = default;
 
-  struct Point {  // one second of the recent series: cumulative counts
-    int64_t unix_s = 0;
-    Accounting accounting;
-    LatencyHistogram processing;
-  };
-  void sample_every_second();
-  std::string recent_json(std::size_t seconds) const;
-
   OpsServerOptions options_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
-  std::thread sampler_;
   std::string url_;
-  mutable std::mutex points_mutex_;
-  std::deque<Point> points_;
-  std::mutex stop_mutex_;
-  std::condition_variable stop_cv_;
-  bool stopping_ = false;
 };
 
 }  // namespace pixguard

@@ -114,17 +114,18 @@ std::string prometheus_text(const MetricsSample& s, int64_t now_unix_us) {
   if (s.watermark_us != 0) {
     gauge("pixguard_watermark_timestamp_seconds", "The event-time watermark.", static_cast<double>(s.watermark_us) / 1e6);
   }
-  if (s.checkpoint_written_unix_us != 0) {
-    gauge("pixguard_checkpoint_duration_seconds", "Duration of the last checkpoint write.", s.checkpoint_seconds);
-    gauge("pixguard_checkpoint_bytes", "Size of the last checkpoint.", static_cast<double>(s.checkpoint_bytes));
-    gauge("pixguard_checkpoint_age_seconds", "Time since the last checkpoint was written.",
-          static_cast<double>(now_unix_us - s.checkpoint_written_unix_us) / 1e6);
-  }
-  if (!s.backlog.empty()) {
-    e.family("pixguard_consumer_lag_messages", "gauge", "Messages between the consumer's position and the end, per partition.");
-    for (const SourceBacklog& b : s.backlog) {
-      if (b.messages >= 0) e.sample(static_cast<double>(b.messages), label("partition", b.part));
-    }
+  // Declared from the start; samples once there is a checkpoint.
+  const bool checkpointed = s.checkpoint_written_unix_us != 0;
+  e.family("pixguard_checkpoint_duration_seconds", "gauge", "Duration of the last checkpoint write.");
+  if (checkpointed) e.sample(s.checkpoint_seconds);
+  e.family("pixguard_checkpoint_bytes", "gauge", "Size of the last checkpoint.");
+  if (checkpointed) e.sample(static_cast<double>(s.checkpoint_bytes));
+  e.family("pixguard_checkpoint_age_seconds", "gauge", "Time since the last checkpoint was written.");
+  if (checkpointed) e.sample(static_cast<double>(now_unix_us - s.checkpoint_written_unix_us) / 1e6);
+  // Always declared, so that rules and dashboards find the family; samples only for Kafka.
+  e.family("pixguard_consumer_lag_messages", "gauge", "Messages between the consumer's position and the end, per partition.");
+  for (const SourceBacklog& b : s.backlog) {
+    if (b.messages >= 0) e.sample(static_cast<double>(b.messages), label("partition", b.part));
   }
   e.family("pixguard_model_info", "gauge", "The model serving (1 for its version).");
   e.sample(1, label("version", s.model_version.empty() ? "none" : s.model_version));

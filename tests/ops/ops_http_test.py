@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """The operations endpoint of a running `pixguard run`, over real HTTP.
 
-Starts the job on the embedded generator with `http.listen: 127.0.0.1:0` and a bearer
-token, reads the address it prints, then: /health and /ready answer JSON; /metrics passes
+Starts the job on the embedded generator with `http.listen: 127.0.0.1:0`, a bearer token
+and threshold alerts posting to a webhook receiver in this test, reads the address it
+prints, then: a deliberately low threshold alert fires and clears (log, webhook, API) while
+one above its limit stays quiet; /health and /ready answer JSON; /metrics passes
 Debian's `promtool check metrics` and its counters move between two scrapes; bad requests
 get JSON errors (400, 401, 404, 405); the API pages recent alerts and finds one decision by
 end_to_end_id; headless Chromium (Debian's) renders the dashboard with data in its four
@@ -11,6 +13,7 @@ working directory); and Debian's real Prometheus server scrapes the job (with th
 and its query API returns our series. SIGTERM then stops the job with exit 0 and a balanced accounting.
 Standard library only; promtool and prometheus come from the `prometheus` package.
 """
+import http.server
 import json
 import os
 import re
@@ -19,6 +22,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -55,10 +59,44 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_job(pg, src, tmp):
-    cfg = harness.small_config(src, tmp, 5_000_000, interval="1s",
-                               extra=f"\nhttp:\n  listen: 127.0.0.1:0\n  token: {TOKEN}\n")
+class Webhook(http.server.BaseHTTPRequestHandler):
+    """Collects the JSON bodies POSTed to it (the threshold-alert events)."""
+    received = []
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        Webhook.received.append((self.path, self.headers.get("Content-Type"), json.loads(body)))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def start_webhook():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Webhook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+# A deliberately low limit that must fire and clear: with checkpoints every 3 s, sampled
+# once a second, the checkpoint age climbs past 1.5 s and falls below 1 s in every cycle.
+ALERTING = """
+alerting:
+  webhook: {webhook}
+  rules:
+    - {{name: checkpoint_stale, signal: checkpoint_age_s, above: 1.5, clear_below: 1.0, for: 1s}}
+    - {{name: dead_letters_high, signal: dead_letter_rate, above: 0.5, for: 5s, window: 10s}}
+"""
+
+
+def start_job(pg, src, tmp, webhook):
+    extra = f"\nhttp:\n  listen: 127.0.0.1:0\n  token: {TOKEN}\n" + ALERTING.format(webhook=webhook)
+    cfg = harness.small_config(src, tmp, 5_000_000, interval="3s", extra=extra)
     text = open(cfg, encoding="utf-8").read()
+    # This test's alerting replaces the shipped one (appended at the end).
+    start = text.index("\nalerting:\n")
+    text = text[:start] + text[text.index("\ninput:\n"):]
     # No file outputs: this test is about the endpoint, not the disk.
     for kind in ("scored", "alerts", "dead_letter"):
         text = re.sub(rf"  {kind}: \S+/{kind}\n", f"  {kind}: null\n", text)
@@ -103,6 +141,19 @@ def check_endpoints(url):
     check(metric(second, "pixguard_accounting_balanced") == 1, "the accounting does not balance")
     check(re.search(r'^pixguard_model_info\{version="pixguard-default\.json@', second, re.MULTILINE),
           "no model_info series naming the shipped model")
+
+    # The shipped Prometheus rules and Grafana dashboard (ops/) name only series that exist.
+    lint = subprocess.run(["promtool", "check", "rules", os.path.join(harness.SOURCE_DIR, "ops", "prometheus",
+                                                                      "pixguard-alerts.yml")], capture_output=True)
+    check(lint.returncode == 0, f"promtool check rules: {lint.stdout.decode()} {lint.stderr.decode()}")
+    families = set(re.findall(r"^# TYPE (\w+) ", second, re.MULTILINE))
+    for name in ("prometheus/pixguard-alerts.yml", "grafana/pixguard-dashboard.json"):
+        with open(os.path.join(harness.SOURCE_DIR, "ops", name), encoding="utf-8") as f:
+            text = f.read()
+        if name.endswith(".json"):
+            json.loads(text)
+        used = {re.sub(r"_(bucket|sum|count)$", "", m) for m in re.findall(r"\b(pixguard_\w+)", text)}
+        check(used and used <= families, f"ops/{name} names series /metrics lacks: {sorted(used - families)}")
 
     status, _, body = get(url + "/no/such/thing")
     check(status == 404 and json.loads(body)["path"] == "/no/such/thing", f"unknown path: {status} {body!r}")
@@ -195,6 +246,26 @@ def check_dashboard(url, tmp, artifacts):
           f"{alerts.group(1)} alerts listed; screenshot {shot}")
 
 
+def check_threshold_alerts(url):
+    deadline = time.monotonic() + 30
+    states = []
+    while time.monotonic() < deadline and not ("firing" in states and "resolved" in states):
+        time.sleep(0.5)
+        states = [e["state"] for _, _, e in Webhook.received if e["alert"] == "checkpoint_stale"]
+    check("firing" in states and "resolved" in states, f"webhook received {Webhook.received}")
+    path, content_type, event = Webhook.received[0]
+    check(path == "/hook" and content_type == "application/json", f"webhook request {path} {content_type}")
+    check(event["signal"] == "checkpoint_age_s" and event["above"] == 1.5 and event["at"].endswith("Z"), f"event {event}")
+    check(all(e["alert"] != "dead_letters_high" for _, _, e in Webhook.received), "an alert above its limit fired")
+    state = json.loads(get(url + "/api/threshold-alerts")[2])
+    names = {r["name"]: r for r in state["rules"]}
+    check(set(names) == {"checkpoint_stale", "dead_letters_high"} and names["dead_letters_high"]["state"] == "ok",
+          f"/api/threshold-alerts rules: {state['rules']}")
+    check(len(state["events"]) >= 2 and state["events"][0]["alert"] == "checkpoint_stale", f"events: {state['events']}")
+    print(f"threshold alerts: checkpoint_stale fired and cleared ({len(states)} webhook events), "
+          f"dead_letters_high stayed ok ({names['dead_letters_high']['value']} of 0.5)")
+
+
 def check_prometheus(url, tmp):
     target = url.removeprefix("http://")
     port = free_port()
@@ -239,9 +310,11 @@ ARTIFACTS = os.path.join(os.getcwd(), "artifacts")
 def scenario_endpoints(pg, src, tmp):
     for tool in ("promtool", "prometheus", "chromium"):
         check(shutil.which(tool), f"{tool} is not on the PATH (scripts/setup.sh installs it)")
-    job, url = start_job(pg, src, tmp)
+    hook = start_webhook()
+    job, url = start_job(pg, src, tmp, f"http://127.0.0.1:{hook.server_address[1]}/hook")
     try:
         check_endpoints(url)
+        check_threshold_alerts(url)
         check_token(url)
         check_api(url)
         check_dashboard(url, tmp, ARTIFACTS)
@@ -251,6 +324,7 @@ def scenario_endpoints(pg, src, tmp):
         check(job.returncode == 0, f"exit {job.returncode} after SIGTERM: {err}")
         acc = json.loads(out)
         check(acc["balanced"] and acc["in"] > 0, f"accounting after SIGTERM: {acc}")
+        check('threshold alert: {"alert":"checkpoint_stale","state":"firing"' in err, "no threshold alert in the log")
     finally:
         if job.poll() is None:
             job.kill()
