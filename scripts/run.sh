@@ -7,4 +7,5 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DPIXGUARD_BENCH=OFF >/dev/null
 cmake --build build -j"$(nproc)" --target pixguard
-exec build/src/cli/pixguard run --config config/streaming_config.yaml --overwrite "$@"
+# --http: while it runs, the dashboard is at http://127.0.0.1:9464/ and /metrics beside it.
+exec build/src/cli/pixguard run --config config/streaming_config.yaml --overwrite --http 127.0.0.1:9464 "$@"

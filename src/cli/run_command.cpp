@@ -15,6 +15,7 @@ Command add_run_command(CLI::App& app) {
     bool overwrite = false;
     uint64_t count = 0;
     bool stop_at_end = false;
+    std::string http;
   };
   auto flags = std::make_shared<Flags>();
   CLI::App* sub = app.add_subcommand("run", "Score the configured stream; write scored records, alerts and dead letters");
@@ -25,6 +26,8 @@ Command add_run_command(CLI::App& app) {
                 "Start over: delete earlier output in the sink directories and the checkpoints "
                 "(without it, a run resumes from its newest checkpoint)");
   sub->add_option("--count", flags->count, "Override source.generator.count");
+  sub->add_option("--http", flags->http,
+                  "Serve /metrics, the API and the dashboard at HOST:PORT while running (overrides http.listen)");
   sub->add_flag("--stop-at-end", flags->stop_at_end,
                 "Kafka source: stop (commit, checkpoint, exit 0) once every assigned partition is read to its end");
 
@@ -36,6 +39,7 @@ Command add_run_command(CLI::App& app) {
     Config config;
     if (!load_config_or_report(flags->config, &config)) return kExitUsage;
     if (flags->count > 0) config.source.generator.count = flags->count;
+    if (!flags->http.empty()) config.http.listen = flags->http;
     if (flags->stop_at_end) {
       if (config.source.type != SourceConfig::Type::kKafka) {
         std::fprintf(stderr, "pixguard: --stop-at-end needs source.type: kafka (%s)\n", config.path.c_str());

@@ -60,9 +60,16 @@ bool query_number(const httplib::Request& req, const char* name, uint64_t fallba
 Status OpsServer::start(const OpsServerOptions& options, std::unique_ptr<OpsServer>* out) {
   const std::string& listen = options.listen;
   const std::size_t colon = listen.rfind(':');
-  if (colon == std::string::npos) return Status::InvalidArgument("http.listen: expected host:port, got '" + listen + "'");
+  int wanted = -1;
+  if (colon != std::string::npos && colon > 0) {
+    const char* b = listen.data() + colon + 1;
+    const char* e = listen.data() + listen.size();
+    if (const auto r = std::from_chars(b, e, wanted); r.ec != std::errc{} || r.ptr != e || b == e) wanted = -1;
+  }
+  if (wanted < 0 || wanted > 65535) {
+    return Status::InvalidArgument("http.listen: expected host:port (port 0 to 65535), got '" + listen + "'");
+  }
   const std::string host = listen.substr(0, colon);
-  const int wanted = std::stoi(listen.substr(colon + 1));
   std::unique_ptr<OpsServer> ops(new OpsServer());
   ops->options_ = options;
   ops->server_ = std::make_unique<httplib::Server>();

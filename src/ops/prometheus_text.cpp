@@ -102,6 +102,17 @@ std::string prometheus_text(const MetricsSample& s, int64_t now_unix_us) {
   e.sample(s.processing.sum, "", "_sum");
   e.sample(static_cast<double>(s.processing.count), "", "_count");
 
+  e.family("pixguard_score", "histogram", "Model scores of the transactions scored by this process.");
+  cumulative = 0;
+  for (std::size_t i = 0; i < ScoreHistogram::kBounds.size(); ++i) {
+    cumulative += a.scores.counts[i];
+    e.sample(static_cast<double>(cumulative), label("le", format_bound(ScoreHistogram::kBounds[i])), "_bucket");
+  }
+  cumulative += a.scores.counts.back();
+  e.sample(static_cast<double>(cumulative), label("le", "+Inf"), "_bucket");
+  e.sample(a.scores.sum, "", "_sum");
+  e.sample(static_cast<double>(cumulative), "", "_count");
+
   e.family("pixguard_state_keys", "gauge", "Keys with feature history, by key scope.");
   e.sample(static_cast<double>(a.state.payer_keys), label("scope", "payer"));
   e.sample(static_cast<double>(a.state.payee_keys), label("scope", "payee"));

@@ -27,6 +27,9 @@ MetricsSample sample() {
   s.checkpoint_written_unix_us = 1'000'000;
   s.backlog = {{"pix.transactions/0", 12}, {"pix.transactions/1", -1}};
   s.ready = true;
+  s.accounting.scores.observe(0.001);
+  s.accounting.scores.observe(0.6);
+  s.accounting.scores.observe(0.999);
   return s;
 }
 
@@ -94,6 +97,18 @@ TEST(PrometheusText, HistogramIsCumulative) {
   EXPECT_EQ(p.samples.at("pixguard_transaction_processing_seconds_bucket{le=\"+Inf\"}"), 5);
   EXPECT_EQ(p.samples.at("pixguard_transaction_processing_seconds_count"), 5);
   EXPECT_NEAR(p.samples.at("pixguard_transaction_processing_seconds_sum"), 0.500012, 1e-9);
+}
+
+TEST(PrometheusText, ScoreHistogram) {
+  const Parsed p = parse(prometheus_text(sample(), 0));
+  EXPECT_EQ(p.types.at("pixguard_score"), "histogram");
+  EXPECT_EQ(p.samples.at("pixguard_score_bucket{le=\"0.01\"}"), 1);
+  EXPECT_EQ(p.samples.at("pixguard_score_bucket{le=\"0.5\"}"), 1);
+  EXPECT_EQ(p.samples.at("pixguard_score_bucket{le=\"0.7\"}"), 2);
+  EXPECT_EQ(p.samples.at("pixguard_score_bucket{le=\"0.99\"}"), 2);
+  EXPECT_EQ(p.samples.at("pixguard_score_bucket{le=\"+Inf\"}"), 3);
+  EXPECT_EQ(p.samples.at("pixguard_score_count"), 3);
+  EXPECT_NEAR(p.samples.at("pixguard_score_sum"), 1.6, 1e-12);
 }
 
 TEST(PrometheusText, NoCheckpointNoCheckpointSeries) {

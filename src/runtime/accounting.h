@@ -23,6 +23,21 @@ struct StageTimes {
   std::array<int64_t, kCount> nanos{};
 };
 
+// Model scores of scored transactions (without a model, none), in cumulative-friendly
+// buckets: counts[i] holds scores <= kBounds[i] and above the bound before; the last, above all.
+struct ScoreHistogram {
+  static constexpr std::array<double, 10> kBounds = {0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 0.95, 0.99};
+  std::array<uint64_t, kBounds.size() + 1> counts{};
+  double sum = 0;
+
+  void observe(double score) {
+    std::size_t i = 0;
+    while (i < kBounds.size() && score > kBounds[i]) ++i;
+    ++counts[i];
+    sum += score;
+  }
+};
+
 // What the state holds and what its memory bounds dropped (refreshed at each epoch end).
 struct StateSummary {
   uint64_t payer_keys = 0;
@@ -49,6 +64,7 @@ struct Accounting {
   uint64_t resumed_in = 0;  // of `in`, those counted before this process (from a checkpoint)
   // Of this process only (not carried over from a checkpoint).
   StageTimes stage_times;
+  ScoreHistogram scores;
   double seconds = 0;  // wall time of the run
 
   bool balanced() const { return in == scored + dead_letters + duplicates; }

@@ -220,6 +220,7 @@ Status Pipeline::process(const RecordBatch& batch, std::string_view source_name)
     ++accounting_.scored;
     accounting_.late += late_[i] ? 1 : 0;
     ++accounting_.outcomes[static_cast<std::size_t>(d.outcome)];
+    if (scorer_.has_model()) accounting_.scores.observe(scores_[i]);
     for (uint64_t bits = d.fired; bits != 0; bits &= bits - 1) ++accounting_.rules_fired[static_cast<std::size_t>(__builtin_ctzll(bits))];
     const double* row = feature_rows_.data() + i * nf;
     const double* contributions = nullptr;
