@@ -58,6 +58,21 @@ std::string format_bound(double b) {
   return text;
 }
 
+// The _bucket, _sum and _count samples of one histogram series; `labels` ("" or "a=\"b\"")
+// go on each.
+template <typename H>
+void histogram(Exposition& e, const H& h, const std::string& labels) {
+  const std::string prefix = labels.empty() ? "" : labels + ",";
+  uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < H::kBounds.size(); ++i) {
+    cumulative += h.counts[i];
+    e.sample(static_cast<double>(cumulative), prefix + label("le", format_bound(H::kBounds[i])), "_bucket");
+  }
+  e.sample(static_cast<double>(h.count), prefix + label("le", "+Inf"), "_bucket");
+  e.sample(h.sum, labels, "_sum");
+  e.sample(static_cast<double>(h.count), labels, "_count");
+}
+
 }  // namespace
 
 std::string prometheus_text(const MetricsSample& s, int64_t now_unix_us) {
@@ -93,14 +108,14 @@ std::string prometheus_text(const MetricsSample& s, int64_t now_unix_us) {
   }
   e.family("pixguard_transaction_processing_seconds", "histogram",
            "Time in the pipeline per transaction (its batch's time over the batch's transactions).");
+  histogram(e, s.processing, "");
+  e.family("pixguard_stage_latency_seconds", "histogram",
+           "Time in each stage per transaction (the stage's time on a batch over its transactions).");
+  for (std::size_t i = 0; i < StageTimes::kCount; ++i) histogram(e, s.stages[i], label("stage", StageTimes::kNames[i]));
+  e.family("pixguard_end_to_end_latency_seconds", "histogram",
+           "From the input message's source timestamp (Kafka) to its decision, before the output commits.");
+  histogram(e, s.end_to_end, "");
   uint64_t cumulative = 0;
-  for (std::size_t i = 0; i < LatencyHistogram::kBounds.size(); ++i) {
-    cumulative += s.processing.counts[i];
-    e.sample(static_cast<double>(cumulative), label("le", format_bound(LatencyHistogram::kBounds[i])), "_bucket");
-  }
-  e.sample(static_cast<double>(s.processing.count), label("le", "+Inf"), "_bucket");
-  e.sample(s.processing.sum, "", "_sum");
-  e.sample(static_cast<double>(s.processing.count), "", "_count");
 
   e.family("pixguard_score", "histogram", "Model scores of the transactions scored by this process.");
   cumulative = 0;

@@ -99,6 +99,21 @@ TEST(PrometheusText, HistogramIsCumulative) {
   EXPECT_NEAR(p.samples.at("pixguard_transaction_processing_seconds_sum"), 0.500012, 1e-9);
 }
 
+TEST(PrometheusText, StageAndEndToEndHistograms) {
+  MetricsSample s = sample();
+  s.stages[4].observe(3e-6, 10);  // features
+  s.end_to_end.observe(0.004, 2);
+  s.end_to_end.observe(30, 1);    // above every bound
+  const Parsed p = parse(prometheus_text(s, 0));
+  EXPECT_EQ(p.types.at("pixguard_stage_latency_seconds"), "histogram");
+  EXPECT_EQ(p.samples.at("pixguard_stage_latency_seconds_bucket{stage=\"features\",le=\"5e-06\"}"), 10);
+  EXPECT_EQ(p.samples.at("pixguard_stage_latency_seconds_count{stage=\"features\"}"), 10);
+  EXPECT_EQ(p.samples.at("pixguard_stage_latency_seconds_count{stage=\"decode\"}"), 0);
+  EXPECT_EQ(p.samples.at("pixguard_end_to_end_latency_seconds_bucket{le=\"0.005\"}"), 2);
+  EXPECT_EQ(p.samples.at("pixguard_end_to_end_latency_seconds_bucket{le=\"5\"}"), 2);
+  EXPECT_EQ(p.samples.at("pixguard_end_to_end_latency_seconds_bucket{le=\"+Inf\"}"), 3);
+}
+
 TEST(PrometheusText, ScoreHistogram) {
   const Parsed p = parse(prometheus_text(sample(), 0));
   EXPECT_EQ(p.types.at("pixguard_score"), "histogram");

@@ -16,12 +16,12 @@
 
 namespace pixguard {
 
-// Time spent in the pipeline per transaction (a batch's time over its transactions), in
-// Prometheus' cumulative buckets.
-struct LatencyHistogram {
-  static constexpr std::array<double, 12> kBounds = {1e-6, 2e-6, 5e-6, 1e-5, 2e-5, 5e-5,
-                                                     1e-4, 2e-4, 5e-4, 1e-3, 1e-2, 1e-1};
-  std::array<uint64_t, kBounds.size() + 1> counts{};  // last: above every bound
+// Observations in buckets (seconds): counts[i] holds values <= kBounds[i] and above the
+// bound before it; the last, values above every bound.
+template <typename Buckets>
+struct Histogram {
+  static constexpr auto kBounds = Buckets::kBounds;
+  std::array<uint64_t, kBounds.size() + 1> counts{};
   uint64_t count = 0;
   double sum = 0;
 
@@ -34,6 +34,19 @@ struct LatencyHistogram {
   }
 };
 
+// In the pipeline, per transaction (a batch's time over its transactions): microseconds.
+struct PipelineBuckets {
+  static constexpr std::array<double, 12> kBounds = {1e-6, 2e-6, 5e-6, 1e-5, 2e-5, 5e-5,
+                                                     1e-4, 2e-4, 5e-4, 1e-3, 1e-2, 1e-1};
+};
+// From entering the source (the Kafka message timestamp) to the decision: milliseconds.
+struct DeliveryBuckets {
+  static constexpr std::array<double, 12> kBounds = {1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2,
+                                                     0.1,  0.2,  0.5,  1,    2,    5};
+};
+using LatencyHistogram = Histogram<PipelineBuckets>;
+using DeliveryHistogram = Histogram<DeliveryBuckets>;
+
 struct MetricsSample {
   Accounting accounting;
   std::vector<std::string> rule_names;
@@ -44,7 +57,9 @@ struct MetricsSample {
   uint64_t checkpoint_bytes = 0;
   int64_t checkpoint_written_unix_us = 0;
   std::vector<SourceBacklog> backlog;   // per partition, for Kafka
-  LatencyHistogram processing;
+  LatencyHistogram processing;                           // the whole pipeline
+  std::array<LatencyHistogram, StageTimes::kCount> stages;  // each stage (StageTimes::kNames)
+  DeliveryHistogram end_to_end;  // source timestamp -> decision; only sources with timestamps
   int64_t started_unix_us = 0;
   bool ready = false;                   // state restored and the source serving input
   std::string not_ready_reason;

@@ -129,6 +129,23 @@ Status Runner::write_checkpoint() {
   return Status::Ok();
 }
 
+void Runner::observe_batch(double seconds) {
+  const auto n = static_cast<double>(batch_.size());
+  sample_.processing.observe(seconds / n, batch_.size());
+  const StageTimes& stages = pipeline_->accounting().stage_times;
+  for (std::size_t i = 0; i < StageTimes::kCount; ++i) {
+    const int64_t delta = stages.nanos[i] - stage_nanos_before_[i];
+    stage_nanos_before_[i] = stages.nanos[i];
+    sample_.stages[i].observe(static_cast<double>(delta) / 1e9 / n, batch_.size());
+  }
+  const int64_t now_ms = unix_micros() / 1000;
+  for (std::size_t i = 0; i < batch_.size(); ++i) {
+    if (const int64_t t = batch_.timestamp_ms(i); t >= 0) {
+      sample_.end_to_end.observe(static_cast<double>(std::max<int64_t>(0, now_ms - t)) / 1e3, 1);
+    }
+  }
+}
+
 void Runner::publish_metrics(bool force) {
   if (options_.metrics == nullptr) return;
   const auto now = std::chrono::steady_clock::now();
@@ -206,10 +223,7 @@ Status Runner::run(const std::atomic<bool>& stop) {
     if (!batch_.empty()) {
       const auto t0 = Clock::now();
       if (failure = pipeline_->process(batch_, source_->name()); !failure.ok()) break;
-      if (options_.metrics != nullptr) {
-        const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-        sample_.processing.observe(seconds / static_cast<double>(batch_.size()), batch_.size());
-      }
+      if (options_.metrics != nullptr) observe_batch(std::chrono::duration<double>(Clock::now() - t0).count());
     }
     publish_metrics(/*force=*/false);
     if (!end && Clock::now() - epoch_started >= interval) {

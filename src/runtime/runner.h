@@ -69,6 +69,8 @@ class Runner {
   Status end_epoch();
   Status write_checkpoint();
   void pick_up_new_model();
+  // Records a processed batch in the histograms of the published sample.
+  void observe_batch(double seconds);
   // Publishes to options_.metrics: always when `force`, else at most every 100 ms.
   void publish_metrics(bool force);
 
@@ -82,7 +84,8 @@ class Runner {
   CheckpointWriteStats last_checkpoint_;
   int64_t last_checkpoint_unix_us_ = 0;
   RecordBatch batch_;
-  MetricsSample sample_;  // what is published; its histogram accumulates between publishes
+  MetricsSample sample_;  // what is published; its histograms accumulate between publishes
+  std::array<int64_t, StageTimes::kCount> stage_nanos_before_{};
   std::chrono::steady_clock::time_point last_publish_{};
   bool recovered_ = false;
 };

@@ -198,7 +198,8 @@ Status KafkaSource::read(RecordBatch* batch, std::size_t max_records, bool* end)
       }
       continue;
     }
-    batch->add(std::string_view(static_cast<const char*>(m->payload), m->len), m->offset);
+    batch->add(std::string_view(static_cast<const char*>(m->payload), m->len), m->offset,
+               rd_kafka_message_timestamp(m.get(), nullptr));
     if (m->rkt != last_topic_ || m->partition != last_partition_) {
       last_index_ = index_of(rd_kafka_topic_name(m->rkt), m->partition);
       last_topic_ = m->rkt;

@@ -16,6 +16,7 @@ struct RawRecord {
   std::size_t offset = 0;
   std::size_t size = 0;
   int64_t position = 0;
+  int64_t timestamp_ms = -1;  // when the message entered the source (a Kafka timestamp); -1: unknown
 };
 
 class RecordBatch {
@@ -26,8 +27,8 @@ class RecordBatch {
     finished_ = false;
   }
 
-  void add(std::string_view message, int64_t position) {
-    records_.push_back({bytes_.size(), message.size(), position});
+  void add(std::string_view message, int64_t position, int64_t timestamp_ms = -1) {
+    records_.push_back({bytes_.size(), message.size(), position, timestamp_ms});
     bytes_.append(message);
     bytes_.push_back('\n');
   }
@@ -42,6 +43,7 @@ class RecordBatch {
   bool empty() const { return records_.empty(); }
   std::string_view message(std::size_t i) const { return {bytes_.data() + records_[i].offset, records_[i].size}; }
   int64_t position(std::size_t i) const { return records_[i].position; }
+  int64_t timestamp_ms(std::size_t i) const { return records_[i].timestamp_ms; }
   std::size_t byte_size() const { return bytes_.size(); }
 
  private:

@@ -138,6 +138,12 @@ def check_endpoints(url):
         check(metric(second, series) > metric(first, series),
               f"{series} did not move between scrapes: {metric(first, series)} then {metric(second, series)}")
     check(metric(second, "pixguard_ready") == 1, "pixguard_ready is not 1")
+    for stage in ("decode", "validate", "features", "score", "sink"):
+        check(metric(second, f'pixguard_stage_latency_seconds_count{{stage="{stage}"}}') > 0, f"no {stage} latencies")
+    check(metric(second, "pixguard_end_to_end_latency_seconds_count") == 0,
+          "end-to-end latencies from a source without timestamps (the generator)")
+    check(metric(second, "pixguard_score_count") == metric(second, "pixguard_transactions_scored_total"),
+          "the score histogram does not count every scored transaction")
     check(metric(second, "pixguard_accounting_balanced") == 1, "the accounting does not balance")
     check(re.search(r'^pixguard_model_info\{version="pixguard-default\.json@', second, re.MULTILINE),
           "no model_info series naming the shipped model")
