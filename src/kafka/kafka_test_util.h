@@ -1,8 +1,10 @@
 #pragma once
 // For tests: a plain librdkafka producer (no pixguard code in the way) that writes messages
-// and waits until each one is acknowledged or failed.
+// and waits until each one is acknowledged or failed, and a plain reader of a topic.
 #include <librdkafka/rdkafka.h>
 
+#include <chrono>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -60,6 +62,58 @@ inline Status produce_for_test(const std::string& bootstrap, const std::string& 
   }
   if (tally.delivered != static_cast<int>(messages.size())) return Status::IoError("missing delivery reports");
   return Status::Ok();
+}
+
+struct ReadMessage {
+  std::string key;  // empty: no key
+  std::string value;
+  std::map<std::string, std::string> headers;
+};
+
+// The messages of `topic` as a read_committed consumer without a group sees them, from the
+// start of partitions 0..partitions-1: until `expected` have come and then `quiet` has
+// passed with nothing new (to catch extras), or 30 s.
+inline std::vector<ReadMessage> read_topic_for_test(const std::string& bootstrap, const std::string& topic,
+                                                    int partitions, std::size_t expected,
+                                                    std::chrono::milliseconds quiet = std::chrono::milliseconds(0)) {
+  std::vector<ReadMessage> out;
+  KafkaConfPtr conf;
+  KafkaClientPtr consumer;
+  if (!make_kafka_conf({{"bootstrap.servers", bootstrap}, {"group.id", "reader"}, {"isolation.level", "read_committed"},
+                        {"enable.auto.commit", "false"}},
+                       &conf)
+           .ok() ||
+      !new_kafka_client(RD_KAFKA_CONSUMER, conf, &consumer).ok()) {
+    return out;
+  }
+  PartitionListPtr list(rd_kafka_topic_partition_list_new(partitions));
+  for (int p = 0; p < partitions; ++p) {
+    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+  }
+  if (rd_kafka_assign(consumer.get(), list.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) return out;
+  using Clock = std::chrono::steady_clock;
+  const auto give_up = Clock::now() + std::chrono::seconds(30);
+  auto last_message = Clock::now();
+  while (Clock::now() < give_up && (out.size() < expected || Clock::now() - last_message < quiet)) {
+    KafkaMessagePtr m(rd_kafka_consumer_poll(consumer.get(), 100));
+    if (!m || m->err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+    last_message = Clock::now();
+    ReadMessage r;
+    if (m->key != nullptr) r.key.assign(static_cast<const char*>(m->key), m->key_len);
+    r.value.assign(static_cast<const char*>(m->payload), m->len);
+    rd_kafka_headers_t* headers = nullptr;
+    if (rd_kafka_message_headers(m.get(), &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      const char* name = nullptr;
+      const void* value = nullptr;
+      size_t size = 0;
+      for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+        r.headers[name] = std::string(static_cast<const char*>(value), size);
+      }
+    }
+    out.push_back(std::move(r));
+  }
+  rd_kafka_consumer_close(consumer.get());
+  return out;
 }
 
 }  // namespace pixguard::kafka_test

@@ -51,26 +51,13 @@ int partition_count(const std::string& bootstrap, const std::string& topic) {
   return count;
 }
 
-// Reads `count` messages of `topic` (partitions 0..partitions-1, from the start) without a
-// consumer group.
+// The values of `count` messages of `topic`, read from the start without a consumer group.
 std::vector<std::string> read_back(const std::string& bootstrap, const std::string& topic, int partitions,
                                    std::size_t count) {
-  KafkaConfPtr conf;
-  EXPECT_TRUE(make_kafka_conf({{"bootstrap.servers", bootstrap}, {"group.id", "reader"}}, &conf).ok());
-  KafkaClientPtr consumer;
-  EXPECT_TRUE(new_kafka_client(RD_KAFKA_CONSUMER, conf, &consumer).ok());
-  PartitionListPtr list(rd_kafka_topic_partition_list_new(partitions));
-  for (int p = 0; p < partitions; ++p) {
-    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
-  }
-  EXPECT_EQ(rd_kafka_assign(consumer.get(), list.get()), RD_KAFKA_RESP_ERR_NO_ERROR);
   std::vector<std::string> values;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (values.size() < count && std::chrono::steady_clock::now() < deadline) {
-    KafkaMessagePtr m(rd_kafka_consumer_poll(consumer.get(), 100));
-    if (m && m->err == RD_KAFKA_RESP_ERR_NO_ERROR) values.emplace_back(static_cast<const char*>(m->payload), m->len);
+  for (kafka_test::ReadMessage& m : kafka_test::read_topic_for_test(bootstrap, topic, partitions, count)) {
+    values.push_back(std::move(m.value));
   }
-  rd_kafka_consumer_close(consumer.get());
   return values;
 }
 

@@ -86,13 +86,28 @@ Life run_once(const Config& config, CheckpointStore* store, TransactionalMemoryS
   return life;
 }
 
-TEST(Runner, ResumesFromTheEpochASinkThatCannotRecommitLastCommitted) {
+// The shipped config on a generated stream of `count` messages.
+Config shipped_config(uint64_t count) {
   Config config;
-  ASSERT_TRUE(load_config(source_dir() + "/config/streaming_config.yaml", &config).ok());
-  config.source.generator.count = 2'000;
+  EXPECT_TRUE(load_config(source_dir() + "/config/streaming_config.yaml", &config).ok());
+  config.source.generator.count = count;
   config.model_path = source_dir() + "/model";
-  const std::string dir = (std::filesystem::path(::testing::TempDir()) / "pixguard_runner_test").string();
+  return config;
+}
+
+// An empty checkpoint directory of this test's own.
+std::string fresh_dir() {
+  const std::string dir = (std::filesystem::path(::testing::TempDir()) /
+                           ("pixguard_runner_test_" +
+                            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name())))
+                              .string();
   std::filesystem::remove_all(dir);
+  return dir;
+}
+
+TEST(Runner, ResumesFromTheEpochASinkThatCannotRecommitLastCommitted) {
+  const Config config = shipped_config(2'000);
+  const std::string dir = fresh_dir();
   CheckpointStore store(dir, 2);
   ASSERT_TRUE(store.open().ok());
 
@@ -144,12 +159,8 @@ TEST(Runner, ResumesFromTheEpochASinkThatCannotRecommitLastCommitted) {
 }
 
 TEST(Runner, RefusesASinkThatLostItsCommitRecord) {
-  Config config;
-  ASSERT_TRUE(load_config(source_dir() + "/config/streaming_config.yaml", &config).ok());
-  config.source.generator.count = 1'000;
-  config.model_path = source_dir() + "/model";
-  const std::string dir = (std::filesystem::path(::testing::TempDir()) / "pixguard_runner_test_lost").string();
-  std::filesystem::remove_all(dir);
+  const Config config = shipped_config(1'000);
+  const std::string dir = fresh_dir();
   CheckpointStore store(dir, 2);
   ASSERT_TRUE(store.open().ok());
   std::map<uint64_t, std::vector<std::string>> committed;

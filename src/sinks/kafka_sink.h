@@ -14,7 +14,7 @@
 // commit_survives_crash() is false and the runner resumes from the last epoch this sink
 // committed, producing the lost one again. read_committed consumers of the outputs then see
 // every input exactly once. One gap is left: a crash after the broker committed but before
-// the commit log's fsync (a few microseconds) makes that epoch appear twice.
+// the commit log's fsync (the time of one fsync) makes that epoch appear twice.
 //
 // At least once: no transactions; prepare() flushes, commit() commits the input offsets to
 // the consumer group. Lower latency (output is visible as soon as it is acknowledged, not

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "kafka/kafka_test_util.h"
 #include "kafka/mock_cluster.h"
 
 namespace pixguard {
@@ -21,54 +22,13 @@ constexpr const char* kScored = "out.scored";
 constexpr const char* kAlerts = "out.alerts";
 constexpr const char* kDeadLetters = "out.dead_letter";
 
-struct Received {
-  std::string key;
-  std::string value;
-  std::map<std::string, std::string> headers;
-};
+using kafka_test::ReadMessage;
 
-// Every message of `topic` that a read_committed consumer sees, read from the beginning of
-// each of its `partitions` until 1 s passes with nothing new (after at least `expected`).
-std::vector<Received> read_topic(const std::string& bootstrap, const std::string& topic, int partitions,
-                                 std::size_t expected) {
-  KafkaConfPtr conf;
-  EXPECT_TRUE(make_kafka_conf({{"bootstrap.servers", bootstrap}, {"group.id", "reader"},
-                               {"isolation.level", "read_committed"}, {"enable.auto.commit", "false"}},
-                              &conf)
-                  .ok());
-  KafkaClientPtr consumer;
-  EXPECT_TRUE(new_kafka_client(RD_KAFKA_CONSUMER, conf, &consumer).ok());
-  PartitionListPtr list(rd_kafka_topic_partition_list_new(partitions));
-  for (int p = 0; p < partitions; ++p) {
-    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
-  }
-  EXPECT_EQ(rd_kafka_assign(consumer.get(), list.get()), RD_KAFKA_RESP_ERR_NO_ERROR);
-  std::vector<Received> out;
-  auto quiet_since = std::chrono::steady_clock::now();
-  const auto give_up = quiet_since + std::chrono::seconds(30);
-  while (std::chrono::steady_clock::now() < give_up) {
-    KafkaMessagePtr m(rd_kafka_consumer_poll(consumer.get(), 100));
-    if (!m || m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      if (out.size() >= expected && std::chrono::steady_clock::now() - quiet_since > std::chrono::seconds(1)) break;
-      continue;
-    }
-    quiet_since = std::chrono::steady_clock::now();
-    Received r;
-    if (m->key != nullptr) r.key.assign(static_cast<const char*>(m->key), m->key_len);
-    r.value.assign(static_cast<const char*>(m->payload), m->len);
-    rd_kafka_headers_t* headers = nullptr;
-    if (rd_kafka_message_headers(m.get(), &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      const char* name = nullptr;
-      const void* value = nullptr;
-      size_t size = 0;
-      for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
-        r.headers[name] = std::string(static_cast<const char*>(value), size);
-      }
-    }
-    out.push_back(std::move(r));
-  }
-  rd_kafka_consumer_close(consumer.get());
-  return out;
+// Every message of `topic` that a read_committed consumer sees (1 s of quiet after `expected`
+// have come, to catch extras).
+std::vector<ReadMessage> read_topic(const std::string& bootstrap, const std::string& topic, int partitions,
+                                    std::size_t expected) {
+  return kafka_test::read_topic_for_test(bootstrap, topic, partitions, expected, std::chrono::seconds(1));
 }
 
 class KafkaSinkTest : public ::testing::Test {
@@ -113,9 +73,9 @@ class KafkaSinkTest : public ::testing::Test {
 
   // Each of [0, n) exactly once in the scored topic, from a committed epoch of `sink`.
   void expect_scored_once(const KafkaSink& sink, int n) {
-    const std::vector<Received> got = read_topic(cluster_->bootstraps(), kScored, 4, static_cast<std::size_t>(n));
+    const std::vector<ReadMessage> got = read_topic(cluster_->bootstraps(), kScored, 4, static_cast<std::size_t>(n));
     std::map<std::string, int> seen;
-    for (const Received& r : got) {
+    for (const ReadMessage& r : got) {
       ++seen[r.value];
       EXPECT_EQ(r.headers.at("pixguard-instance"), "pixguard-test");
       EXPECT_EQ(r.headers.at("pixguard-run"), sink.run_id());
@@ -144,9 +104,9 @@ TEST_F(KafkaSinkTest, EpochsAreTransactionsRecordedInTheCommitLog) {
   EXPECT_EQ(sink->stats().delivered, 500u + 50u + 2u);
   expect_scored_once(*sink, 500);
 
-  const std::vector<Received> alerts = read_topic(cluster_->bootstraps(), kAlerts, 4, 50);
+  const std::vector<ReadMessage> alerts = read_topic(cluster_->bootstraps(), kAlerts, 4, 50);
   EXPECT_EQ(alerts.size(), 50u);
-  const std::vector<Received> dead = read_topic(cluster_->bootstraps(), kDeadLetters, 4, 2);
+  const std::vector<ReadMessage> dead = read_topic(cluster_->bootstraps(), kDeadLetters, 4, 2);
   ASSERT_EQ(dead.size(), 2u);
   EXPECT_TRUE(dead[0].key.empty()) << "dead letters have no key";
 
