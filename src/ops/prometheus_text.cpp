@@ -139,6 +139,8 @@ std::string prometheus_text(const MetricsSample& s, int64_t now_unix_us) {
   gauge("pixguard_epoch", "The current checkpoint epoch.", static_cast<double>(s.epoch));
   if (s.watermark_us != 0) {
     gauge("pixguard_watermark_timestamp_seconds", "The event-time watermark.", static_cast<double>(s.watermark_us) / 1e6);
+    gauge("pixguard_watermark_delay_seconds", "How far the watermark trails the wall clock (live input; large in replays).",
+          static_cast<double>(now_unix_us - s.watermark_us) / 1e6);
   }
   // Declared from the start; samples once there is a checkpoint.
   const bool checkpointed = s.checkpoint_written_unix_us != 0;

@@ -27,6 +27,7 @@ MetricsSample sample() {
   s.checkpoint_written_unix_us = 1'000'000;
   s.backlog = {{"pix.transactions/0", 12}, {"pix.transactions/1", -1}};
   s.ready = true;
+  s.watermark_us = 2'000'000;
   s.accounting.scores.observe(0.001);
   s.accounting.scores.observe(0.6);
   s.accounting.scores.observe(0.999);
@@ -73,6 +74,7 @@ TEST(PrometheusText, CountersGaugesAndLabels) {
   EXPECT_EQ(p.samples.count("pixguard_rule_fired_total{rule=\"odd \\\"name\\\"\\\\x\"}"), 1u) << "label escaping";
   EXPECT_EQ(p.samples.at("pixguard_model_info{version=\"m.json@abc\"}"), 1);
   EXPECT_EQ(p.samples.at("pixguard_checkpoint_age_seconds"), 2);
+  EXPECT_EQ(p.samples.at("pixguard_watermark_delay_seconds"), 1) << "3 s now, watermark at 2 s";
   EXPECT_EQ(p.samples.at("pixguard_consumer_lag_messages{partition=\"pix.transactions/0\"}"), 12);
   EXPECT_EQ(p.samples.count("pixguard_consumer_lag_messages{partition=\"pix.transactions/1\"}"), 0u)
       << "an unknown lag is left out, not reported as -1";
