@@ -38,6 +38,7 @@
 #include "runtime/job.h"
 #include "runtime/runner.h"
 #include "sinks/kafka_sink.h"
+#include "sinks/recent_records.h"
 #include "sources/generator.h"
 #include "sources/kafka_source.h"
 
@@ -61,23 +62,6 @@ struct Result {
   double seconds = 0;  // first send to last visible
   std::vector<double> latency_ms;
 };
-
-// "E...": the end_to_end_id at the start of an input message or a scored record.
-std::string_view id_of(std::string_view json) {
-  constexpr std::string_view kKey = "{\"end_to_end_id\":\"";
-  if (json.substr(0, kKey.size()) != kKey) return {};
-  const std::size_t end = json.find('"', kKey.size());
-  return end == std::string_view::npos ? std::string_view() : json.substr(kKey.size(), end - kKey.size());
-}
-
-// The payer account of a generated message (its fixed shape).
-std::string_view payer_of(std::string_view json) {
-  constexpr std::string_view kAt = "\"payer\":{\"account\":\"";
-  const std::size_t at = json.find(kAt);
-  if (at == std::string_view::npos) return {};
-  const std::size_t start = at + kAt.size();
-  return json.substr(start, json.find('"', start) - start);
-}
 
 std::vector<std::string> messages_for(const Config& config, std::size_t count) {
   GeneratorOptions g = config.source.generator;
@@ -103,9 +87,8 @@ Status pass_through(KafkaSource& source, KafkaSink& sink, int epoch_ms, const st
     bool end = false;
     if (Status s = source.read(&batch, 1024, &end); !s.ok()) return s;
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      if (Status s = sink.write({payer_of(batch.message(i)), batch.message(i), nullptr, Output::kScored}); !s.ok()) {
-        return s;
-      }
+      const std::string_view m = batch.message(i);
+      if (Status s = sink.write({generated_payer_account(m), m, nullptr, Output::kScored}); !s.ok()) return s;
     }
     if (Clock::now() - started >= std::chrono::milliseconds(epoch_ms)) {
       if (Status s = sink.prepare(epoch); !s.ok()) return s;
@@ -166,7 +149,7 @@ Status run_case(const Config& base, const Case& c, const std::vector<std::string
 
   // Index of each id, and per index: when it was sent, when it became visible.
   std::unordered_map<std::string_view, std::size_t> index;
-  for (std::size_t i = 0; i < messages.size(); ++i) index.emplace(id_of(messages[i]), i);
+  for (std::size_t i = 0; i < messages.size(); ++i) index.emplace(record_id(messages[i]), i);
   std::vector<std::atomic<int64_t>> sent_at(messages.size());
   std::vector<int64_t> received_at(messages.size(), 0);
   std::vector<uint64_t> epoch_of(messages.size(), 0);
@@ -218,7 +201,7 @@ Status run_case(const Config& base, const Case& c, const std::vector<std::string
       KafkaMessagePtr m(rd_kafka_consumer_poll(reader.get(), 50));
       if (!m || m->err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
       const int64_t t = now_ns();
-      const auto it = index.find(id_of({static_cast<const char*>(m->payload), m->len}));
+      const auto it = index.find(record_id({static_cast<const char*>(m->payload), m->len}));
       if (it == index.end() || received_at[it->second] != 0) continue;
       received_at[it->second] = t;
       const void* value = nullptr;
@@ -237,7 +220,7 @@ Status run_case(const Config& base, const Case& c, const std::vector<std::string
   KafkaClientPtr producer;
   if (Status s = new_kafka_client(RD_KAFKA_PRODUCER, pconf, &producer); !s.ok()) return s;
   std::vector<std::string_view> keys;  // by payer, as the input is keyed in production
-  for (const std::string& m : messages) keys.push_back(payer_of(m));
+  for (const std::string& m : messages) keys.push_back(generated_payer_account(m));
   const auto produce = [&](std::size_t i) {
     const std::string& m = messages[i];
     sent_at[i].store(now_ns());

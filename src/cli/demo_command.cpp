@@ -20,16 +20,6 @@
 namespace pixguard::cli {
 namespace {
 
-// The payer account of a generated message (the generator's fixed shape), or "" when the
-// message is one of its invalid ones without it.
-std::string_view payer_of(std::string_view message) {
-  constexpr std::string_view kAt = "\"payer\":{\"account\":\"";
-  const std::size_t at = message.find(kAt);
-  if (at == std::string_view::npos) return {};
-  const std::size_t start = at + kAt.size(), end = message.find('"', start);
-  return end == std::string_view::npos ? std::string_view() : message.substr(start, end - start);
-}
-
 // Produces the generator's stream to `topic` at `rate` messages a second until `stop`.
 class DemoProducer {
  public:
@@ -71,7 +61,7 @@ class DemoProducer {
       while (sent < due && !stop_) {
         message.clear();
         if (!generator_.next(&message)) return;  // the configured count is exhausted
-        const std::string_view key = payer_of(message);
+        const std::string_view key = generated_payer_account(message);
         while (rd_kafka_producev(producer_.get(), RD_KAFKA_V_TOPIC(topic_.c_str()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                                  RD_KAFKA_V_KEY(key.empty() ? nullptr : key.data(), key.size()),
                                  RD_KAFKA_V_VALUE(message.data(), message.size()),

@@ -1,11 +1,11 @@
 #include "cli/streaming_setup.h"
 
 #include <array>
-#include <chrono>
 #include <cstdio>
 #include <string>
 #include <utility>
 
+#include "core/clock.h"
 #include "sinks/jsonl_file_sink.h"
 #include "sinks/kafka_sink.h"
 #include "sources/kafka_source.h"
@@ -91,9 +91,7 @@ Status start_operations(const Config& config, Job* job, Operations* ops) {
   ThresholdAlerter* alerter = ops->alerter.get();
   ops->history->start([alerter](const MetricsHistory& history) {
     if (alerter == nullptr) return;
-    const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
-                            std::chrono::system_clock::now().time_since_epoch()).count();
-    alerter->evaluate(history.last(alerter->seconds_needed()), now);
+    alerter->evaluate(history.last(alerter->seconds_needed()), unix_micros());
   });
   if (config.http.listen.empty()) return Status::Ok();
   ops->decisions = std::make_unique<RecentRecords>(config.http.recent_decisions);

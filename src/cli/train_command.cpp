@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "core/clock.h"
 #include "core/timestamp.h"
 #include "train/atomic_file.h"
 #include "train/metrics.h"
@@ -56,11 +57,8 @@ std::string command_line() {
 }
 
 std::string now_utc() {
-  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count();
   char buf[40];
-  return std::string(buf, static_cast<std::size_t>(format_timestamp_utc(us, buf)));
+  return std::string(buf, static_cast<std::size_t>(format_timestamp_utc(unix_micros(), buf)));
 }
 
 int report(const Status& s) {

@@ -513,11 +513,9 @@ Config parse(const Reader& r, const YAML::Node& root, const std::string& path) {
     if (h["recent_alerts"]) c.http.recent_alerts = r.count(h["recent_alerts"], "http.recent_alerts", 1, 10'000'000);
     if (h["listen"] && !h["listen"].IsNull()) {
       c.http.listen = r.str(h["listen"], "http.listen");
-      const std::size_t colon = c.http.listen.rfind(':');
-      const std::string port = colon == std::string::npos ? "" : c.http.listen.substr(colon + 1);
-      if (!c.http.listen.empty() &&
-          (colon == 0 || port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
-           std::stoi(port) > 65535)) {
+      std::string host;
+      int port = 0;
+      if (!c.http.listen.empty() && !parse_listen_address(c.http.listen, &host, &port)) {
         r.fail(h["listen"], "http.listen", "expected host:port (port 0 to 65535), got '" + c.http.listen + "'");
       }
     }
@@ -674,6 +672,20 @@ bool parse_duration(std::string_view text, int64_t* micros) {
   }
   if (value > INT64_MAX / scale) return false;
   *micros = value * scale;
+  return true;
+}
+
+bool parse_listen_address(std::string_view listen, std::string* host, int* port) {
+  const std::size_t colon = listen.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return false;
+  const char* b = listen.data() + colon + 1;
+  const char* e = listen.data() + listen.size();
+  int p = -1;
+  if (const auto r = std::from_chars(b, e, p); r.ec != std::errc{} || r.ptr != e || b == e || p < 0 || p > 65535) {
+    return false;
+  }
+  *host = std::string(listen.substr(0, colon));
+  *port = p;
   return true;
 }
 

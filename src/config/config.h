@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
@@ -49,6 +50,9 @@ struct KafkaConfig {
 };
 
 // The operations endpoint: /metrics (Prometheus), /health, /ready.
+// "host:port" with a port of 0 to 65535 -> its parts; false for anything else.
+bool parse_listen_address(std::string_view listen, std::string* host, int* port);
+
 struct HttpConfig {
   std::string listen;  // "host:port" (port 0: any free one, printed at start); empty = off
   std::string token;   // bearer token required on every path but /health; empty = none

@@ -2,13 +2,10 @@
 
 #include <chrono>
 
+#include "core/clock.h"
+
 namespace pixguard {
 namespace {
-
-int64_t unix_micros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string number_or_null(double seconds) {
   return seconds < 0 ? std::string("null") : std::to_string(seconds * 1e6);

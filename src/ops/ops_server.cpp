@@ -4,9 +4,10 @@
 
 #include <array>
 #include <charconv>
-#include <chrono>
 
 #include "core/json_writer.h"
+#include "config/config.h"
+#include "core/clock.h"
 #include "ops/dashboard_page.h"
 #include "ops/prometheus_text.h"
 
@@ -14,11 +15,6 @@ namespace pixguard {
 namespace {
 
 constexpr std::size_t kMaxPage = 1000;
-
-int64_t unix_micros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // {"<key>":"<value>",...} with the values escaped.
 std::string json_object(std::initializer_list<std::pair<const char*, std::string_view>> fields) {
@@ -59,17 +55,11 @@ bool query_number(const httplib::Request& req, const char* name, uint64_t fallba
 
 Status OpsServer::start(const OpsServerOptions& options, std::unique_ptr<OpsServer>* out) {
   const std::string& listen = options.listen;
-  const std::size_t colon = listen.rfind(':');
-  int wanted = -1;
-  if (colon != std::string::npos && colon > 0) {
-    const char* b = listen.data() + colon + 1;
-    const char* e = listen.data() + listen.size();
-    if (const auto r = std::from_chars(b, e, wanted); r.ec != std::errc{} || r.ptr != e || b == e) wanted = -1;
-  }
-  if (wanted < 0 || wanted > 65535) {
+  std::string host;
+  int wanted = 0;
+  if (!parse_listen_address(listen, &host, &wanted)) {
     return Status::InvalidArgument("http.listen: expected host:port (port 0 to 65535), got '" + listen + "'");
   }
-  const std::string host = listen.substr(0, colon);
   std::unique_ptr<OpsServer> ops(new OpsServer());
   ops->options_ = options;
   ops->server_ = std::make_unique<httplib::Server>();

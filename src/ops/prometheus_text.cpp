@@ -115,18 +115,8 @@ std::string prometheus_text(const MetricsSample& s, int64_t now_unix_us) {
   e.family("pixguard_end_to_end_latency_seconds", "histogram",
            "From the input message's source timestamp (Kafka) to its decision, before the output commits.");
   histogram(e, s.end_to_end, "");
-  uint64_t cumulative = 0;
-
   e.family("pixguard_score", "histogram", "Model scores of the transactions scored by this process.");
-  cumulative = 0;
-  for (std::size_t i = 0; i < ScoreHistogram::kBounds.size(); ++i) {
-    cumulative += a.scores.counts[i];
-    e.sample(static_cast<double>(cumulative), label("le", format_bound(ScoreHistogram::kBounds[i])), "_bucket");
-  }
-  cumulative += a.scores.counts.back();
-  e.sample(static_cast<double>(cumulative), label("le", "+Inf"), "_bucket");
-  e.sample(a.scores.sum, "", "_sum");
-  e.sample(static_cast<double>(cumulative), "", "_count");
+  histogram(e, a.scores, "");
 
   e.family("pixguard_state_keys", "gauge", "Keys with feature history, by key scope.");
   e.sample(static_cast<double>(a.state.payer_keys), label("scope", "payer"));

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <ctime>
 #include <limits>
 
 #include "core/json_writer.h"
+#include "core/timestamp.h"
 
 namespace pixguard {
 namespace {
@@ -36,12 +36,8 @@ std::string number(double v) {
 }
 
 std::string utc_text(int64_t unix_s) {
-  const std::time_t t = static_cast<std::time_t>(unix_s);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
+  char text[40];
+  return std::string(text, static_cast<std::size_t>(format_timestamp_utc(unix_s * 1'000'000, text)));
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/byte_io.h"
+#include "core/histogram.h"
 
 namespace pixguard {
 
@@ -23,20 +24,11 @@ struct StageTimes {
   std::array<int64_t, kCount> nanos{};
 };
 
-// Model scores of scored transactions (without a model, none), in cumulative-friendly
-// buckets: counts[i] holds scores <= kBounds[i] and above the bound before; the last, above all.
-struct ScoreHistogram {
+// Model scores of scored transactions (without a model, none).
+struct ScoreBuckets {
   static constexpr std::array<double, 10> kBounds = {0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 0.95, 0.99};
-  std::array<uint64_t, kBounds.size() + 1> counts{};
-  double sum = 0;
-
-  void observe(double score) {
-    std::size_t i = 0;
-    while (i < kBounds.size() && score > kBounds[i]) ++i;
-    ++counts[i];
-    sum += score;
-  }
 };
+using ScoreHistogram = Histogram<ScoreBuckets>;
 
 // What the state holds and what its memory bounds dropped (refreshed at each epoch end).
 struct StateSummary {

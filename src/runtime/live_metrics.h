@@ -11,28 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "core/histogram.h"
 #include "runtime/accounting.h"
 #include "sources/source.h"
 
 namespace pixguard {
-
-// Observations in buckets (seconds): counts[i] holds values <= kBounds[i] and above the
-// bound before it; the last, values above every bound.
-template <typename Buckets>
-struct Histogram {
-  static constexpr auto kBounds = Buckets::kBounds;
-  std::array<uint64_t, kBounds.size() + 1> counts{};
-  uint64_t count = 0;
-  double sum = 0;
-
-  void observe(double seconds, uint64_t times) {
-    std::size_t i = 0;
-    while (i < kBounds.size() && seconds > kBounds[i]) ++i;
-    counts[i] += times;
-    count += times;
-    sum += seconds * static_cast<double>(times);
-  }
-};
 
 // In the pipeline, per transaction (a batch's time over its transactions): microseconds.
 struct PipelineBuckets {

@@ -3,17 +3,10 @@
 #include <algorithm>
 #include <chrono>
 
+#include "core/clock.h"
 #include "core/log.h"
 
 namespace pixguard {
-namespace {
-
-int64_t unix_micros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 std::vector<Sink*> Runner::all_sinks() const {
   std::vector<Sink*> all;

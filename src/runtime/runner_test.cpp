@@ -105,6 +105,15 @@ std::string fresh_dir() {
   return dir;
 }
 
+// The committed records of every epoch, counted.
+std::map<std::string, int> as_multiset(const std::map<uint64_t, std::vector<std::string>>& epochs) {
+  std::map<std::string, int> out;
+  for (const auto& [epoch, records] : epochs) {
+    for (const std::string& r : records) ++out[r];
+  }
+  return out;
+}
+
 TEST(Runner, ResumesFromTheEpochASinkThatCannotRecommitLastCommitted) {
   const Config config = shipped_config(2'000);
   const std::string dir = fresh_dir();
@@ -132,12 +141,9 @@ TEST(Runner, ResumesFromTheEpochASinkThatCannotRecommitLastCommitted) {
   EXPECT_EQ(second.resumed_from, 6u);
 
   // Every scored record exactly once over the committed epochs, as in one clean run.
-  std::map<std::string, int> seen;
+  const std::map<std::string, int> seen = as_multiset(committed);
   std::size_t total = 0;
-  for (const auto& [epoch, records] : committed) {
-    for (const std::string& r : records) ++seen[r];
-    total += records.size();
-  }
+  for (const auto& [epoch, records] : committed) total += records.size();
   EXPECT_EQ(second.accounting.in, 2'000u);
   EXPECT_TRUE(second.accounting.balanced());
   EXPECT_EQ(total, second.accounting.scored);
@@ -150,11 +156,7 @@ TEST(Runner, ResumesFromTheEpochASinkThatCannotRecommitLastCommitted) {
   CheckpointStore clean_store(dir, 2);
   ASSERT_TRUE(clean_store.open().ok());
   ASSERT_TRUE(run_once(config, &clean_store, &clean_sink).status.ok());
-  std::map<std::string, int> want;
-  for (const auto& [epoch, records] : clean) {
-    for (const std::string& r : records) ++want[r];
-  }
-  EXPECT_EQ(seen, want);
+  EXPECT_EQ(seen, as_multiset(clean));
   std::filesystem::remove_all(dir);
 }
 

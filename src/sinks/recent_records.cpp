@@ -1,5 +1,7 @@
 #include "sinks/recent_records.h"
 
+#include <algorithm>
+
 namespace pixguard {
 
 std::string_view record_id(std::string_view json) {
@@ -49,6 +51,32 @@ std::vector<std::string> RecentRecords::page(uint64_t before, std::size_t limit,
 uint64_t RecentRecords::total() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return first_ - 1 + records_.size();
+}
+
+Status RecentRecordsSink::begin_epoch(uint64_t) {
+  next_ = held_ = 0;
+  return Status::Ok();
+}
+
+Status RecentRecordsSink::write(const SinkRecord& record) {
+  ring_[next_].assign(record.json);
+  next_ = (next_ + 1) % ring_.size();
+  held_ = std::min(held_ + 1, ring_.size());
+  return Status::Ok();
+}
+
+Status RecentRecordsSink::commit(uint64_t) {
+  std::vector<std::string> records;
+  records.reserve(held_);
+  for (std::size_t k = 0; k < held_; ++k) records.push_back(ring_[(next_ + ring_.size() - held_ + k) % ring_.size()]);
+  store_->add(std::move(records));
+  held_ = 0;
+  return Status::Ok();
+}
+
+Status RecentRecordsSink::abort(uint64_t) {
+  held_ = 0;
+  return Status::Ok();
 }
 
 }  // namespace pixguard

@@ -1351,4 +1351,12 @@ bool Generator::next(std::string* out, GeneratedInfo* info) { return impl_->next
 bool Generator::last_label(std::string* out) const { return impl_->last_label(out); }
 uint64_t Generator::produced() const { return impl_->produced; }
 
+std::string_view generated_payer_account(std::string_view message) {
+  constexpr std::string_view kAt = "\"payer\":{\"account\":\"";
+  const std::size_t at = message.find(kAt);
+  if (at == std::string_view::npos) return {};
+  const std::size_t start = at + kAt.size(), end = message.find('"', start);
+  return end == std::string_view::npos ? std::string_view() : message.substr(start, end - start);
+}
+
 }  // namespace pixguard

@@ -23,6 +23,7 @@
 // Threading: one Generator per thread.
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace pixguard {
 
@@ -56,6 +57,10 @@ struct GeneratedInfo {
   int64_t reported_at_us = 0;   // when the fraud becomes known (fraud only)
 };
 // A duplicate's info repeats the original's (fraud, pattern, times) with kind kDuplicate.
+
+// The payer account of a message the generator wrote (its fixed key order), "" for an
+// invalid one without it: the key a generated stream is partitioned by in Kafka.
+std::string_view generated_payer_account(std::string_view message);
 
 class Generator {
  public:
