@@ -11,20 +11,30 @@ packages=(
   libxgboost-dev xgboost python3-xgboost zlib1g-dev
   librdkafka-dev kcat  # Kafka client (src/kafka/) and the independent client of the Kafka tests
   libcpp-httplib-dev prometheus chromium  # the operations endpoint (src/ops/); its test's scraper and browser
+  libsnappy-dev libzstd-dev  # Parquet page codecs (src/parquet/)
 )
+# npm only when there is none: the Parquet tests' DuckDB comes from the npm registry (below).
+command -v npm >/dev/null || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-
-echo "setup: installing ${missing[*]}" >&2
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null || { echo "setup: run as root, or install: ${missing[*]}" >&2; exit 1; }
-  sudo="sudo"
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "setup: run as root, or install: ${missing[*]}" >&2; exit 1; }
+    sudo="sudo"
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+
+# DuckDB for the Parquet interop tests (tests/parquet/), pinned in tests/js/package-lock.json.
+js_dir="$(dirname "$0")/../tests/js"
+if [ ! -d "$js_dir/node_modules/@duckdb/node-api" ]; then
+  echo "setup: npm ci in tests/js (DuckDB for the Parquet tests)" >&2
+  npm ci --prefix "$js_dir" --no-audit --no-fund --loglevel=error >/dev/null
+fi
