@@ -122,8 +122,6 @@ class Columns {
     return s;
   }
 
-  bool any_under(std::string_view path) const { return first_under(path, "") >= 0; }
-
  private:
   int first_under(std::string_view path, std::string_view suffix) const {
     const auto& columns = reader_.columns();

@@ -261,7 +261,6 @@ Status DeltaTable::snapshot(TableSnapshot* out) const {
     std::vector<Action> actions;
     const std::string name = "_delta_log/" + checkpoint_file_name(c);
     Status s = read_checkpoint(dir_ + "/" + name, &actions);
-    if (s.code() == StatusCode::kUnsupported) return s.with_context(name);
     if (!s.ok()) {
       pixguard::log(LogLevel::kWarn, "delta: " + dir_ + "/" + name + " is unusable (" + s.message() + "); trying an older one");
       checkpoint_failures += "; " + name + ": " + s.message();
