@@ -9,6 +9,7 @@
 #include <random>
 #include <sstream>
 
+#include "parquet/parquet_metadata.h"
 #include "parquet/parquet_reader.h"
 #include "parquet/parquet_writer.h"
 
@@ -134,6 +135,60 @@ TEST(ParquetReaderRobustness, SpecificCorruptionsNameTheProblem) {
   EXPECT_EQ(open_status(encrypted).code(), StatusCode::kUnsupported);
   std::unique_ptr<ParquetReader> reader;
   EXPECT_EQ(ParquetReader::open(temp_path("does_not_exist.parquet"), &reader).code(), StatusCode::kNotFound);
+  std::filesystem::remove(path);
+}
+
+// Spark's INT96 timestamps (8 bytes nanos of day, 4 bytes julian day), in a file built by
+// hand since our writer does not write INT96.
+TEST(ParquetReaderInt96, DecodesToUtcMicros) {
+  std::string body;
+  auto put = [&](int64_t nanos, uint32_t julian) {
+    body.append(reinterpret_cast<const char*>(&nanos), 8);
+    body.append(reinterpret_cast<const char*>(&julian), 4);
+  };
+  put(0, 2440588);                     // 1970-01-01T00:00:00Z
+  put(3723000001000, 2440589);         // 1970-01-02T01:02:03.000001Z
+  put(86399999999000, 2440587);        // 1969-12-31T23:59:59.999999Z
+  format::PageHeader h;
+  h.type = format::kDataPage;
+  h.num_values = 3;
+  h.encoding = format::kPlain;
+  h.uncompressed_page_size = h.compressed_page_size = static_cast<int32_t>(body.size());
+  std::string file = "PAR1";
+  format::encode_page_header(h, &file);
+  file += body;
+  format::FileMetaData m;
+  m.schema.resize(2);
+  m.schema[0].name = "spark_schema";
+  m.schema[0].num_children = 1;
+  m.schema[1].name = "ts";
+  m.schema[1].type = format::kInt96;
+  m.schema[1].repetition = format::kRequired;
+  m.num_rows = 3;
+  format::RowGroup& g = m.row_groups.emplace_back();
+  g.num_rows = 3;
+  format::ColumnChunk& c = g.columns.emplace_back();
+  c.has_meta_data = true;
+  c.meta_data.type = format::kInt96;
+  c.meta_data.path_in_schema = {"ts"};
+  c.meta_data.num_values = 3;
+  c.meta_data.data_page_offset = 4;
+  c.meta_data.total_compressed_size = c.meta_data.total_uncompressed_size = static_cast<int64_t>(file.size() - 4);
+  std::string footer;
+  format::encode_file_metadata(m, &footer);
+  const auto len = static_cast<uint32_t>(footer.size());
+  file += footer;
+  file.append(reinterpret_cast<const char*>(&len), 4);
+  file += "PAR1";
+  const std::string path = temp_path("int96.parquet");
+  std::ofstream(path, std::ios::binary | std::ios::trunc).write(file.data(), static_cast<std::streamsize>(file.size()));
+  std::unique_ptr<ParquetReader> reader;
+  const Status s = ParquetReader::open(path, &reader);
+  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_EQ(reader->columns()[0].physical, PhysicalType::kInt96);
+  ColumnData data;
+  ASSERT_TRUE(reader->read_column(0, &data).ok());
+  EXPECT_EQ(data.int64s, (std::vector<int64_t>{0, 86400000000 + 3723000001, -1}));
   std::filesystem::remove(path);
 }
 
