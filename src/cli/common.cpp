@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/streaming_setup.h"
 #include "runtime/accounting.h"
 
 namespace pixguard::cli {
@@ -36,13 +37,18 @@ bool load_config_or_report(const std::string& path, Config* config) {
   return true;
 }
 
-int run_job(Job& job, const Config& config, CheckpointStore* checkpoints, bool json, bool quiet,
+int run_job(Job& job, const Config& config, const Checkpointing* checkpoints, bool json, bool quiet,
             LiveMetrics* metrics) {
   const std::atomic<bool>& stop = install_stop_signals();
   RunnerOptions options;
   options.batch_size = config.batch_size;
   options.epoch_interval_us = config.checkpoint.interval_us;
-  options.checkpoints = checkpoints;
+  if (checkpoints != nullptr) {
+    options.checkpoints = checkpoints->store.get();
+    options.part_checkpoints = checkpoints->parts.get();
+    options.part_writer = checkpoints->writer;
+    options.part_committed = checkpoints->committed;
+  }
   options.pipeline_id = config.pipeline_id;
   options.model_watcher = job.model_watcher.get();
   options.metrics = metrics;
@@ -76,7 +82,7 @@ int run_job(Job& job, const Config& config, CheckpointStore* checkpoints, bool j
   if (stop.load()) {
     std::fprintf(stderr, "pixguard: stopped by signal after epoch %llu%s\n",
                  static_cast<unsigned long long>(runner.last_epoch()),
-                 checkpoints != nullptr ? " (checkpointed; run again to resume)" : "");
+                 options.checkpoints != nullptr ? " (checkpointed; run again to resume)" : "");
   }
   return a.balanced() ? kExitOk : kExitUnbalanced;
 }

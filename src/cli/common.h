@@ -21,7 +21,8 @@ bool load_config_or_report(const std::string& path, Config* config);
 // `checkpoints` (may be null) makes the run resume from, and write, checkpoints.
 // Returns the exit code.
 // `metrics` (may be null) receives the run's live picture for the operations endpoint.
-int run_job(Job& job, const Config& config, CheckpointStore* checkpoints, bool json, bool quiet,
+struct Checkpointing;  // cli/streaming_setup.h
+int run_job(Job& job, const Config& config, const Checkpointing* checkpoints, bool json, bool quiet,
             LiveMetrics* metrics = nullptr);
 
 }  // namespace pixguard::cli

@@ -162,7 +162,7 @@ Command add_demo_command(CLI::App& app) {
     config.sinks.dead_letter_dir = flags->dir + "/dead_letter";
     config.http.listen = flags->http;
     Job job;
-    std::unique_ptr<CheckpointStore> checkpoints;
+    Checkpointing checkpoints;
     Operations ops;
     Status s = build_job(config, &job);
     if (s.ok()) s = set_up_streaming(config, /*overwrite=*/true, &job, &checkpoints);
@@ -192,7 +192,7 @@ Command add_demo_command(CLI::App& app) {
                  flags->dir.c_str());
     std::printf("bootstrap: %s\n", bootstrap.c_str());
     std::fflush(stdout);
-    const int code = run_job(job, config, checkpoints.get(), /*json=*/false, flags->quiet, &ops.metrics);
+    const int code = run_job(job, config, &checkpoints, /*json=*/false, flags->quiet, &ops.metrics);
     std::fprintf(stderr, "pixguard demo: %llu transactions produced\n",
                  static_cast<unsigned long long>(producer->produced()));
     producer.reset();

@@ -1,11 +1,13 @@
 #include "cli/streaming_setup.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <string>
 #include <utility>
 
 #include "core/clock.h"
+#include "core/log.h"
 #include "sinks/jsonl_file_sink.h"
 #include "sinks/kafka_sink.h"
 #include "sources/kafka_source.h"
@@ -13,8 +15,16 @@
 namespace pixguard::cli {
 namespace {
 
+bool reads_kafka(const Config& config) { return config.source.type == SourceConfig::Type::kKafka; }
+
+// The checkpoint directory of this process (see Checkpointing).
+std::string instance_dir(const Config& config, const std::string& instance) {
+  const std::string dir = config.checkpoint.dir.empty() ? "data/checkpoints" : config.checkpoint.dir;
+  return reads_kafka(config) ? dir + "/instances/" + instance : dir;
+}
+
 // The Kafka outputs of the config, when it names a cluster and at least one output topic.
-Status add_kafka_sink(const Config& config, bool overwrite, Job* job) {
+Status add_kafka_sink(const Config& config, bool overwrite, Job* job, KafkaSink** added) {
   const KafkaConfig& k = config.kafka;
   const std::array<std::string, 3> topics = {k.scored_topic, k.alerts_topic, k.dead_letter_topic};
   if (k.bootstrap_servers.empty() || (topics[0].empty() && topics[1].empty() && topics[2].empty())) {
@@ -26,10 +36,9 @@ Status add_kafka_sink(const Config& config, bool overwrite, Job* job) {
   o.properties = k.properties;
   for (const auto& [name, value] : k.producer_properties) o.properties[name] = value;
   o.exactly_once = k.delivery == KafkaConfig::Delivery::kExactlyOnce;
-  o.transactional_id = "pixguard-" + config.pipeline_id;
+  o.transactional_id = "pixguard-" + config.pipeline_id + "-" + k.instance;
   // Beside the checkpoints it answers to (the config requires them for exactly once).
-  const std::string dir = config.checkpoint.dir.empty() ? "data/checkpoints" : config.checkpoint.dir;
-  o.commit_log_path = dir + "/kafka-commits.log";
+  o.commit_log_path = instance_dir(config, k.instance) + "/kafka-commits.log";
   o.input = dynamic_cast<KafkaSource*>(job->source.get());
   std::unique_ptr<KafkaSink> sink;
   if (Status s = KafkaSink::open(std::move(o), &sink); !s.ok()) return s;
@@ -39,21 +48,51 @@ Status add_kafka_sink(const Config& config, bool overwrite, Job* job) {
   for (const Output kind : {Output::kScored, Output::kAlerts, Output::kDeadLetters}) {
     if (!topics[static_cast<std::size_t>(kind)].empty()) job->pipeline->add_sink(kind, sink.get());
   }
+  *added = sink.get();
   job->sinks.push_back(std::move(sink));
+  return Status::Ok();
+}
+
+Status set_up_part_checkpoints(const Config& config, bool overwrite, const KafkaSink* kafka, Checkpointing* out) {
+  out->parts = std::make_unique<PartCheckpoints>(config.checkpoint.dir + "/parts", config.pipeline_id);
+  if (overwrite) {
+    if (Status s = out->parts->clear(); !s.ok()) return s;
+  }
+  out->writer.instance = config.kafka.instance;
+  if (kafka != nullptr && !kafka->commit_survives_crash()) {
+    out->writer.run = kafka->run_id();
+    out->writer.needs_commit_record = true;
+  }
+  out->committed = [cfg = &config](const PartWriter& w) {
+    if (!w.needs_commit_record) return true;
+    std::vector<CommittedEpoch> commits;
+    const std::string path = instance_dir(*cfg, w.instance) + "/kafka-commits.log";
+    if (Status s = KafkaCommitLog::read(path, &commits); !s.ok()) {
+      log(LogLevel::kError, s.message());
+      return false;
+    }
+    return std::any_of(commits.begin(), commits.end(),
+                       [&w](const CommittedEpoch& c) { return c.run == w.run && c.epoch == w.epoch; });
+  };
   return Status::Ok();
 }
 
 }  // namespace
 
-Status set_up_streaming(const Config& config, bool overwrite, Job* job, std::unique_ptr<CheckpointStore>* checkpoints) {
+Status set_up_streaming(const Config& config, bool overwrite, Job* job, Checkpointing* checkpoints) {
   if (!config.checkpoint.dir.empty()) {
-    *checkpoints = std::make_unique<CheckpointStore>(config.checkpoint.dir, config.checkpoint.keep);
-    if (Status s = (*checkpoints)->open(); !s.ok()) return s;
+    checkpoints->store = std::make_unique<CheckpointStore>(instance_dir(config, config.kafka.instance),
+                                                           config.checkpoint.keep);
+    if (Status s = checkpoints->store->open(); !s.ok()) return s;
     if (overwrite) {
-      if (Status s = (*checkpoints)->clear(); !s.ok()) return s;
+      if (Status s = checkpoints->store->clear(); !s.ok()) return s;
     }
   }
-  if (Status s = add_kafka_sink(config, overwrite, job); !s.ok()) return s;
+  KafkaSink* kafka = nullptr;
+  if (Status s = add_kafka_sink(config, overwrite, job, &kafka); !s.ok()) return s;
+  if (reads_kafka(config) && !config.checkpoint.dir.empty()) {
+    if (Status s = set_up_part_checkpoints(config, overwrite, kafka, checkpoints); !s.ok()) return s;
+  }
   const std::pair<Output, const std::string*> outputs[] = {{Output::kScored, &config.sinks.scored_dir},
                                                            {Output::kAlerts, &config.sinks.alerts_dir},
                                                            {Output::kDeadLetters, &config.sinks.dead_letter_dir}};

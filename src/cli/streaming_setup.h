@@ -1,10 +1,12 @@
 #pragma once
 // What `run` and `demo` both set up around a job: the checkpoint store and the output sinks
 // of the config (the Kafka sink first, then the JSON-lines file sinks).
+#include <functional>
 #include <memory>
 
 #include "config/config.h"
 #include "runtime/checkpoint_store.h"
+#include "runtime/part_checkpoints.h"
 #include "ops/alert_outputs.h"
 #include "ops/metrics_history.h"
 #include "ops/ops_server.h"
@@ -15,9 +17,23 @@
 
 namespace pixguard::cli {
 
-// Opens the checkpoints (null without checkpoint.dir) and adds the sinks to `job`.
-// `overwrite` starts over: checkpoints, file outputs and the Kafka commit log are cleared.
-Status set_up_streaming(const Config& config, bool overwrite, Job* job, std::unique_ptr<CheckpointStore>* checkpoints);
+// Where a streaming run's checkpoints go. Reading a file or the generator:
+//   <checkpoint.dir>/checkpoint-*.ckpt, <checkpoint.dir>/kafka-commits.log
+// Reading Kafka, the directory is shared by the members of the consumer group:
+//   <checkpoint.dir>/instances/<kafka.instance>/   this member's checkpoints and commit log
+//   <checkpoint.dir>/parts/<topic>.<partition>/    each partition's state, whoever held it
+struct Checkpointing {
+  std::unique_ptr<CheckpointStore> store;  // null without checkpoint.dir
+  std::unique_ptr<PartCheckpoints> parts;  // Kafka source only
+  PartWriter writer;                       // this run, as the writer of part checkpoints
+  // Whether a part checkpoint's epoch committed (by its instance's Kafka commit log).
+  std::function<bool(const PartWriter&)> committed;
+};
+
+// Opens the checkpoints and adds the sinks to `job`. `overwrite` starts over: this
+// instance's checkpoints, file outputs and Kafka commit log are cleared, and the part
+// checkpoints too (which other members of the group share: start them all over together).
+Status set_up_streaming(const Config& config, bool overwrite, Job* job, Checkpointing* checkpoints);
 
 // The operations endpoint of a run and what it reads. Declare it after the Job: the
 // server stops first, and the job's API sinks only point into it.

@@ -215,7 +215,7 @@ std::string topic_name(const Reader& r, const YAML::Node& n, const std::string& 
 void read_kafka(const Reader& r, const YAML::Node& n, Config* c) {
   if (!n) return;
   r.only(n, "kafka", {"bootstrap_servers", "properties", "consumer_properties", "producer_properties", "group_id",
-                      "input_topics", "topics", "delivery"});
+                      "instance", "input_topics", "topics", "delivery"});
   KafkaConfig& k = c->kafka;
   if (n["bootstrap_servers"]) {
     k.bootstrap_servers = r.str(n["bootstrap_servers"], "kafka.bootstrap_servers");
@@ -252,6 +252,12 @@ void read_kafka(const Reader& r, const YAML::Node& n, Config* c) {
   if (n["group_id"]) {
     k.group_id = r.str(n["group_id"], "kafka.group_id");
     if (k.group_id.empty()) r.fail(n["group_id"], "kafka.group_id", "must not be empty");
+  }
+  if (n["instance"]) {
+    k.instance = r.str(n["instance"], "kafka.instance");
+    if (!valid_instance_name(k.instance)) {
+      r.fail(n["instance"], "kafka.instance", "expected 1 to 64 letters, digits, '.', '_' or '-', got '" + k.instance + "'");
+    }
   }
   if (const YAML::Node in = n["input_topics"]) {
     const std::string key = "kafka.input_topics";
@@ -672,6 +678,16 @@ bool parse_duration(std::string_view text, int64_t* micros) {
   }
   if (value > INT64_MAX / scale) return false;
   *micros = value * scale;
+  return true;
+}
+
+bool valid_instance_name(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (const char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                    c == '_' || c == '-';
+    if (!ok) return false;
+  }
   return true;
 }
 

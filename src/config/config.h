@@ -42,12 +42,19 @@ struct KafkaConfig {
   std::map<std::string, std::string> consumer_properties;
   std::map<std::string, std::string> producer_properties;
   std::string group_id = "pixguard";
+  // This member of the group: unique among the members and stable across its restarts (it
+  // names the transactional id, which fences a crashed predecessor, and the member's
+  // checkpoint directory). --instance overrides it.
+  std::string instance = "1";
   std::vector<std::string> input_topics = {"pix.transactions"};
   std::string scored_topic = "pix.scored";
   std::string alerts_topic = "pix.alerts";
   std::string dead_letter_topic = "pix.dead_letter";
   Delivery delivery = Delivery::kExactlyOnce;
 };
+
+// A kafka.instance: 1 to 64 of [A-Za-z0-9._-] (it becomes part of a path and of an id).
+bool valid_instance_name(std::string_view name);
 
 // The operations endpoint: /metrics (Prometheus), /health, /ready.
 // "host:port" with a port of 0 to 65535 -> its parts; false for anything else.

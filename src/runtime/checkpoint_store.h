@@ -51,14 +51,14 @@ class CheckpointStore {
 
   const std::string& dir() const { return dir_; }
   std::string path_of(uint64_t epoch) const;
+  // The epochs of the checkpoints on disk, newest first (valid or not).
+  std::vector<uint64_t> epochs_on_disk() const;
 
   // Decoding, exposed for tests and tools: checks magic, size and checksum.
   static Status decode(std::string bytes, Checkpoint* out);
   static std::string encode(const Checkpoint& checkpoint);
 
  private:
-  std::vector<uint64_t> epochs_on_disk() const;  // newest first
-
   std::string dir_;
   std::size_t keep_;
 };

@@ -21,17 +21,30 @@ bool is_blank(std::string_view s) {
 
 }  // namespace
 
+Pipeline::PartState::PartState(const Config& config)
+    : watermark(config.allowed_lateness_us),
+      dedupe(config.dedupe),
+      features(config.features, config.context, config.state_limits) {}
+
 Pipeline::Pipeline(const Config& config, std::unique_ptr<Decoder> decoder, const LabelStore* labels)
     : max_message_bytes_(config.max_message_bytes),
       decoder_(std::move(decoder)),
       validator_(config.validation),
       dedupe_enabled_(config.dedupe_enabled && config.validation.mapping.mapped(Field::kEndToEndId)),
-      dedupe_(config.dedupe),
-      watermark_(config.allowed_lateness_us),
       enricher_(config.context_zone, config.label_timing, labels),
-      features_(config.features, config.context, config.state_limits),
+      feature_count_(config.features.size()),
       config_(&config),
-      encoder_(config.features, config.decision.rules, config.decision) {}
+      encoder_(config.features, config.decision.rules, config.decision) {
+  const FeatureEngine shape(config.features, config.context, config.state_limits);
+  state_shape_ = "payer retention " + std::to_string(shape.retention_us(KeyScope::kPayer) / 1'000'000) +
+                 "s, payee retention " + std::to_string(shape.retention_us(KeyScope::kPayee) / 1'000'000) + "s";
+}
+
+Pipeline::PartState& Pipeline::part(uint32_t id) {
+  if (id >= parts_.size()) parts_.resize(id + 1);
+  if (parts_[id] == nullptr) parts_[id] = std::make_unique<PartState>(*config_);
+  return *parts_[id];
+}
 
 Status Pipeline::create(const Config& config, std::unique_ptr<Decoder> decoder, std::shared_ptr<const Model> model,
                         const LabelStore* labels, std::unique_ptr<Pipeline>* out) {
@@ -52,52 +65,125 @@ Status Pipeline::set_model(std::shared_ptr<const Model> model) {
 }
 
 void Pipeline::expire_state() {
-  features_.expire(watermark_.current());
+  for (const auto& p : parts_) {
+    if (p != nullptr) p->features.expire(p->watermark.current());
+  }
   refresh_state_summary();
 }
 
-void Pipeline::refresh_state_summary() {
-  const FeatureStateStats f = features_.stats();
-  StateSummary& s = accounting_.state;
-  s.payer_keys = f.payer_keys;
-  s.payee_keys = f.payee_keys;
-  s.events = f.events;
-  s.approx_bytes = f.approx_bytes;
-  s.evicted_keys = f.evicted_keys;
-  s.dropped_events = f.dropped_events;
-  s.dedupe_ids = dedupe_.size();
-  s.dedupe_evictions = dedupe_.evictions();
+int64_t Pipeline::watermark_us() const {
+  int64_t lowest = Watermark::kNone;
+  for (const auto& p : parts_) {
+    if (p == nullptr || !p->watermark.started()) continue;
+    const int64_t w = p->watermark.current();
+    if (lowest == Watermark::kNone || w < lowest) lowest = w;
+  }
+  return lowest;
 }
 
-// Snapshot layout version: bump when any save() below changes its bytes.
-constexpr uint32_t kStateFormat = 1;
+void Pipeline::refresh_state_summary() {
+  StateSummary& s = accounting_.state;
+  s = StateSummary{};
+  for (const auto& p : parts_) {
+    if (p == nullptr) continue;
+    const FeatureStateStats f = p->features.stats();
+    s.payer_keys += f.payer_keys;
+    s.payee_keys += f.payee_keys;
+    s.events += f.events;
+    s.approx_bytes += f.approx_bytes;
+    s.evicted_keys += f.evicted_keys;
+    s.dropped_events += f.dropped_events;
+    s.dedupe_ids += p->dedupe.size();
+    s.dedupe_evictions += p->dedupe.evictions();
+  }
+}
+
+// Snapshot layout versions: bump when any save() below changes its bytes.
+constexpr uint32_t kStateFormat = 2;
+constexpr uint32_t kPartFormat = 1;
+
+void Pipeline::save_part_state(const PartState& p, ByteWriter* out) const {
+  out->put(kPartFormat);
+  out->put(p.watermark.max_event_time());
+  p.dedupe.save(out);
+  p.features.save(out);
+}
+
+bool Pipeline::load_part_state(ByteReader* in, PartState* p) {
+  if (in->get<uint32_t>() != kPartFormat) return false;
+  p->watermark.restore(in->get<int64_t>());
+  return p->dedupe.load(in) && p->features.load(in);
+}
+
+namespace {
+
+Status check_format(ByteReader* in) {
+  const uint32_t format = in->get<uint32_t>();
+  if (format == kStateFormat) return Status::Ok();
+  return Status::Unsupported("state snapshot format " + std::to_string(format) + " (this build reads " +
+                             std::to_string(kStateFormat) + ")");
+}
+
+}  // namespace
+
+void Pipeline::save_accounting_state(ByteWriter* out) const {
+  out->put(kStateFormat);
+  save_accounting(accounting_, rule_names(), out);
+}
+
+Status Pipeline::load_accounting_state(std::string_view snapshot) {
+  ByteReader in(snapshot);
+  if (Status s = check_format(&in); !s.ok()) return s;
+  if (!load_accounting(&in, rule_names(), &accounting_) || !in.at_end()) {
+    return Status::Corruption("state snapshot is malformed");
+  }
+  return Status::Ok();
+}
 
 void Pipeline::save_state(ByteWriter* out) const {
-  out->put(kStateFormat);
-  out->put(watermark_.max_event_time());
-  save_accounting(accounting_, rule_names(), out);
-  dedupe_.save(out);
-  features_.save(out);
+  save_accounting_state(out);
+  if (has_part(0)) {
+    save_part_state(*parts_[0], out);
+  } else {
+    save_part_state(PartState(*config_), out);
+  }
 }
 
 Status Pipeline::load_state(std::string_view snapshot) {
   ByteReader in(snapshot);
-  const uint32_t format = in.get<uint32_t>();
-  if (format != kStateFormat) {
-    return Status::Unsupported("state snapshot format " + std::to_string(format) + " (this build reads " +
-                               std::to_string(kStateFormat) + ")");
-  }
-  watermark_.restore(in.get<int64_t>());
-  const bool ok = load_accounting(&in, rule_names(), &accounting_) && dedupe_.load(&in) && features_.load(&in);
+  if (Status s = check_format(&in); !s.ok()) return s;
+  parts_.clear();
+  const bool ok = load_accounting(&in, rule_names(), &accounting_) && load_part_state(&in, &part(0));
   if (!ok || !in.at_end()) return Status::Corruption("state snapshot is malformed");
   refresh_state_summary();
   return Status::Ok();
 }
 
-std::string Pipeline::state_shape() const {
-  return "payer retention " + std::to_string(features_.retention_us(KeyScope::kPayer) / 1'000'000) +
-         "s, payee retention " + std::to_string(features_.retention_us(KeyScope::kPayee) / 1'000'000) + "s";
+void Pipeline::save_part(uint32_t id, ByteWriter* out) const {
+  if (has_part(id)) {
+    save_part_state(*parts_[id], out);
+  } else {
+    save_part_state(PartState(*config_), out);
+  }
 }
+
+Status Pipeline::load_part(uint32_t id, std::string_view snapshot) {
+  ByteReader in(snapshot);
+  drop_part(id);
+  if (!load_part_state(&in, &part(id)) || !in.at_end()) {
+    drop_part(id);
+    return Status::Corruption("part state snapshot is malformed");
+  }
+  refresh_state_summary();
+  return Status::Ok();
+}
+
+void Pipeline::drop_part(uint32_t id) {
+  if (id < parts_.size()) parts_[id].reset();
+  refresh_state_summary();
+}
+
+std::string Pipeline::state_shape() const { return state_shape_; }
 
 std::vector<std::string> Pipeline::rule_names() const {
   std::vector<std::string> names;
@@ -127,8 +213,10 @@ void Pipeline::reject(const RecordBatch& batch, std::size_t i, const Rejection& 
 
 Status Pipeline::process(const RecordBatch& batch, std::string_view source_name) {
   const std::size_t n = batch.size();
-  const std::size_t nf = features_.size();
+  const std::size_t nf = feature_count_;
   fate_.assign(n, Fate::kAlive);
+  part_of_.resize(n);
+  for (std::size_t i = 0; i < n; ++i) part_of_[i] = &part(batch.part(i));
   fields_.resize(n);
   txs_.resize(n);
   watermark_at_.resize(n);
@@ -159,21 +247,23 @@ Status Pipeline::process(const RecordBatch& batch, std::string_view source_name)
   for (std::size_t i = 0; i < n; ++i) {
     if (fate_[i] != Fate::kAlive) continue;
     Rejection why;
-    const int64_t max_seen = watermark_.started() ? watermark_.max_event_time() : std::numeric_limits<int64_t>::min();
+    Watermark& watermark = part_of_[i]->watermark;
+    const int64_t max_seen = watermark.started() ? watermark.max_event_time() : std::numeric_limits<int64_t>::min();
     if (!validator_.validate(fields_[i], max_seen, &txs_[i], &why)) {
       reject(batch, i, why, source_name);
       continue;
     }
-    late_[i] = watermark_.observe(txs_[i].event_time_us);
-    watermark_at_[i] = watermark_.current();
+    late_[i] = watermark.observe(txs_[i].event_time_us);
+    watermark_at_[i] = watermark.current();
   }
   t0 = now_nanos();
   times[1] += t0 - t1;
 
   for (std::size_t i = 0; i < n; ++i) {
     if (fate_[i] != Fate::kAlive || !dedupe_enabled_) continue;
-    dedupe_.expire(watermark_at_[i]);
-    if (dedupe_.seen_before(txs_[i].end_to_end_id, txs_[i].event_time_us)) {
+    Deduplicator& dedupe = part_of_[i]->dedupe;
+    dedupe.expire(watermark_at_[i]);
+    if (dedupe.seen_before(txs_[i].end_to_end_id, txs_[i].event_time_us)) {
       fate_[i] = Fate::kDuplicate;
       ++accounting_.duplicates;
     }
@@ -190,10 +280,10 @@ Status Pipeline::process(const RecordBatch& batch, std::string_view source_name)
   constexpr std::size_t kPrefetchDistance = 4;
   for (std::size_t i = 0; i < n; ++i) {
     if (i + kPrefetchDistance < n && fate_[i + kPrefetchDistance] == Fate::kAlive) {
-      features_.prefetch(enrichments_[i + kPrefetchDistance]);
+      part_of_[i + kPrefetchDistance]->features.prefetch(enrichments_[i + kPrefetchDistance]);
     }
     if (fate_[i] != Fate::kAlive) continue;
-    features_.process(txs_[i], enrichments_[i], watermark_at_[i], feature_rows_.data() + i * nf);
+    part_of_[i]->features.process(txs_[i], enrichments_[i], watermark_at_[i], feature_rows_.data() + i * nf);
   }
   t1 = now_nanos();
   times[4] += t1 - t0;

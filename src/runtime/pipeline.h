@@ -5,8 +5,14 @@
 // time). Results do not depend on the batch size: every order-dependent decision (the
 // watermark, late flags, dedupe expiry, state pruning) is taken per message, in order.
 //
-// Threading: a Pipeline and everything it owns runs on one thread. Scale-out is by input
-// partition: one pipeline per set of partitions, each with its own state.
+// State by part: the event-time state (watermark, dedupe ids, feature histories) is kept
+// per part of the source (a Kafka partition; a file or the generator is part 0), so that a
+// part can move to another process with its state (save_part / load_part / drop_part) and
+// results do not depend on which process holds which parts. Input keyed by payer keeps a
+// payer's transactions in one part; payee features then see the part's transactions only.
+// The accounting is the pipeline's (this process's), across parts.
+//
+// Threading: a Pipeline and everything it owns runs on one thread.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -53,11 +59,18 @@ class Pipeline {
   // summary in the accounting.
   void expire_state();
 
-  // The state a checkpoint carries: watermark, dedupe ids, feature histories and the
-  // accounting counts. load_state() replaces the pipeline's state; it fails (Corruption) on
-  // a malformed snapshot.
+  // The state a checkpoint carries: the accounting counts, then the state of part 0
+  // (watermark, dedupe ids, feature histories). load_state() replaces the pipeline's state;
+  // it fails (Corruption) on a malformed snapshot. For an unpartitioned source.
   void save_state(ByteWriter* out) const;
   Status load_state(std::string_view snapshot);
+  // For a partitioned source: the accounting alone, and each part's state apart.
+  void save_accounting_state(ByteWriter* out) const;
+  Status load_accounting_state(std::string_view snapshot);
+  void save_part(uint32_t part, ByteWriter* out) const;
+  Status load_part(uint32_t part, std::string_view snapshot);  // replaces the part's state
+  void drop_part(uint32_t part);                               // the part moved elsewhere
+  bool has_part(uint32_t part) const { return part < parts_.size() && parts_[part] != nullptr; }
   // What the feature state was built for (the retention per key scope), recorded in
   // checkpoints so that a changed config is noticed on resume.
   std::string state_shape() const;
@@ -65,12 +78,23 @@ class Pipeline {
   const Accounting& accounting() const { return accounting_; }
   Accounting& accounting() { return accounting_; }
   std::vector<std::string> rule_names() const;
-  const FeatureEngine& features() const { return features_; }
-  const Watermark& watermark() const { return watermark_; }
+  // The lowest watermark of the parts held (Watermark::kNone before any event time).
+  int64_t watermark_us() const;
 
  private:
+  // The event-time state of one part.
+  struct PartState {
+    explicit PartState(const Config& config);
+    Watermark watermark;
+    Deduplicator dedupe;
+    FeatureEngine features;
+  };
+
   Pipeline(const Config& config, std::unique_ptr<Decoder> decoder, const LabelStore* labels);
   void refresh_state_summary();
+  PartState& part(uint32_t id);  // created empty on first use
+  void save_part_state(const PartState& p, ByteWriter* out) const;
+  bool load_part_state(ByteReader* in, PartState* p);
 
   void reject(const RecordBatch& batch, std::size_t i, const Rejection& why, std::string_view source_name);
   Status emit(Output kind, SinkRecord record);
@@ -82,10 +106,10 @@ class Pipeline {
   std::unique_ptr<Decoder> decoder_;
   Validator validator_;
   bool dedupe_enabled_;
-  Deduplicator dedupe_;
-  Watermark watermark_;
+  std::vector<std::unique_ptr<PartState>> parts_;  // by part id; null: not held
   Enricher enricher_;
-  FeatureEngine features_;
+  std::size_t feature_count_;
+  std::string state_shape_;
   Scorer scorer_;
   const Config* config_;  // outlives the pipeline (it is the job's)
   std::unique_ptr<Decider> decider_;
@@ -97,6 +121,7 @@ class Pipeline {
   // Reused per batch.
   TextArena arena_;
   std::vector<Fate> fate_;
+  std::vector<PartState*> part_of_;    // each message's part
   std::vector<FieldValues> fields_;
   std::vector<Transaction> txs_;
   std::vector<int64_t> watermark_at_;  // watermark after each message was observed

@@ -41,9 +41,14 @@ Status Runner::recover() {
         log(LogLevel::kWarn, where + ": the feature retention changed since (" + c.state_shape + " -> " +
                                  pipeline_->state_shape() + "); restored history covers the old one");
       }
-      if (Status s = pipeline_->load_state(c.state); !s.ok()) return s.with_context(where);
-      if (Status s = source_->seek(c.source_position); !s.ok()) {
-        return s.with_context(where + ": cannot seek the source");
+      if (partitioned_) {
+        // Parts are restored from their own checkpoints as they are assigned.
+        if (Status s = pipeline_->load_accounting_state(c.state); !s.ok()) return s.with_context(where);
+      } else {
+        if (Status s = pipeline_->load_state(c.state); !s.ok()) return s.with_context(where);
+        if (Status s = source_->seek(c.source_position); !s.ok()) {
+          return s.with_context(where + ": cannot seek the source");
+        }
       }
       resumed_from_ = c.epoch;
       log(LogLevel::kInfo, "resuming from " + where + " (" + std::to_string(pipeline_->accounting().in) +
@@ -116,9 +121,82 @@ Status Runner::write_checkpoint() {
   c.model_version = pipeline_->model_version();
   c.written_at_us = unix_micros();
   ByteWriter w(&c.state);
-  pipeline_->save_state(&w);
+  if (partitioned_) {
+    pipeline_->save_accounting_state(&w);
+  } else {
+    pipeline_->save_state(&w);
+  }
   if (Status s = options_.checkpoints->write(c, &last_checkpoint_); !s.ok()) return s;
   last_checkpoint_unix_us_ = unix_micros();
+  return Status::Ok();
+}
+
+Status Runner::write_part_checkpoints() {
+  if (options_.part_checkpoints == nullptr) return Status::Ok();
+  for (const SourcePart& part : source_->parts()) {
+    auto saved = part_saved_at_.find(part.id);
+    if (part.next_position < 0 || (saved != part_saved_at_.end() && saved->second == part.next_position)) continue;
+    PartCheckpoint pc;
+    pc.part = part.name;
+    pc.next_position = part.next_position;
+    pc.writer = options_.part_writer;
+    pc.writer.epoch = epoch_;
+    pc.state_shape = pipeline_->state_shape();
+    ByteWriter w(&pc.state);
+    pipeline_->save_part(part.id, &w);
+    if (Status s = options_.part_checkpoints->write(pc); !s.ok()) return s.with_context("part " + part.name);
+    part_saved_at_[part.id] = part.next_position;
+  }
+  return Status::Ok();
+}
+
+Status Runner::parts_revoked(const std::vector<SourcePart>& parts) {
+  // What was read from them, up to the records already in the batch being filled, is
+  // finished and committed while they are still ours.
+  if (Status s = process_batch(); !s.ok()) return s;
+  batch_.clear();
+  if (Status s = end_epoch(); !s.ok()) return s;
+  for (const SourcePart& part : parts) {
+    pipeline_->drop_part(part.id);
+    part_saved_at_.erase(part.id);
+  }
+  return begin_epoch();
+}
+
+Status Runner::parts_assigned(std::vector<SourcePart>* parts) {
+  for (SourcePart& part : *parts) {
+    pipeline_->drop_part(part.id);
+    part.next_position = -1;
+    if (options_.part_checkpoints == nullptr) continue;
+    PartCheckpoint pc;
+    bool found = false;
+    const auto committed = [this](const PartWriter& w) { return !options_.part_committed || options_.part_committed(w); };
+    if (Status s = options_.part_checkpoints->load_latest(part.name, committed, &pc, &found); !s.ok()) return s;
+    if (!found) {
+      log(LogLevel::kInfo, "part " + part.name + ": no checkpoint, starting with empty state");
+      continue;
+    }
+    if (pc.state_shape != pipeline_->state_shape()) {
+      log(LogLevel::kWarn, "part " + part.name + ": the feature retention changed since (" + pc.state_shape + " -> " +
+                               pipeline_->state_shape() + "); restored history covers the old one");
+    }
+    if (Status s = pipeline_->load_part(part.id, pc.state); !s.ok()) return s.with_context("part " + part.name);
+    part.next_position = pc.next_position;
+    part_saved_at_[part.id] = pc.next_position;
+    log(LogLevel::kInfo, "part " + part.name + ": restored the state of epoch " + std::to_string(pc.writer.epoch) +
+                             " of instance " + pc.writer.instance + ", resuming at " + std::to_string(pc.next_position));
+  }
+  return Status::Ok();
+}
+
+Status Runner::process_batch() {
+  batch_.finish();
+  if (batch_.empty()) return Status::Ok();
+  const auto t0 = std::chrono::steady_clock::now();
+  if (Status s = pipeline_->process(batch_, source_->name()); !s.ok()) return s;
+  if (options_.metrics != nullptr) {
+    observe_batch(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
   return Status::Ok();
 }
 
@@ -148,7 +226,7 @@ void Runner::publish_metrics(bool force) {
   if (sample_.rule_names.empty()) sample_.rule_names = pipeline_->rule_names();
   sample_.model_version = pipeline_->model_version();
   sample_.epoch = epoch_;
-  const int64_t watermark = pipeline_->watermark().current();
+  const int64_t watermark = pipeline_->watermark_us();
   sample_.watermark_us = watermark == Watermark::kNone ? 0 : watermark;
   if (last_checkpoint_unix_us_ != 0) {
     sample_.checkpoint_seconds = last_checkpoint_.seconds;
@@ -167,6 +245,7 @@ Status Runner::end_epoch() {
     if (Status st = s->prepare(epoch_); !st.ok()) return st;
   }
   pipeline_->expire_state();
+  if (Status st = write_part_checkpoints(); !st.ok()) return st;
   if (options_.checkpoints != nullptr) {
     if (Status st = write_checkpoint(); !st.ok()) return st;
   }
@@ -199,6 +278,7 @@ Status Runner::run(const std::atomic<bool>& stop) {
   const auto started = Clock::now();
   sample_.started_unix_us = unix_micros();
   publish_metrics(/*force=*/true);
+  partitioned_ = source_->partitioned();
   if (Status s = recover(); !s.ok()) return s;
   recovered_ = true;
   publish_metrics(/*force=*/true);
@@ -208,16 +288,12 @@ Status Runner::run(const std::atomic<bool>& stop) {
   bool end = false;
   Status failure;
   if (options_.model_watcher != nullptr) model_generation_ = options_.model_watcher->generation();
+  if (partitioned_) source_->set_part_listener(this);
   while (!end && !stop.load(std::memory_order_relaxed)) {
     pick_up_new_model();
     batch_.clear();
     if (failure = source_->read(&batch_, options_.batch_size, &end); !failure.ok()) break;
-    batch_.finish();
-    if (!batch_.empty()) {
-      const auto t0 = Clock::now();
-      if (failure = pipeline_->process(batch_, source_->name()); !failure.ok()) break;
-      if (options_.metrics != nullptr) observe_batch(std::chrono::duration<double>(Clock::now() - t0).count());
-    }
+    if (failure = process_batch(); !failure.ok()) break;
     publish_metrics(/*force=*/false);
     if (!end && Clock::now() - epoch_started >= interval) {
       if (failure = end_epoch(); !failure.ok()) break;
@@ -226,6 +302,8 @@ Status Runner::run(const std::atomic<bool>& stop) {
     }
   }
   if (failure.ok()) failure = end_epoch();
+  // Later revocations (when the consumer leaves the group) find nothing left to do.
+  if (partitioned_) source_->set_part_listener(nullptr);
   // An epoch that did not commit leaves nothing visible; its input is read again on restart.
   if (!failure.ok()) {
     for (Sink* s : all_sinks()) (void)s->abort(epoch_);

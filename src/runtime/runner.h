@@ -17,6 +17,14 @@
 // source; sinks settle to it. With no checkpoint, sinks that already hold committed output
 // are refused (resuming without state would write every record twice).
 //
+// Partitioned sources (Kafka): the runner is the source's PartListener. Each part's state
+// is checkpointed apart (runtime/part_checkpoints.h, in a directory the group members
+// share) whenever its position moved, before the instance checkpoint (which then holds the
+// accounting only). When parts are revoked, the records already read are processed and the
+// epoch ends (prepare, checkpoints, commit) before they are given up, and their state is
+// dropped; assigned parts are restored from their newest committed checkpoint and resume
+// at its position. So two or three members of one group produce what one would.
+//
 // Threading: run() occupies the calling thread; `stop` may be set from any thread or a
 // signal handler, and is honoured between batches (in-flight work finishes, then the final
 // epoch is committed and checkpointed).
@@ -24,10 +32,12 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 
 #include "core/status.h"
 #include "runtime/checkpoint_store.h"
+#include "runtime/part_checkpoints.h"
 #include "runtime/live_metrics.h"
 #include "runtime/pipeline.h"
 #include "score/model_watcher.h"
@@ -47,9 +57,15 @@ struct RunnerOptions {
   const ModelWatcher* model_watcher = nullptr;
   // When set, the run's live picture is published there (the operations endpoint).
   LiveMetrics* metrics = nullptr;
+  // Partitioned sources: where part checkpoints go (null: parts start afresh when
+  // assigned), who writes them (the runner fills in the epoch), and which writers' epochs
+  // committed (null: all).
+  PartCheckpoints* part_checkpoints = nullptr;
+  PartWriter part_writer;
+  std::function<bool(const PartWriter&)> part_committed;
 };
 
-class Runner {
+class Runner final : public PartListener {
  public:
   Runner(Source* source, Pipeline* pipeline, RunnerOptions options)
       : source_(source), pipeline_(pipeline), options_(std::move(options)) {}
@@ -68,6 +84,11 @@ class Runner {
   Status begin_epoch();
   Status end_epoch();
   Status write_checkpoint();
+  Status write_part_checkpoints();
+  Status parts_revoked(const std::vector<SourcePart>& parts) override;
+  Status parts_assigned(std::vector<SourcePart>* parts) override;
+  // Runs the batch through the pipeline (and the metrics).
+  Status process_batch();
   void pick_up_new_model();
   // Records a processed batch in the histograms of the published sample.
   void observe_batch(double seconds);
@@ -88,6 +109,9 @@ class Runner {
   std::array<int64_t, StageTimes::kCount> stage_nanos_before_{};
   std::chrono::steady_clock::time_point last_publish_{};
   bool recovered_ = false;
+  bool partitioned_ = false;
+  // Partitioned: each held part's position when its state was last checkpointed or restored.
+  std::map<uint32_t, int64_t> part_saved_at_;
 };
 
 }  // namespace pixguard

@@ -33,13 +33,8 @@ bool parse_line(std::string_view line, CommittedEpoch* out) {
 
 }  // namespace
 
-Status KafkaCommitLog::open(const std::string& path, KafkaCommitLog* out) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (const fs::path dir = fs::path(path).parent_path(); !dir.empty()) fs::create_directories(dir, ec);
-  if (ec) return Status::IoError("kafka commit log " + path + ": cannot create its directory: " + ec.message());
-  KafkaCommitLog log;
-  log.path_ = path;
+Status KafkaCommitLog::read(const std::string& path, std::vector<CommittedEpoch>* commits, std::size_t* whole_bytes) {
+  commits->clear();
   std::string content;
   if (std::ifstream in(path, std::ios::binary); in) {
     std::ostringstream all;
@@ -49,16 +44,29 @@ Status KafkaCommitLog::open(const std::string& path, KafkaCommitLog* out) {
   std::size_t kept = 0;  // bytes of whole lines
   for (std::size_t start = 0; start < content.size();) {
     const std::size_t nl = content.find('\n', start);
-    if (nl == std::string::npos) break;  // torn append: dropped below
+    if (nl == std::string::npos) break;  // torn append: not a commit
     CommittedEpoch c;
     if (!parse_line(std::string_view(content).substr(start, nl - start), &c)) {
-      return Status::Corruption("kafka commit log " + path + ": line " + std::to_string(log.commits_.size() + 1) +
+      return Status::Corruption("kafka commit log " + path + ": line " + std::to_string(commits->size() + 1) +
                                 " is not '<run> <epoch>'");
     }
-    log.last_epoch_ = std::max(log.last_epoch_, c.epoch);
-    log.commits_.push_back(std::move(c));
+    commits->push_back(std::move(c));
     start = kept = nl + 1;
   }
+  if (whole_bytes != nullptr) *whole_bytes = kept;
+  return Status::Ok();
+}
+
+Status KafkaCommitLog::open(const std::string& path, KafkaCommitLog* out) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (const fs::path dir = fs::path(path).parent_path(); !dir.empty()) fs::create_directories(dir, ec);
+  if (ec) return Status::IoError("kafka commit log " + path + ": cannot create its directory: " + ec.message());
+  KafkaCommitLog log;
+  log.path_ = path;
+  std::size_t kept = 0;
+  if (Status s = read(path, &log.commits_, &kept); !s.ok()) return s;
+  for (const CommittedEpoch& c : log.commits_) log.last_epoch_ = std::max(log.last_epoch_, c.epoch);
   const bool existed = fs::exists(path, ec);
   log.fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
   if (log.fd_ < 0) return Status::IoError("kafka commit log " + path + ": " + errno_text());

@@ -34,6 +34,11 @@ class KafkaCommitLog {
   KafkaCommitLog(KafkaCommitLog&& other) noexcept;
   KafkaCommitLog& operator=(KafkaCommitLog&& other) noexcept;
 
+  // The commits recorded at `path` (none when it does not exist), without opening it for
+  // appending: how another process checks which epochs of this one committed. A torn last
+  // line is not a commit; *whole_bytes (optional) is the length of the whole lines.
+  static Status read(const std::string& path, std::vector<CommittedEpoch>* commits, std::size_t* whole_bytes = nullptr);
+
   Status append(const std::string& run, uint64_t epoch);
   // Forgets every commit (for --overwrite).
   Status clear();

@@ -114,6 +114,15 @@ void KafkaSource::on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     // Where each partition starts: our own position when we have one (from seek() or from
     // reading it before), else librdkafka's default (committed offset, else the reset).
+    // With a listener, the partitions' checkpointed positions decide instead.
+    if (listener_ != nullptr) {
+      std::vector<SourcePart> parts = parts_of(*partitions);
+      if (Status s = listener_->parts_assigned(&parts); !s.ok()) {
+        failure_ = s;
+        return;  // assigns nothing: read() returns the failure and the run stops
+      }
+      for (const SourcePart& part : parts) partitions_[part.id].next_offset = part.next_position;
+    }
     for (int i = 0; i < partitions->cnt; ++i) {
       rd_kafka_topic_partition_t& e = partitions->elems[i];
       PartitionState& p = partitions_[index_of(e.topic, e.partition)];
@@ -128,8 +137,24 @@ void KafkaSource::on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition
       assign_err = rd_kafka_assign(rk, partitions);
     }
   } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
-    log(LogLevel::kInfo, name_ + ": revoked " + describe(*partitions) +
-                             (rd_kafka_assignment_lost(rk) != 0 ? " (assignment lost)" : ""));
+    const bool lost = rd_kafka_assignment_lost(rk) != 0;
+    log(LogLevel::kInfo, name_ + ": revoked " + describe(*partitions) + (lost ? " (assignment lost)" : ""));
+    if (listener_ != nullptr) {
+      // Lost: another member may already be reading these partitions from their last
+      // checkpoint, so finishing our epoch now would write its output twice. Stopping lets
+      // a restart resume from the checkpoints.
+      if (lost) {
+        failure_ = Status::IoError(name_ + ": partitions " + describe(*partitions) +
+                                   " were lost to the group (session timed out); stopping without committing "
+                                   "the open epoch, a restart resumes from the checkpoints");
+      } else if (Status s = listener_->parts_revoked(parts_of(*partitions)); !s.ok()) {
+        failure_ = s;
+      }
+      // Whoever is given them next resumes from their checkpoints, not from where we were.
+      for (int i = 0; i < partitions->cnt; ++i) {
+        partitions_[index_of(partitions->elems[i].topic, partitions->elems[i].partition)].next_offset = -1;
+      }
+    }
     if (cooperative) {
       for (int i = 0; i < partitions->cnt; ++i) {
         partitions_[index_of(partitions->elems[i].topic, partitions->elems[i].partition)].assigned = false;
@@ -144,6 +169,7 @@ void KafkaSource::on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition
     for (PartitionState& p : partitions_) p.assigned = false;
     assign_err = rd_kafka_assign(rk, nullptr);
   }
+  if (!failure_.ok()) return;
   if (error) {
     failure_ = Status::IoError(name_ + ": rebalance: " + rd_kafka_error_string(error.get()));
   } else if (assign_err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -198,13 +224,13 @@ Status KafkaSource::read(RecordBatch* batch, std::size_t max_records, bool* end)
       }
       continue;
     }
-    batch->add(std::string_view(static_cast<const char*>(m->payload), m->len), m->offset,
-               rd_kafka_message_timestamp(m.get(), nullptr));
     if (m->rkt != last_topic_ || m->partition != last_partition_) {
       last_index_ = index_of(rd_kafka_topic_name(m->rkt), m->partition);
       last_topic_ = m->rkt;
       last_partition_ = m->partition;
     }
+    batch->add(std::string_view(static_cast<const char*>(m->payload), m->len), m->offset,
+               rd_kafka_message_timestamp(m.get(), nullptr), static_cast<uint32_t>(last_index_));
     partitions_[last_index_].next_offset = m->offset + 1;
     partitions_[last_index_].at_end = false;
   }
@@ -316,6 +342,27 @@ Status KafkaSource::commit(std::string_view position) {
     }
   }
   return Status::Ok();
+}
+
+std::vector<SourcePart> KafkaSource::parts_of(const rd_kafka_topic_partition_list_t& list) {
+  std::vector<SourcePart> parts;
+  for (int i = 0; i < list.cnt; ++i) {
+    const std::size_t index = index_of(list.elems[i].topic, list.elems[i].partition);
+    const PartitionState& p = partitions_[index];
+    parts.push_back({static_cast<uint32_t>(index), p.id.topic + "/" + std::to_string(p.id.partition), p.next_offset});
+  }
+  return parts;
+}
+
+std::vector<SourcePart> KafkaSource::parts() const {
+  std::vector<SourcePart> out;
+  for (std::size_t i = 0; i < partitions_.size(); ++i) {
+    const PartitionState& p = partitions_[i];
+    if (p.assigned) {
+      out.push_back({static_cast<uint32_t>(i), p.id.topic + "/" + std::to_string(p.id.partition), p.next_offset});
+    }
+  }
+  return out;
 }
 
 std::vector<TopicPartition> KafkaSource::assigned() const {

@@ -16,9 +16,11 @@
 // timeout, possibly nothing.
 //
 // Rebalances: eager assignors (range, roundrobin: the default) and cooperative ones
-// (cooperative-sticky) are both followed. A partition taken away and given back later
-// resumes where this consumer left it; moving state along with partitions between group
-// members is not done yet, so one member per group is the supported deployment.
+// (cooperative-sticky) are both followed. Each partition is a part (Source::parts): with a
+// PartListener (the runner's), the listener finishes and checkpoints the work of revoked
+// partitions before they are given up, and says where assigned ones resume (their state
+// moves with them between group members). A lost assignment (session timeout) fails read().
+// Without a listener, a partition given back later resumes where this consumer left it.
 //
 // Threading: one thread calls every method (librdkafka runs the rebalance callback inside
 // read() and the destructor on that thread). The destructor leaves the group.
@@ -76,6 +78,9 @@ class KafkaSource final : public Source, public KafkaInput {
 
   bool serving() const override;
   std::vector<SourceBacklog> backlog() const override;
+  bool partitioned() const override { return true; }
+  void set_part_listener(PartListener* listener) override { listener_ = listener; }
+  std::vector<SourcePart> parts() const override;
 
   // The partitions assigned to this consumer, sorted.
   std::vector<TopicPartition> assigned() const;
@@ -100,7 +105,8 @@ class KafkaSource final : public Source, public KafkaInput {
   Status on_consumer_error(const rd_kafka_message_t& message);
   // stop_at_end: whether every assigned partition is read to its end.
   bool all_assigned_at_end() const;
-  // The index of a partition in partitions_, added if new.
+  std::vector<SourcePart> parts_of(const rd_kafka_topic_partition_list_t& list);
+  // The index of a partition in partitions_ (its part id), added if new.
   std::size_t index_of(std::string_view topic, int32_t partition);
   // Moves assigned partitions whose start changed with a seek() to their new start.
   Status reposition_assigned(const KafkaOffsets& before);
@@ -115,6 +121,7 @@ class KafkaSource final : public Source, public KafkaInput {
   const rd_kafka_topic_t* last_topic_ = nullptr;
   int32_t last_partition_ = -1;
   std::size_t last_index_ = 0;
+  PartListener* listener_ = nullptr;
   Status failure_;  // from the rebalance callback, returned by the next read()
 };
 

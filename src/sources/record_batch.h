@@ -2,7 +2,8 @@
 // A batch of raw messages as a source delivered them: the bytes back to back in one buffer
 // (followed by kMessagePadding bytes a decoder may read ahead into) and, per message, its
 // place in the buffer and its position in the source (a file's line number, a partition
-// offset). Reused from batch to batch, so the steady state allocates nothing.
+// offset), and for a partitioned source which part it came from. Reused from batch to
+// batch, so the steady state allocates nothing.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -17,6 +18,7 @@ struct RawRecord {
   std::size_t size = 0;
   int64_t position = 0;
   int64_t timestamp_ms = -1;  // when the message entered the source (a Kafka timestamp); -1: unknown
+  uint32_t part = 0;          // which part of a partitioned source (Source::part_name); 0 otherwise
 };
 
 class RecordBatch {
@@ -27,8 +29,8 @@ class RecordBatch {
     finished_ = false;
   }
 
-  void add(std::string_view message, int64_t position, int64_t timestamp_ms = -1) {
-    records_.push_back({bytes_.size(), message.size(), position, timestamp_ms});
+  void add(std::string_view message, int64_t position, int64_t timestamp_ms = -1, uint32_t part = 0) {
+    records_.push_back({bytes_.size(), message.size(), position, timestamp_ms, part});
     bytes_.append(message);
     bytes_.push_back('\n');
   }
@@ -44,6 +46,7 @@ class RecordBatch {
   std::string_view message(std::size_t i) const { return {bytes_.data() + records_[i].offset, records_[i].size}; }
   int64_t position(std::size_t i) const { return records_[i].position; }
   int64_t timestamp_ms(std::size_t i) const { return records_[i].timestamp_ms; }
+  uint32_t part(std::size_t i) const { return records_[i].part; }
   std::size_t byte_size() const { return bytes_.size(); }
 
  private:

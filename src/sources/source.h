@@ -6,6 +6,7 @@
 // Bounded sources report the end of input; unbounded ones never do.
 // Threading: a source is read by one thread.
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,27 @@ namespace pixguard {
 struct SourceBacklog {
   std::string part;       // "topic/partition"
   int64_t messages = -1;  // -1: not known yet
+};
+
+// One part of a partitioned source (a Kafka partition): the id its records carry in a
+// RecordBatch, a stable name ("topic/partition") and a position within it (the next offset).
+struct SourcePart {
+  uint32_t id = 0;
+  std::string name;
+  int64_t next_position = -1;  // -1: unknown (nothing read, no checkpoint)
+};
+
+// Told by a partitioned source, on the reading thread inside read(), when parts arrive and
+// leave (a consumer-group rebalance), so that each part's state can move with it.
+class PartListener {
+ public:
+  virtual ~PartListener() = default;
+  // Before the source gives `parts` up: everything read from them so far (including the
+  // records already in the batch being filled) must be finished and checkpointed now.
+  virtual Status parts_revoked(const std::vector<SourcePart>& parts) = 0;
+  // Before reading `parts`: the listener restores their state and sets next_position to
+  // where reading must resume (-1: the source's default start).
+  virtual Status parts_assigned(std::vector<SourcePart>* parts) = 0;
 };
 
 class Source {
@@ -35,6 +57,12 @@ class Source {
   // and the backlog per part (none for files and the generator).
   virtual bool serving() const { return true; }
   virtual std::vector<SourceBacklog> backlog() const { return {}; }
+  // Partitioned sources (Kafka) deliver parts that may move to another process; their
+  // position() then covers only the parts held now, and the listener is told of every move.
+  virtual bool partitioned() const { return false; }
+  virtual void set_part_listener(PartListener* listener) { (void)listener; }
+  // The parts held now, with their next positions.
+  virtual std::vector<SourcePart> parts() const { return {}; }
 };
 
 }  // namespace pixguard

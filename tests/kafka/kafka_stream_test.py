@@ -14,8 +14,14 @@ Scenarios (one ctest entry each):
               aborted transactions, which a real broker hides from read_committed consumers
               (the mock cluster does not, so this is checked through the headers).
 
-The input topic has one partition, so that the order of arrival, on which late flags and
-features depend, is the file's order.
+  instances   three members of one consumer group share a six-partition input while the
+              stream arrives: they join one by one, one leaves (SIGTERM), one is killed -9
+              and restarted. Their committed outputs together, and their accountings summed,
+              must equal those of one member reading the same topic alone: each partition's
+              state moved with it.
+
+In end_to_end and crash the input topic has one partition, so that the order of arrival, on
+which late flags and features depend, is the file's order (state is kept per partition).
 """
 import collections
 import json
@@ -41,9 +47,9 @@ OUTPUTS = {"scored": "pix.scored", "alerts": "pix.alerts", "dead_letter": "pix.d
 GROUP_PROPERTIES = {"session.timeout.ms": "3000", "heartbeat.interval.ms": "500", "fetch.wait.max.ms": "10"}
 
 
-def start_cluster(pg, tmp):
+def start_cluster(pg, tmp, topics=TOPICS):
     log = open(os.path.join(tmp, "cluster.log"), "wb")
-    cluster = subprocess.Popen([pg, "kafka", "--port", "0", "--topics", TOPICS], stdout=subprocess.PIPE, stderr=log)
+    cluster = subprocess.Popen([pg, "kafka", "--port", "0", "--topics", topics], stdout=subprocess.PIPE, stderr=log)
     line = cluster.stdout.readline().decode()
     check(line.startswith("bootstrap: "), f"no bootstrap line from pixguard kafka: {line!r}")
     return cluster, line.split(" ", 1)[1].strip()
@@ -127,22 +133,26 @@ def reference(pg, file_cfg, count):
     return acc, want
 
 
-def commit_log(tmp):
-    with open(f"{tmp}/kafka/checkpoints/kafka-commits.log", encoding="utf-8") as f:
+def commit_log(checkpoints, instance="1"):
+    with open(f"{checkpoints}/instances/{instance}/kafka-commits.log", encoding="utf-8") as f:
         return {tuple(line.split()) for line in f}
 
 
-def check_topics(bootstrap, tmp, want, what):
-    """The committed messages of each output topic equal `want`; returns the count of
-    messages of uncommitted transactions seen."""
-    committed = commit_log(tmp)
+def check_topics(bootstrap, tmp, want, what, checkpoints=None, instances=("1",)):
+    """The committed messages of each output topic written by `instances` equal `want`;
+    returns the count of their messages of uncommitted transactions seen."""
+    committed = set()
+    for instance in instances:
+        committed |= commit_log(checkpoints or f"{tmp}/kafka/checkpoints", instance)
+    producers = {f"pixguard-pixguard-default-{i}" for i in instances}
     hidden = 0
     for kind, topic in OUTPUTS.items():
         got = collections.Counter()
         for headers, value in consume(bootstrap, topic):
             check(set(headers) == {"pixguard-instance", "pixguard-run", "pixguard-epoch"},
                   f"{topic}: headers {headers}")
-            check(headers["pixguard-instance"] == "pixguard-pixguard-default", f"{topic}: instance {headers}")
+            if headers["pixguard-instance"] not in producers:
+                continue
             if (headers["pixguard-run"], headers["pixguard-epoch"]) in committed:
                 got[comparable(kind, value)] += 1
             else:
@@ -267,7 +277,119 @@ def scenario_crash(pg, src, tmp):
         stop_cluster(cluster)
 
 
-SCENARIOS = {"end_to_end": scenario_end_to_end, "crash": scenario_crash}
+def member_config(src, tmp, bootstrap, name, group, checkpoints):
+    """The shipped default reading Kafka in consumer group `group`, outputs in tmp/<name>,
+    checkpoints in `checkpoints` (shared by the members of a group)."""
+    props = "".join(f"    {k}: \"{v}\"\n" for k, v in GROUP_PROPERTIES.items())
+    extra = f"\nkafka:\n  bootstrap_servers: {bootstrap}\n  group_id: {group}\n  consumer_properties:\n{props}"
+    cfg = harness.small_config(src, tmp, 1, interval="300ms", name=f"{name}.yaml", out=f"{tmp}/{name}", extra=extra)
+    text = open(cfg, encoding="utf-8").read()
+    start, end = text.index("\nsource:\n"), text.index("\ninput:\n")
+    text = text[:start] + "\nsource:\n  type: kafka\n" + text[end:]
+    text = text.replace(f"{tmp}/{name}/checkpoints", checkpoints)
+    open(cfg, "w", encoding="utf-8").write(text)
+    return cfg
+
+
+def file_records(dirs):
+    """Every committed record of the file outputs under `dirs`, by kind, as comparable multisets."""
+    return {kind: collections.Counter(comparable(kind, v) for d in dirs
+                                      for v in harness.raw_lines(f"{d}/{kind}/part-*.jsonl")) for kind in OUTPUTS}
+
+
+def scenario_instances(pg, src, tmp):
+    count = 6000
+    stream, lines = generate(pg, tmp, count)
+    cluster, bootstrap = start_cluster(pg, tmp, "pix.transactions:6,pix.scored:6,pix.alerts:3,pix.dead_letter:2")
+    shared = f"{tmp}/multi-checkpoints"
+    members = {}  # instance -> (process, stderr lines)
+
+    def start(instance):
+        cfg = member_config(src, tmp, bootstrap, instance, "multi", shared)
+        proc = subprocess.Popen([pg, "run", "--config", cfg, "--instance", instance, "--json", "-q"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=harness.SOURCE_DIR)
+        err = []
+        threading.Thread(target=lambda: err.extend(proc.stderr), daemon=True).start()
+        members[instance] = (proc, err)
+        return proc
+
+    def stop(instance):
+        proc, err = members[instance]
+        proc.send_signal(signal.SIGTERM)
+        out = proc.stdout.read()
+        proc.wait(timeout=60)
+        check(proc.returncode == 0, f"member {instance}: exit {proc.returncode}\n{''.join(err)}")
+        return json.loads(out)
+
+    try:
+        feeder_proc = subprocess.Popen(["kcat", "-P", "-b", bootstrap, "-t", "pix.transactions", "-K\t",
+                                        "-X", "linger.ms=5"], stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+
+        def feed():  # about 30 s
+            for i in range(0, count, 10):
+                feeder_proc.stdin.write(b"".join(keyed(l) for l in lines[i:i + 10]))
+                feeder_proc.stdin.flush()
+                time.sleep(0.05)
+            feeder_proc.stdin.close()
+            feeder_proc.wait(timeout=60)
+
+        feeder = threading.Thread(target=feed)
+        feeder.start()
+        finals = []
+        start("a")
+        time.sleep(6)
+        start("b")
+        time.sleep(6)
+        start("c")
+        time.sleep(6)
+        finals.append(stop("b"))  # leaves the group: its partitions move with their state
+        time.sleep(4)
+        proc, _ = members["c"]
+        proc.kill()  # holds its partitions until the session times out, then they move
+        proc.wait()
+        time.sleep(5)
+        start("c")  # the same member again: settles its own sinks, rejoins
+        feeder.join()
+        check(feeder_proc.returncode == 0, f"kcat producer: {feeder_proc.stderr.read().decode(errors='replace')}")
+
+        # The reference: one member alone over the whole topic, in a group of its own.
+        ref_cfg = member_config(src, tmp, bootstrap, "ref", "ref", f"{tmp}/ref-checkpoints")
+        ref = json.loads(run([pg, "run", "--config", ref_cfg, "--instance", "ref", "--stop-at-end", "--json", "-q"]).stdout)
+        check(ref["in"] == count and ref["balanced"], f"reference run: {ref}")
+        want = file_records([f"{tmp}/ref"])
+        # The group is done once its members' committed outputs hold as many records.
+        deadline = time.monotonic() + 90
+        dirs = [f"{tmp}/{m}" for m in "abc"]
+        while time.monotonic() < deadline:
+            got = file_records(dirs)
+            if all(sum(got[k].values()) >= sum(want[k].values()) for k in OUTPUTS):
+                break
+            time.sleep(0.5)
+        finals += [stop("a"), stop("c")]
+        got = file_records(dirs)
+        for kind in OUTPUTS:
+            if got[kind] != want[kind]:
+                missing, extra = want[kind] - got[kind], got[kind] - want[kind]
+                fail(f"{kind}: {sum(got[kind].values())} records from three members vs {sum(want[kind].values())} "
+                     f"from one ({sum(missing.values())} missing, {sum(extra.values())} unexpected)")
+        for key in ("in", "scored", "dead_letters", "duplicates", "late"):
+            total = sum(f[key] for f in finals)
+            check(total == ref[key], f"{key}: {total} summed over the members' final accountings vs {ref[key]} alone")
+        check_topics(bootstrap, tmp, want, "three members", checkpoints=shared, instances=("a", "b", "c"))
+        logs = "".join("".join(err) for _, err in members.values())
+        moved = re.findall(r"part (\S+): restored the state of epoch \d+ of instance (\w+)", logs)
+        check(any(inst == "b" for _, inst in moved) and any(inst == "c" for _, inst in moved),
+              f"no partition state moved from b and from c to another member: {moved}")
+        print(f"three members (join, join, leave, kill -9, rejoin): {len(moved)} partition states restored across "
+              f"members; outputs and summed accountings equal one member's ({ref['scored']} scored)")
+    finally:
+        for proc, _ in members.values():
+            if proc.poll() is None:
+                proc.kill()
+        stop_cluster(cluster)
+
+
+SCENARIOS = {"end_to_end": scenario_end_to_end, "crash": scenario_crash, "instances": scenario_instances}
 
 if __name__ == "__main__":
     harness.main(SCENARIOS)
