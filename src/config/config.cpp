@@ -631,7 +631,7 @@ Config parse(const Reader& r, const YAML::Node& root, const std::string& path) {
     }
   }
   if (const YAML::Node s = root["sinks"]) {
-    r.only(s, "sinks", {"scored", "alerts", "dead_letter"});
+    r.only(s, "sinks", {"scored", "alerts", "dead_letter", "table", "table_codec", "table_file_mb"});
     const auto dir = [&](const char* key, std::string* out) {
       if (!s[key]) return;
       *out = s[key].IsNull() ? "" : r.str(s[key], std::string("sinks.") + key);
@@ -639,6 +639,22 @@ Config parse(const Reader& r, const YAML::Node& root, const std::string& path) {
     dir("scored", &c.sinks.scored_dir);
     dir("alerts", &c.sinks.alerts_dir);
     dir("dead_letter", &c.sinks.dead_letter_dir);
+    dir("table", &c.sinks.table_dir);
+    if (s["table_codec"]) {
+      const std::string codec = r.str(s["table_codec"], "sinks.table_codec");
+      if (codec == "snappy") {
+        c.sinks.table_codec = SinksConfig::TableCodec::kSnappy;
+      } else if (codec == "zstd") {
+        c.sinks.table_codec = SinksConfig::TableCodec::kZstd;
+      } else if (codec == "uncompressed") {
+        c.sinks.table_codec = SinksConfig::TableCodec::kUncompressed;
+      } else {
+        r.fail(s["table_codec"], "sinks.table_codec", "expected snappy, zstd or uncompressed, got '" + codec + "'");
+      }
+    }
+    if (s["table_file_mb"]) {
+      c.sinks.table_file_bytes = static_cast<int64_t>(r.count(s["table_file_mb"], "sinks.table_file_mb", 1, 4096)) << 20;
+    }
   }
 
   // Rules compile against the features; report a bad rule here, with its line.

@@ -98,6 +98,11 @@ struct SinksConfig {
   std::string scored_dir = "data/scored";  // empty = not written
   std::string alerts_dir = "data/alerts";
   std::string dead_letter_dir = "data/dead_letter";
+  // The Delta Lake table of every scored transaction (sinks/delta_sink.h); empty = none.
+  std::string table_dir = "data/decisions";
+  enum class TableCodec : unsigned char { kSnappy, kZstd, kUncompressed };
+  TableCodec table_codec = TableCodec::kSnappy;
+  int64_t table_file_bytes = 128 << 20;  // a data file is rolled at about this size
 };
 
 // Checkpoints (docs/architecture.md, "Checkpoints"): every `interval` an epoch ends, its

@@ -318,7 +318,7 @@ Status Pipeline::process(const RecordBatch& batch, std::string_view source_name)
       scorer_.contributions(row, config_->model_attribution, contributions_.data());
       contributions = contributions_.data();
     }
-    const ScoredRecord record{&txs_[i], &enrichments_[i], row, contributions, d, late_[i]};
+    const ScoredRecord record{&txs_[i], &enrichments_[i], row, contributions, d, late_[i], model_version};
     const std::string_view key = txs_[i].payer.account;
     if (want_scored) {
       line_.clear();

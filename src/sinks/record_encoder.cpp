@@ -67,8 +67,13 @@ RecordEncoder::RecordEncoder(const std::vector<FeatureSpec>& features, const std
   }
 }
 
-void RecordEncoder::reasons(const ScoredRecord& r, JsonWriter& w) const {
-  w.key("reasons");
+void RecordEncoder::reasons_array(const ScoredRecord& r, std::string* out) const {
+  JsonWriter w(out);
+  reasons(r, w, /*with_key=*/false);
+}
+
+void RecordEncoder::reasons(const ScoredRecord& r, JsonWriter& w, bool with_key) const {
+  if (with_key) w.key("reasons");
   w.ch('[');
   bool first = true;
   if (r.decision.by_threshold) {

@@ -24,9 +24,11 @@ class RecordEncoder {
   void alert(const ScoredRecord& r, std::string_view model_version, std::string* out) const;
   // The original bytes (as text when valid UTF-8, else base64) with the field and rule.
   void dead_letter(const DeadLetter& d, std::string* out) const;
+  // The reasons array of the scored record alone, as JSON: `[{"rule":...}, ...]`.
+  void reasons_array(const ScoredRecord& r, std::string* out) const;
 
  private:
-  void reasons(const ScoredRecord& r, class JsonWriter& w) const;
+  void reasons(const ScoredRecord& r, class JsonWriter& w, bool with_key = true) const;
 
   static constexpr std::size_t kTopContributions = 3;
   std::vector<std::string> feature_names_;

@@ -19,6 +19,7 @@ struct ScoredRecord {
   const double* contributions = nullptr;
   Decision decision;
   bool late = false;
+  std::string_view model_version;  // of the model that scored it (empty: rules only)
 };
 
 // A message that failed decoding or validation, with where it came from.
