@@ -8,6 +8,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "sinks/delta_sink.h"
 #include "sinks/jsonl_file_sink.h"
 #include "sinks/kafka_sink.h"
 #include "sources/kafka_source.h"
@@ -104,6 +105,25 @@ Status set_up_streaming(const Config& config, bool overwrite, Job* job, Checkpoi
       if (Status s = sink->clear(); !s.ok()) return s;
     }
     job->pipeline->add_sink(kind, sink.get());
+    job->sinks.push_back(std::move(sink));
+  }
+  if (!config.sinks.table_dir.empty()) {
+    DeltaSinkOptions o;
+    o.table_dir = config.sinks.table_dir;
+    o.app_id = "pixguard-" + config.pipeline_id + "-" + config.kafka.instance;
+    o.codec = config.sinks.table_codec == SinksConfig::TableCodec::kZstd           ? parquet::Codec::kZstd
+              : config.sinks.table_codec == SinksConfig::TableCodec::kUncompressed ? parquet::Codec::kUncompressed
+                                                                                   : parquet::Codec::kSnappy;
+    o.target_file_bytes = config.sinks.table_file_bytes;
+    o.features = config.features;
+    o.rules = config.decision.rules;
+    o.thresholds = config.decision;
+    std::unique_ptr<DeltaSink> sink;
+    if (Status s = DeltaSink::open(std::move(o), &sink); !s.ok()) return s;
+    if (overwrite) {
+      if (Status s = sink->clear(); !s.ok()) return s;
+    }
+    job->pipeline->add_sink(Output::kScored, sink.get());
     job->sinks.push_back(std::move(sink));
   }
   return Status::Ok();

@@ -1,6 +1,6 @@
 #pragma once
 // What `run` and `demo` both set up around a job: the checkpoint store and the output sinks
-// of the config (the Kafka sink first, then the JSON-lines file sinks).
+// of the config (the Kafka sink first, then the JSON-lines file sinks, then the Delta table).
 #include <functional>
 #include <memory>
 

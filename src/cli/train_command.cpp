@@ -11,7 +11,7 @@
 #include "cli/common.h"
 #include "core/clock.h"
 #include "core/timestamp.h"
-#include "train/atomic_file.h"
+#include "core/atomic_file.h"
 #include "train/metrics.h"
 #include "train/model_card.h"
 #include "train/trainer.h"

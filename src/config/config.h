@@ -20,9 +20,10 @@
 namespace pixguard {
 
 struct SourceConfig {
-  enum class Type : unsigned char { kGenerator, kFile, kKafka } type = Type::kGenerator;
+  // kDelta: a Delta table of decisions (sources/delta_source.h), replayed in event-time order.
+  enum class Type : unsigned char { kGenerator, kFile, kKafka, kDelta } type = Type::kGenerator;
   GeneratorOptions generator;
-  std::string path;  // kFile (kKafka reads KafkaConfig::input_topics)
+  std::string path;  // kFile: the file; kDelta: the table's directory (kKafka reads KafkaConfig::input_topics)
   InputFormat format = InputFormat::kJsonLines;
   char csv_delimiter = ',';
   bool stop_at_end = false;  // kKafka: end once every partition is read to its end (run --stop-at-end)
@@ -99,7 +100,7 @@ struct SinksConfig {
   std::string alerts_dir = "data/alerts";
   std::string dead_letter_dir = "data/dead_letter";
   // The Delta Lake table of every scored transaction (sinks/delta_sink.h); empty = none.
-  std::string table_dir = "data/decisions";
+  std::string table_dir;
   enum class TableCodec : unsigned char { kSnappy, kZstd, kUncompressed };
   TableCodec table_codec = TableCodec::kSnappy;
   int64_t table_file_bytes = 128 << 20;  // a data file is rolled at about this size

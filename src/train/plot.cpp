@@ -7,7 +7,7 @@
 #include <iterator>
 #include <string_view>
 
-#include "train/atomic_file.h"
+#include "core/atomic_file.h"
 
 namespace pixguard {
 namespace {

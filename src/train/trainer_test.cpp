@@ -10,7 +10,7 @@
 #include <random>
 #include <sstream>
 
-#include "train/atomic_file.h"
+#include "core/atomic_file.h"
 #include "train/metrics.h"
 #include "train/table_scorer.h"
 

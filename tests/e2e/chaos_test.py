@@ -49,6 +49,14 @@ def compare_outputs(tmp, got, want, what):
             harness.fail(f"{kind} after {what}: {len(a)} records vs {len(b)} uninterrupted "
                          f"({missing} missing, {extra} unexpected, duplicates: {len(a) - len(set(a))})")
     check(not glob.glob(f"{tmp}/{got}/*/*.pending"), f"pending files left after {what}")
+    # The Delta table, read by DuckDB from the files its log lists: the same rows, each once.
+    a, b = harness.delta_rows(f"{tmp}/{got}/decisions"), harness.delta_rows(f"{tmp}/{want}/decisions")
+    scored = len(harness.raw_lines(f"{tmp}/{want}/scored/part-*.jsonl"))
+    check(len(b) == scored, f"the uninterrupted run's table holds {len(b)} rows for {scored} scored records")
+    if a != b:
+        harness.fail(f"Delta table after {what}: {len(a)} rows vs {len(b)} uninterrupted "
+                     f"({len(set(b) - set(a))} missing, {len(set(a) - set(b))} unexpected, "
+                     f"duplicate ids: {len(a) - len({r[0] for r in a})})")
 
 
 def compare_accounting(final, reference, what):

@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import urllib.parse
 
 SOURCE_DIR = None  # relative paths in the shipped configs (model/) are from the repository root
 
@@ -48,6 +49,40 @@ def raw_lines(pattern):
     return sorted(lines)
 
 
+def delta_active_files(table):
+    """The data files of a Delta table's current version, by replaying its JSON log here
+    (add minus remove), independently of pixguard's own log reader."""
+    active = {}
+    for path in sorted(glob.glob(os.path.join(table, "_delta_log", "*.json"))):
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                action = json.loads(line)
+                if "add" in action:
+                    active[action["add"]["path"]] = action["add"]
+                elif "remove" in action:
+                    active.pop(action["remove"]["path"], None)
+    return active
+
+
+def duckdb(*sql):
+    """Rows of the last statement, run by DuckDB (tests/js, installed by scripts/setup.sh)."""
+    script = os.path.join(SOURCE_DIR, "tests", "js", "duckdb_query.mjs")
+    p = subprocess.run(["node", script, *sql], capture_output=True, text=True)
+    check(p.returncode == 0, f"duckdb: {p.stderr}")
+    return json.loads(p.stdout)
+
+
+def delta_rows(table, columns="end_to_end_id, amount, score, decision, event_time"):
+    """Every row of a Delta table's current version as read by DuckDB from the files the log
+    lists, as sorted tuples: a multiset to compare tables by."""
+    files = [os.path.join(table, urllib.parse.unquote(p)) for p in delta_active_files(table)]
+    if not files:
+        return []
+    listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+    rows = duckdb(f"SELECT {columns} FROM read_parquet([{listed}])")
+    return sorted(tuple(str(v) for v in r.values()) for r in rows)
+
+
 def small_config(src, tmp, count, extra="", interval="50ms", name="config.yaml", out=None):
     """The shipped default config with a smaller stream, and outputs and checkpoints in `out` (default `tmp`)."""
     out = out or tmp
@@ -55,7 +90,7 @@ def small_config(src, tmp, count, extra="", interval="50ms", name="config.yaml",
         text = f.read()
     text = re.sub(r"count: \d+", f"count: {count}", text)
     text = re.sub(r"  interval: \S+", f"  interval: {interval}", text)
-    for name_ in ("scored", "alerts", "dead_letter", "checkpoints"):
+    for name_ in ("scored", "alerts", "dead_letter", "checkpoints", "decisions"):
         text = re.sub(rf"  (\w+): data/{name_}", rf"  \1: {out}/{name_}", text)
     path = os.path.join(tmp, name)
     with open(path, "w", encoding="utf-8") as f:

@@ -1,4 +1,4 @@
-#include "train/atomic_file.h"
+#include "core/atomic_file.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -42,6 +42,16 @@ Status write_file_atomically(const std::string& path, std::string_view bytes) {
     std::remove(tmp.c_str());
     return Status::IoError(path + ": rename: " + std::strerror(e));
   }
+  // The new name must survive a crash as well as the bytes.
+  const std::size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0 || ::fsync(dfd) != 0) {
+    const int e = errno;
+    if (dfd >= 0) ::close(dfd);
+    return Status::IoError(dir + ": fsync: " + std::strerror(e));
+  }
+  ::close(dfd);
   return Status::Ok();
 }
 
