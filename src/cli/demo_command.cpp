@@ -160,6 +160,7 @@ Command add_demo_command(CLI::App& app) {
     config.sinks.scored_dir = flags->dir + "/scored";
     config.sinks.alerts_dir = flags->dir + "/alerts";
     config.sinks.dead_letter_dir = flags->dir + "/dead_letter";
+    if (!config.sinks.table_dir.empty()) config.sinks.table_dir = flags->dir + "/decisions";
     config.http.listen = flags->http;
     Job job;
     Checkpointing checkpoints;
