@@ -1,5 +1,7 @@
 // `pixguard replay`: history through the same pipeline as the stream, into one table.
 #include <cstdio>
+#include <filesystem>
+#include <system_error>
 
 #include "cli/commands.h"
 #include "cli/common.h"
@@ -28,13 +30,18 @@ Command add_replay_command(CLI::App& app) {
   };
   auto flags = std::make_shared<Flags>();
   CLI::App* sub = app.add_subcommand(
-      "replay", "Run a history file through the pipeline; write one row per scored transaction (features, score, "
-                "decision, label)");
+      "replay", "Run a history file or Delta table through the pipeline; write one row per scored transaction "
+                "(features, score, decision, label)");
   sub->add_option("-c,--config", flags->config, "Config file (features, rules, field mapping)")->capture_default_str();
-  sub->add_option("-i,--input", flags->input, "History file (JSON lines or CSV)")->required();
+  sub->add_option("-i,--input", flags->input,
+                  "History: a JSON lines or CSV file, or a Delta table (a directory with _delta_log, replayed in "
+                  "event-time order)")
+      ->required();
   sub->add_option("-o,--output", flags->output, "Output table: .csv for a feature table, else JSON lines")->required();
-  sub->add_option("--format", flags->format, "Input format: jsonl or csv (default: from the file name)")
-      ->check(CLI::IsMember({"jsonl", "csv"}));
+  sub->add_option("--format", flags->format,
+                  "Input format: jsonl, csv or delta (default: delta for a directory with _delta_log, else from the "
+                  "file name)")
+      ->check(CLI::IsMember({"jsonl", "csv", "delta"}));
   sub->add_option("--dead-letters", flags->dead_letters,
                   "Where rejected messages go, with field and rule (default: OUTPUT.dead_letters.jsonl)");
   sub->add_option("--labels", flags->labels, "Labels file (JSON lines: end_to_end_id, reported_at, fraud)");
@@ -49,7 +56,11 @@ Command add_replay_command(CLI::App& app) {
     if (flags->no_model) config.model_path.clear();
     config.source.type = SourceConfig::Type::kFile;
     config.source.path = flags->input;
-    if (!flags->format.empty()) {
+    std::error_code ec;
+    if (flags->format == "delta" ||
+        (flags->format.empty() && std::filesystem::is_directory(flags->input + "/_delta_log", ec))) {
+      config.source.type = SourceConfig::Type::kDelta;
+    } else if (!flags->format.empty()) {
       config.source.format = flags->format == "csv" ? InputFormat::kCsv : InputFormat::kJsonLines;
     } else if (ends_with(flags->input, ".csv")) {
       config.source.format = InputFormat::kCsv;

@@ -172,8 +172,10 @@ void read_source(const Reader& r, const YAML::Node& n, Config* c) {
       s.type = SourceConfig::Type::kFile;
     } else if (t == "kafka") {
       s.type = SourceConfig::Type::kKafka;
+    } else if (t == "delta") {
+      s.type = SourceConfig::Type::kDelta;
     } else {
-      r.fail(n["type"], "source.type", "expected generator, file or kafka, got '" + t + "'");
+      r.fail(n["type"], "source.type", "expected generator, file, kafka or delta, got '" + t + "'");
     }
   }
   if (n["path"]) s.path = r.str(n["path"], "source.path");
@@ -195,6 +197,10 @@ void read_source(const Reader& r, const YAML::Node& n, Config* c) {
   if (n["generator"]) read_generator(r, n["generator"], &s.generator);
   if (s.type == SourceConfig::Type::kFile && s.path.empty() && n.IsDefined()) {
     r.fail(n, "source.path", "required when source.type is file");
+  }
+  if (s.type == SourceConfig::Type::kDelta) {
+    if (s.path.empty()) r.fail(n, "source.path", "required when source.type is delta (the table's directory)");
+    if (n["format"]) r.fail(n["format"], "source.format", "not used when source.type is delta (a Delta table is Parquet)");
   }
   if (s.type == SourceConfig::Type::kKafka) {
     if (n["path"]) r.fail(n["path"], "source.path", "not used when source.type is kafka (see kafka.input_topics)");

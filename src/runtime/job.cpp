@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "score/gbdt_model.h"
+#include "sources/delta_source.h"
 #include "sources/file_source.h"
 #include "sources/generator_source.h"
 #include "sources/kafka_source.h"
@@ -26,6 +27,14 @@ Status build_job(const Config& config, Job* job) {
     if (Status s = KafkaSource::open(std::move(o), &kafka); !s.ok()) return s.with_context(config.path);
     job->source = std::move(kafka);
     decoder = make_json_decoder(config.validation.mapping);
+  } else if (config.source.type == SourceConfig::Type::kDelta) {
+    std::unique_ptr<DeltaSource> table;
+    if (Status s = DeltaSource::open(config.source.path, &table); !s.ok()) {
+      return s.with_context(config.path + ": source.path");
+    }
+    job->source = std::move(table);
+    // The source writes the default JSON shape, whatever `input.fields` maps.
+    decoder = make_json_decoder(FieldMapping::identity());
   } else {
     std::unique_ptr<FileSource> file;
     if (Status s = FileSource::open(config.source.path, config.source.format, &file); !s.ok()) {

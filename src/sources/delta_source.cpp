@@ -155,7 +155,10 @@ bool before(const File& fa, int64_t a, std::size_t ia, const File& fb, int64_t b
 }
 
 Status open_file(const File& f, std::unique_ptr<ParquetReader>* reader) {
-  if (Status s = ParquetReader::open(f.path, reader); !s.ok()) return s.with_context("data file " + f.path);
+  if (Status s = ParquetReader::open(f.path, reader); !s.ok()) {
+    // The reader's messages usually name the file already.
+    return s.message().find(f.path) != std::string::npos ? s.with_context("data file") : s.with_context("data file " + f.path);
+  }
   return Status::Ok();
 }
 
