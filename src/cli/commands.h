@@ -24,5 +24,8 @@ Command add_evaluate_command(CLI::App& app);
 Command add_score_command(CLI::App& app);
 Command add_kafka_command(CLI::App& app);
 Command add_demo_command(CLI::App& app);
+Command add_compact_command(CLI::App& app);
+Command add_vacuum_command(CLI::App& app);
+Command add_inspect_command(CLI::App& app);
 
 }  // namespace pixguard::cli

@@ -20,6 +20,9 @@ int main(int argc, char** argv) {
       {"score", cli::add_score_command(app)},
       {"kafka", cli::add_kafka_command(app)},
       {"demo", cli::add_demo_command(app)},
+      {"compact", cli::add_compact_command(app)},
+      {"vacuum", cli::add_vacuum_command(app)},
+      {"inspect", cli::add_inspect_command(app)},
   };
   try {
     app.parse(argc, argv);
