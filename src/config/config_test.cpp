@@ -292,7 +292,17 @@ TEST(Config, KafkaSourceNeedsBootstrapServers) {
                   "kafka.input_topics");
   expect_error_at("source:\n  type: kafka\n  format: csv\nkafka:\n  bootstrap_servers: h:1\n", 3,
                   "source.format", "JSON");
-  expect_error_at("source:\n  type: kafak\n", 2, "source.type", "generator, file or kafka");
+  expect_error_at("source:\n  type: kafak\n", 2, "source.type", "generator, file, kafka or delta");
+}
+
+TEST(Config, DeltaSourceNeedsThePathOfTheTable) {
+  Config c;
+  const Status s = load_config(write_config("source: {type: delta, path: data/decisions}\n"), &c);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(c.source.type, SourceConfig::Type::kDelta);
+  EXPECT_EQ(c.source.path, "data/decisions");
+  expect_error_at("source:\n  type: delta\n", 2, "source.path", "required when source.type is delta");
+  expect_error_at("source:\n  type: delta\n  path: t\n  format: csv\n", 4, "source.format", "not used");
 }
 
 TEST(Config, KafkaUnknownPropertyNamedWithLibrdkafkasText) {
