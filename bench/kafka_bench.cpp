@@ -164,6 +164,7 @@ Status run_case(const Config& base, const Case& c, const std::vector<std::string
   uint64_t runner_epochs = 0;  // counted on the job thread, which outlives the block below
   Status job_status;
   std::unique_ptr<CheckpointStore> checkpoints;
+  std::unique_ptr<PartCheckpoints> part_checkpoints;
   std::thread job_thread;
   if (c.pass_through) {
     job_thread = std::thread([&] { job_status = pass_through(*source, *sink, c.epoch_ms, stop, on_commit); });
@@ -174,6 +175,10 @@ Status run_case(const Config& base, const Case& c, const std::vector<std::string
     ro.batch_size = config.batch_size;
     ro.epoch_interval_us = config.checkpoint.interval_us;
     ro.checkpoints = checkpoints.get();
+    // As `pixguard run` does: each partition's state checkpointed apart.
+    part_checkpoints = std::make_unique<PartCheckpoints>(dir, "checkpoints", config.pipeline_id);
+    ro.part_checkpoints = part_checkpoints.get();
+    ro.part_writer.instance = "checkpoints";
     ro.pipeline_id = config.pipeline_id;
     ro.on_epoch = [&](const Accounting&) { on_commit(++runner_epochs); };
     job_thread = std::thread([&, ro] {

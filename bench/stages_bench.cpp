@@ -107,7 +107,7 @@ void BM_EncodeScored(benchmark::State& state) {
   const RecordEncoder encoder(specs, {}, DecisionOptions{});
   Enrichment e;
   e.label = 0;
-  const ScoredRecord r{&tx, &e, row.data(), nullptr, Decision{}, false};
+  const ScoredRecord r{&tx, &e, row.data(), nullptr, Decision{}, false, "m@1"};
   std::string out;
   for (auto _ : state) {
     out.clear();

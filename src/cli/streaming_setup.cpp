@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <utility>
 
@@ -54,11 +55,9 @@ Status add_kafka_sink(const Config& config, bool overwrite, Job* job, KafkaSink*
   return Status::Ok();
 }
 
-Status set_up_part_checkpoints(const Config& config, bool overwrite, const KafkaSink* kafka, Checkpointing* out) {
-  out->parts = std::make_unique<PartCheckpoints>(config.checkpoint.dir + "/parts", config.pipeline_id);
-  if (overwrite) {
-    if (Status s = out->parts->clear(); !s.ok()) return s;
-  }
+Status set_up_part_checkpoints(const Config& config, const KafkaSink* kafka, Checkpointing* out) {
+  out->parts = std::make_unique<PartCheckpoints>(config.checkpoint.dir + "/instances", config.kafka.instance,
+                                                 config.pipeline_id);
   out->writer.instance = config.kafka.instance;
   if (kafka != nullptr && !kafka->commit_survives_crash()) {
     out->writer.run = kafka->run_id();
@@ -81,6 +80,12 @@ Status set_up_part_checkpoints(const Config& config, bool overwrite, const Kafka
 }  // namespace
 
 Status set_up_streaming(const Config& config, bool overwrite, Job* job, Checkpointing* checkpoints) {
+  if (overwrite && reads_kafka(config) && !config.checkpoint.dir.empty()) {
+    // Every member's checkpoints: parts would otherwise be restored from another's.
+    std::error_code ec;
+    std::filesystem::remove_all(config.checkpoint.dir + "/instances", ec);
+    if (ec) return Status::IoError("checkpoint.dir " + config.checkpoint.dir + ": " + ec.message());
+  }
   if (!config.checkpoint.dir.empty()) {
     checkpoints->store = std::make_unique<CheckpointStore>(instance_dir(config, config.kafka.instance),
                                                            config.checkpoint.keep);
@@ -92,7 +97,7 @@ Status set_up_streaming(const Config& config, bool overwrite, Job* job, Checkpoi
   KafkaSink* kafka = nullptr;
   if (Status s = add_kafka_sink(config, overwrite, job, &kafka); !s.ok()) return s;
   if (reads_kafka(config) && !config.checkpoint.dir.empty()) {
-    if (Status s = set_up_part_checkpoints(config, overwrite, kafka, checkpoints); !s.ok()) return s;
+    if (Status s = set_up_part_checkpoints(config, kafka, checkpoints); !s.ok()) return s;
   }
   const std::pair<Output, const std::string*> outputs[] = {{Output::kScored, &config.sinks.scored_dir},
                                                            {Output::kAlerts, &config.sinks.alerts_dir},

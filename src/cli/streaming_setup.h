@@ -20,19 +20,19 @@ namespace pixguard::cli {
 // Where a streaming run's checkpoints go. Reading a file or the generator:
 //   <checkpoint.dir>/checkpoint-*.ckpt, <checkpoint.dir>/kafka-commits.log
 // Reading Kafka, the directory is shared by the members of the consumer group:
-//   <checkpoint.dir>/instances/<kafka.instance>/   this member's checkpoints and commit log
-//   <checkpoint.dir>/parts/<topic>.<partition>/    each partition's state, whoever held it
+//   <checkpoint.dir>/instances/<kafka.instance>/   this member's checkpoints (with its
+//       partitions' state), commit log and adopted partitions (runtime/part_checkpoints.h)
 struct Checkpointing {
   std::unique_ptr<CheckpointStore> store;  // null without checkpoint.dir
-  std::unique_ptr<PartCheckpoints> parts;  // Kafka source only
+  std::unique_ptr<PartCheckpoints> parts;  // Kafka source only: every member's, to restore parts
   PartWriter writer;                       // this run, as the writer of part checkpoints
   // Whether a part checkpoint's epoch committed (by its instance's Kafka commit log).
   std::function<bool(const PartWriter&)> committed;
 };
 
-// Opens the checkpoints and adds the sinks to `job`. `overwrite` starts over: this
-// instance's checkpoints, file outputs and Kafka commit log are cleared, and the part
-// checkpoints too (which other members of the group share: start them all over together).
+// Opens the checkpoints and adds the sinks to `job`. `overwrite` starts over: checkpoints,
+// file outputs, the Delta table and the Kafka commit log are cleared; reading Kafka, every
+// member's checkpoints (start them all over together).
 Status set_up_streaming(const Config& config, bool overwrite, Job* job, Checkpointing* checkpoints);
 
 // The operations endpoint of a run and what it reads. Declare it after the Job: the

@@ -1,9 +1,12 @@
 #include "runtime/part_checkpoints.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
+#include "core/atomic_file.h"
 #include "core/byte_io.h"
-#include "core/clock.h"
 #include "core/log.h"
 
 namespace pixguard {
@@ -11,99 +14,169 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::size_t kKeep = 3;
+constexpr uint32_t kPartitionedFormat = 1;
 
-// "pix.transactions/3" -> "pix.transactions.3": a directory name (topic names hold no '/').
-std::string directory_of(const std::string& part) {
+// "pix.transactions/3" -> "pix.transactions.3": a file name (topic names hold no '/').
+std::string file_name_of(const std::string& part) {
   std::string name = part;
   for (char& c : name) {
     if (c == '/') c = '.';
   }
-  return name;
+  return name + ".ckpt";
+}
+
+// Offers a committed section: the highest position wins.
+void offer(const PartSection& section, const PartWriter& writer, std::map<std::string, FoundPart>* found) {
+  auto it = found->find(section.part);
+  if (it == found->end() || it->second.section.next_position < section.next_position) {
+    (*found)[section.part] = FoundPart{section, writer};
+  }
 }
 
 }  // namespace
 
-CheckpointStore* PartCheckpoints::store_of(const std::string& part, Status* status) {
-  auto it = stores_.find(part);
-  if (it == stores_.end()) {
-    auto store = std::make_unique<CheckpointStore>(dir_ + "/" + directory_of(part), kKeep);
-    if (*status = store->open(); !status->ok()) return nullptr;
-    it = stores_.emplace(part, std::move(store)).first;
+std::string encode_partitioned_state(std::string_view accounting, const PartWriter& writer,
+                                     const std::vector<PartSection>& parts) {
+  std::string out;
+  ByteWriter w(&out);
+  w.put(kPartitionedFormat);
+  w.put_string(accounting);
+  w.put_string(writer.instance);
+  w.put_string(writer.run);
+  w.put(writer.epoch);
+  w.put<uint8_t>(writer.needs_commit_record ? 1 : 0);
+  w.put<uint64_t>(parts.size());
+  for (const PartSection& p : parts) {
+    w.put_string(p.part);
+    w.put(p.next_position);
+    w.put_string(p.state);
   }
-  return it->second.get();
+  return out;
 }
 
-Status PartCheckpoints::write(const PartCheckpoint& pc) {
-  Status status;
-  CheckpointStore* store = store_of(pc.part, &status);
-  if (store == nullptr) return status;
-  const std::vector<uint64_t> sequences = store->epochs_on_disk();
-  Checkpoint c;
-  c.epoch = (sequences.empty() ? 0 : sequences.front()) + 1;
-  c.pipeline_id = pipeline_id_;
-  c.source_name = pc.part;
-  c.source_position = std::to_string(pc.next_position);
-  c.state_shape = pc.state_shape;
-  c.written_at_us = unix_micros();
-  ByteWriter w(&c.state);
-  w.put_string(pc.writer.instance);
-  w.put_string(pc.writer.run);
-  w.put(pc.writer.epoch);
-  w.put<uint8_t>(pc.writer.needs_commit_record ? 1 : 0);
-  w.put(pc.next_position);
-  c.state += pc.state;
-  return store->write(c);
-}
-
-Status PartCheckpoints::load_latest(const std::string& part, const std::function<bool(const PartWriter&)>& committed,
-                                    PartCheckpoint* out, bool* found) {
-  *found = false;
-  Status status;
-  CheckpointStore* store = store_of(part, &status);
-  if (store == nullptr) return status;
-  for (const uint64_t sequence : store->epochs_on_disk()) {
-    Checkpoint c;
-    if (Status s = store->load(sequence, &c); !s.ok()) {
-      log(LogLevel::kError, s.message() + "; trying the one before it");
-      continue;
-    }
-    const std::string where = "part checkpoint " + store->path_of(sequence);
-    if (c.pipeline_id != pipeline_id_ || c.source_name != part) {
-      return Status::InvalidArgument(where + " belongs to pipeline '" + c.pipeline_id + "' part " + c.source_name +
-                                     "; point checkpoint.dir elsewhere");
-    }
-    ByteReader r(c.state);
-    PartCheckpoint pc;
-    pc.part = part;
-    pc.writer.instance = r.get_string();
-    pc.writer.run = r.get_string();
-    pc.writer.epoch = r.get<uint64_t>();
-    pc.writer.needs_commit_record = r.get<uint8_t>() != 0;
-    pc.next_position = r.get<int64_t>();
-    if (r.failed()) {
-      log(LogLevel::kError, where + ": malformed writer record; trying the one before it");
-      continue;
-    }
-    if (!committed(pc.writer)) {
-      log(LogLevel::kWarn, where + " is of epoch " + std::to_string(pc.writer.epoch) + " of instance " +
-                               pc.writer.instance + ", whose Kafka transaction never committed; using the one before it");
-      continue;
-    }
-    pc.state_shape = c.state_shape;
-    pc.state = c.state.substr(c.state.size() - r.remaining());
-    *out = std::move(pc);
-    *found = true;
-    return Status::Ok();
+Status decode_partitioned_state(std::string_view state, std::string* accounting, PartWriter* writer,
+                                std::vector<PartSection>* parts) {
+  ByteReader r(state);
+  if (const uint32_t format = r.get<uint32_t>(); format != kPartitionedFormat) {
+    return Status::Unsupported("partitioned state format " + std::to_string(format) + " (this build reads " +
+                               std::to_string(kPartitionedFormat) + ")");
   }
+  *accounting = r.get_string();
+  writer->instance = r.get_string();
+  writer->run = r.get_string();
+  writer->epoch = r.get<uint64_t>();
+  writer->needs_commit_record = r.get<uint8_t>() != 0;
+  const uint64_t n = r.get_count(8 + 8 + 8);
+  parts->clear();
+  for (uint64_t i = 0; i < n && !r.failed(); ++i) {
+    PartSection p;
+    p.part = r.get_string();
+    p.next_position = r.get<int64_t>();
+    p.state = r.get_string();
+    parts->push_back(std::move(p));
+  }
+  if (r.failed() || !r.at_end()) return Status::Corruption("partitioned state is malformed");
   return Status::Ok();
 }
 
-Status PartCheckpoints::clear() {
-  stores_.clear();
+std::string PartCheckpoints::adopted_path(const std::string& instance, const std::string& part) const {
+  return dir_ + "/" + instance + "/adopted/" + file_name_of(part);
+}
+
+Status PartCheckpoints::find(const std::vector<std::string>& parts,
+                             const std::function<bool(const PartWriter&)>& committed,
+                             std::map<std::string, FoundPart>* found) const {
+  found->clear();
   std::error_code ec;
-  fs::remove_all(dir_, ec);
+  for (const auto& member : fs::directory_iterator(dir_, ec)) {
+    if (!member.is_directory()) continue;
+    const std::string instance = member.path().filename().string();
+    // Its adopted copies were taken from committed checkpoints.
+    for (const std::string& part : parts) {
+      std::ifstream in(adopted_path(instance, part), std::ios::binary);
+      if (!in) continue;
+      std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      Checkpoint c;
+      std::string accounting;
+      PartWriter writer;
+      std::vector<PartSection> sections;
+      Status s = CheckpointStore::decode(std::move(bytes), &c);
+      if (s.ok()) s = decode_partitioned_state(c.state, &accounting, &writer, &sections);
+      if (!s.ok() || sections.size() != 1 || sections[0].part != part) {
+        log(LogLevel::kError, adopted_path(instance, part) + " is unusable (" + s.message() + "); ignored");
+        continue;
+      }
+      offer(sections[0], writer, found);
+    }
+    // Its checkpoints, newest first: the first committed one holding a part is its newest
+    // state of that part there.
+    const CheckpointStore store(member.path().string(), 1);
+    std::vector<std::string> missing = parts;
+    for (const uint64_t epoch : store.epochs_on_disk()) {
+      if (missing.empty()) break;
+      Checkpoint c;
+      std::string accounting;
+      PartWriter writer;
+      std::vector<PartSection> sections;
+      Status s = store.load(epoch, &c);
+      if (s.ok() && c.pipeline_id != pipeline_id_) {
+        return Status::InvalidArgument("checkpoint " + store.path_of(epoch) + " belongs to pipeline '" +
+                                       c.pipeline_id + "', not '" + pipeline_id_ + "'; point checkpoint.dir elsewhere");
+      }
+      if (s.ok()) s = decode_partitioned_state(c.state, &accounting, &writer, &sections);
+      if (!s.ok()) {
+        log(LogLevel::kError, s.message() + "; trying the one before it");
+        continue;
+      }
+      if (!committed(writer)) continue;  // its Kafka transaction never committed
+      for (const PartSection& section : sections) {
+        const auto it = std::find(missing.begin(), missing.end(), section.part);
+        if (it == missing.end()) continue;
+        missing.erase(it);
+        offer(section, writer, found);
+      }
+    }
+  }
   if (ec) return Status::IoError("part checkpoints " + dir_ + ": " + ec.message());
+  return Status::Ok();
+}
+
+Status PartCheckpoints::adopt(const FoundPart& part) {
+  std::error_code ec;
+  const std::string path = adopted_path(instance_, part.section.part);
+  fs::create_directories(fs::path(path).parent_path(), ec);
+  if (ec) return Status::IoError("adopted part " + path + ": " + ec.message());
+  Checkpoint c;
+  c.epoch = part.writer.epoch;
+  c.pipeline_id = pipeline_id_;
+  c.source_name = part.section.part;
+  c.source_position = std::to_string(part.section.next_position);
+  c.state = encode_partitioned_state("", part.writer, {part.section});
+  return write_file_atomically(path, CheckpointStore::encode(c));
+}
+
+void PartCheckpoints::release_adopted(const std::vector<std::string>& parts) {
+  std::error_code ec;
+  for (const std::string& part : parts) fs::remove(adopted_path(instance_, part), ec);
+}
+
+bool PartCheckpoints::adopted_elsewhere(const std::string& part) const {
+  std::error_code ec;
+  for (const auto& member : fs::directory_iterator(dir_, ec)) {
+    const std::string instance = member.path().filename().string();
+    if (instance != instance_ && fs::exists(adopted_path(instance, part), ec)) return true;
+  }
+  return false;
+}
+
+Status PartCheckpoints::clear_adopted() {
+  std::error_code ec;
+  for (const auto& member : fs::directory_iterator(dir_, ec)) {
+    if (member.is_directory()) fs::remove_all(member.path() / "adopted", ec);
+  }
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    return Status::IoError("part checkpoints " + dir_ + ": " + ec.message());
+  }
   return Status::Ok();
 }
 

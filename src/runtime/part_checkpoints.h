@@ -1,23 +1,30 @@
 #pragma once
-// Checkpoints of the parts of a partitioned source (Kafka partitions), in a directory that
-// every member of the consumer group shares, so that a part's state moves with the part:
-//   <dir>/<topic>.<partition>/checkpoint-<sequence>.ckpt
-// Each file is a CheckpointStore checkpoint (checksummed, written atomically) whose epoch
-// is the part's own sequence number: whoever holds the part writes the next one. Its state
-// starts with who wrote it (instance, run id, that writer's epoch, and whether the writer's
-// epoch counts only once its Kafka transaction committed), then Pipeline::save_part().
+// Where the parts of a partitioned source (Kafka partitions) keep their state, so that it
+// moves with them between the members of a consumer group. The members share a directory:
+//   <dir>/<instance>/checkpoint-<epoch>.ckpt     each member's checkpoints (CheckpointStore)
+//   <dir>/<instance>/adopted/<topic>.<partition>.ckpt
+// A member's checkpoint holds its accounting and a section per part it holds: the part's
+// next position and state (encode_partitioned_state). One file per epoch, however many
+// parts: a file per part would cost an fsync each.
 //
-// A part's newest file may belong to an epoch whose Kafka transaction never committed (the
-// writer crashed between its checkpoint and its commit); `committed` tells, and the newest
-// file it accepts is the part's state. Only one holder writes a part at a time, and each
-// holder has at most one uncommitted epoch, so the newest three files are kept.
+// A checkpoint of epoch e counts only once e committed: when the writer had a Kafka output
+// in transactions, (run, e) must be in its commit log (`committed`). A part's state is the
+// committed section with the highest position among every member's checkpoints and adopted
+// copies (a part's position only grows, whoever holds it).
+//
+// Members keep only their newest checkpoints, so the one a part was taken from may soon be
+// gone: the member given the part keeps an adopted copy until a checkpoint of its own that
+// holds the part has committed (release_adopted). The member that gave it up (or restarted
+// and has not been given it back yet) carries the part's last section forward in its own
+// checkpoints until it sees such a copy (adopted_elsewhere) or is given the part again.
 //
 // Threading: used by the runner's thread.
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/status.h"
 #include "runtime/checkpoint_store.h"
@@ -31,34 +38,46 @@ struct PartWriter {
   bool needs_commit_record = false;  // valid only if (run, epoch) is in the instance's Kafka commit log
 };
 
-struct PartCheckpoint {
-  std::string part;          // "topic/partition"
+struct PartSection {
+  std::string part;  // "topic/partition"
   int64_t next_position = -1;
-  PartWriter writer;
-  std::string state_shape;
-  std::string state;         // Pipeline::save_part()
+  std::string state;  // Pipeline::save_part()
+};
+
+// The state blob of a partitioned run's checkpoint: the accounting, who wrote it, the parts.
+std::string encode_partitioned_state(std::string_view accounting, const PartWriter& writer,
+                                     const std::vector<PartSection>& parts);
+Status decode_partitioned_state(std::string_view state, std::string* accounting, PartWriter* writer,
+                                std::vector<PartSection>* parts);
+
+struct FoundPart {
+  PartSection section;
+  PartWriter writer;  // of the checkpoint it came from
 };
 
 class PartCheckpoints {
  public:
-  PartCheckpoints(std::string dir, std::string pipeline_id) : dir_(std::move(dir)), pipeline_id_(std::move(pipeline_id)) {}
+  PartCheckpoints(std::string dir, std::string instance, std::string pipeline_id)
+      : dir_(std::move(dir)), instance_(std::move(instance)), pipeline_id_(std::move(pipeline_id)) {}
 
-  Status write(const PartCheckpoint& checkpoint);
-  // The newest readable checkpoint of `part` that `committed` accepts; *found false when
-  // there is none (the part starts with empty state).
-  Status load_latest(const std::string& part, const std::function<bool(const PartWriter&)>& committed,
-                     PartCheckpoint* out, bool* found);
-  // Deletes every part's checkpoints (for --overwrite).
-  Status clear();
-
-  const std::string& dir() const { return dir_; }
+  // The newest committed state of each of `parts` (absent from *found: none anywhere).
+  Status find(const std::vector<std::string>& parts, const std::function<bool(const PartWriter&)>& committed,
+              std::map<std::string, FoundPart>* found) const;
+  // Keeps `part` (taken from another member) safe until release_adopted(): fsynced.
+  Status adopt(const FoundPart& part);
+  // A committed checkpoint of ours now holds these parts: their adopted copies may go.
+  void release_adopted(const std::vector<std::string>& parts);
+  // Whether another member holds an adopted copy of `part` (it took the part over).
+  bool adopted_elsewhere(const std::string& part) const;
+  // Deletes every member's adopted copies (for --overwrite).
+  Status clear_adopted();
 
  private:
-  CheckpointStore* store_of(const std::string& part, Status* status);
+  std::string adopted_path(const std::string& instance, const std::string& part) const;
 
   std::string dir_;
+  std::string instance_;
   std::string pipeline_id_;
-  std::map<std::string, std::unique_ptr<CheckpointStore>> stores_;
 };
 
 }  // namespace pixguard

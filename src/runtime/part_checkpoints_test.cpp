@@ -17,82 +17,95 @@ std::string fresh_dir() {
   return dir.string();
 }
 
-PartCheckpoint make(const std::string& instance, uint64_t epoch, int64_t offset) {
-  PartCheckpoint pc;
-  pc.part = "pix.transactions/3";
-  pc.next_position = offset;
-  pc.writer = {instance, "run-" + instance, epoch, true};
-  pc.state_shape = "payer retention 86400s";
-  pc.state = "state of " + instance + " at " + std::to_string(offset);
-  return pc;
+// A member's checkpoint of `epoch` holding `parts` (name, position).
+void write_checkpoint(const std::string& dir, const std::string& instance, uint64_t epoch,
+                      const std::vector<std::pair<std::string, int64_t>>& parts, std::size_t keep = 3) {
+  CheckpointStore store(dir + "/" + instance, keep);
+  ASSERT_TRUE(store.open().ok());
+  std::vector<PartSection> sections;
+  for (const auto& [name, position] : parts) {
+    sections.push_back({name, position, instance + "@" + std::to_string(position)});
+  }
+  Checkpoint c;
+  c.epoch = epoch;
+  c.pipeline_id = "pix";
+  c.state = encode_partitioned_state("counts", {instance, "run-" + instance, epoch, true}, sections);
+  ASSERT_TRUE(store.write(c).ok());
 }
 
 const auto kAll = [](const PartWriter&) { return true; };
 
-TEST(PartCheckpoints, TheNewestCheckpointOfAPartWinsWhoeverWroteIt) {
-  PartCheckpoints store(fresh_dir(), "pix");
-  ASSERT_TRUE(store.write(make("a", 4, 100)).ok());
-  ASSERT_TRUE(store.write(make("b", 1, 250)).ok());  // b took the part over: its epochs count on their own
-  PartCheckpoint got;
-  bool found = false;
-  ASSERT_TRUE(store.load_latest("pix.transactions/3", kAll, &got, &found).ok());
-  ASSERT_TRUE(found);
-  EXPECT_EQ(got.next_position, 250);
-  EXPECT_EQ(got.writer.instance, "b");
-  EXPECT_EQ(got.writer.run, "run-b");
-  EXPECT_EQ(got.writer.epoch, 1u);
-  EXPECT_TRUE(got.writer.needs_commit_record);
-  EXPECT_EQ(got.state, "state of b at 250");
-  EXPECT_EQ(got.state_shape, "payer retention 86400s");
+TEST(PartCheckpoints, StateRoundTripsThroughTheCheckpointBlob) {
+  const PartWriter writer{"a", "r1", 7, true};
+  const std::string blob = encode_partitioned_state("acct", writer, {{"t/0", 5, "s0"}, {"t/1", 9, "s1"}});
+  std::string accounting;
+  PartWriter got;
+  std::vector<PartSection> parts;
+  ASSERT_TRUE(decode_partitioned_state(blob, &accounting, &got, &parts).ok());
+  EXPECT_EQ(accounting, "acct");
+  EXPECT_EQ(got.instance, "a");
+  EXPECT_EQ(got.run, "r1");
+  EXPECT_EQ(got.epoch, 7u);
+  EXPECT_TRUE(got.needs_commit_record);
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_EQ(parts[1].part, "t/1");
+  EXPECT_EQ(parts[1].next_position, 9);
+  EXPECT_EQ(parts[1].state, "s1");
+  EXPECT_EQ(decode_partitioned_state(blob.substr(0, blob.size() - 1), &accounting, &got, &parts).code(),
+            StatusCode::kCorruption);
+}
+
+TEST(PartCheckpoints, ThePartsNewestStateWinsWhicheverMemberWroteIt) {
+  const std::string dir = fresh_dir();
+  write_checkpoint(dir, "a", 4, {{"t/0", 100}, {"t/1", 40}});
+  write_checkpoint(dir, "b", 2, {{"t/0", 250}});  // b took t/0 over from a
+  std::map<std::string, FoundPart> found;
+  ASSERT_TRUE(PartCheckpoints(dir, "c", "pix").find({"t/0", "t/1", "t/2"}, kAll, &found).ok());
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_EQ(found.at("t/0").section.next_position, 250);
+  EXPECT_EQ(found.at("t/0").section.state, "b@250");
+  EXPECT_EQ(found.at("t/0").writer.instance, "b");
+  EXPECT_EQ(found.at("t/1").section.state, "a@40");
+  EXPECT_EQ(found.count("t/2"), 0u);
 }
 
 TEST(PartCheckpoints, AnEpochThatNeverCommittedFallsBackToTheOneBefore) {
-  PartCheckpoints store(fresh_dir(), "pix");
-  ASSERT_TRUE(store.write(make("a", 4, 100)).ok());
-  ASSERT_TRUE(store.write(make("a", 5, 180)).ok());
-  PartCheckpoint got;
-  bool found = false;
+  const std::string dir = fresh_dir();
+  write_checkpoint(dir, "a", 4, {{"t/0", 100}});
+  write_checkpoint(dir, "a", 5, {{"t/0", 180}});
+  std::map<std::string, FoundPart> found;
   const auto committed = [](const PartWriter& w) { return w.epoch != 5; };
-  ASSERT_TRUE(store.load_latest("pix.transactions/3", committed, &got, &found).ok());
-  ASSERT_TRUE(found);
-  EXPECT_EQ(got.next_position, 100);
-  EXPECT_EQ(got.state, "state of a at 100");
+  ASSERT_TRUE(PartCheckpoints(dir, "b", "pix").find({"t/0"}, committed, &found).ok());
+  EXPECT_EQ(found.at("t/0").section.next_position, 100);
 }
 
-TEST(PartCheckpoints, KeepsTheNewestThreeAndSkipsADamagedOne) {
+TEST(PartCheckpoints, AnAdoptedCopyOutlivesTheCheckpointItCameFrom) {
   const std::string dir = fresh_dir();
-  PartCheckpoints store(dir, "pix");
-  for (int64_t i = 1; i <= 5; ++i) ASSERT_TRUE(store.write(make("a", i, i * 10)).ok());
-  const std::string part_dir = dir + "/pix.transactions.3";
-  std::size_t files = 0;
-  for (const auto& e : fs::directory_iterator(part_dir)) files += e.path().extension() == ".ckpt";
-  EXPECT_EQ(files, 3u);
-  std::ofstream(part_dir + "/checkpoint-00000000000000000005.ckpt", std::ios::binary) << "torn";
-  PartCheckpoints reopened(dir, "pix");
-  PartCheckpoint got;
-  bool found = false;
-  ASSERT_TRUE(reopened.load_latest("pix.transactions/3", kAll, &got, &found).ok());
-  ASSERT_TRUE(found);
-  EXPECT_EQ(got.next_position, 40);
+  write_checkpoint(dir, "a", 4, {{"t/0", 100}}, /*keep=*/1);
+  PartCheckpoints b(dir, "b", "pix");
+  std::map<std::string, FoundPart> found;
+  ASSERT_TRUE(b.find({"t/0"}, kAll, &found).ok());
+  ASSERT_TRUE(b.adopt(found.at("t/0")).ok());
+  write_checkpoint(dir, "a", 5, {{"t/9", 1}}, /*keep=*/1);  // a's epoch 4 is gone
+  ASSERT_TRUE(b.find({"t/0"}, [](const PartWriter&) { return false; }, &found).ok());
+  ASSERT_EQ(found.count("t/0"), 1u) << "the adopted copy needs no commit record";
+  EXPECT_EQ(found.at("t/0").section.state, "a@100");
+  b.release_adopted({"t/0"});
+  ASSERT_TRUE(b.find({"t/0"}, kAll, &found).ok());
+  EXPECT_EQ(found.count("t/0"), 0u);
 }
 
-TEST(PartCheckpoints, APartNeverCheckpointedIsNotFound) {
-  PartCheckpoints store(fresh_dir(), "pix");
-  PartCheckpoint got;
-  bool found = true;
-  ASSERT_TRUE(store.load_latest("pix.transactions/0", kAll, &got, &found).ok());
-  EXPECT_FALSE(found);
-}
-
-TEST(PartCheckpoints, ACheckpointOfAnotherPipelineIsRefused) {
+TEST(PartCheckpoints, ADamagedCheckpointIsSkippedAndAnotherPipelinesRefused) {
   const std::string dir = fresh_dir();
-  ASSERT_TRUE(PartCheckpoints(dir, "other").write(make("a", 1, 10)).ok());
-  PartCheckpoints store(dir, "pix");
-  PartCheckpoint got;
-  bool found = false;
-  const Status s = store.load_latest("pix.transactions/3", kAll, &got, &found);
+  write_checkpoint(dir, "a", 4, {{"t/0", 100}});
+  write_checkpoint(dir, "a", 5, {{"t/0", 180}});
+  std::ofstream(dir + "/a/checkpoint-00000000000000000005.ckpt", std::ios::binary) << "torn";
+  std::map<std::string, FoundPart> found;
+  ASSERT_TRUE(PartCheckpoints(dir, "b", "pix").find({"t/0"}, kAll, &found).ok());
+  EXPECT_EQ(found.at("t/0").section.next_position, 100);
+  const Status s = PartCheckpoints(dir, "b", "other").find({"t/0"}, kAll, &found);
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(s.message().find("belongs to pipeline 'other'"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("belongs to pipeline 'pix'"), std::string::npos) << s.message();
 }
 
 }  // namespace

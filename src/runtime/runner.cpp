@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 
 #include "core/clock.h"
 #include "core/log.h"
@@ -42,8 +43,14 @@ Status Runner::recover() {
                                  pipeline_->state_shape() + "); restored history covers the old one");
       }
       if (partitioned_) {
-        // Parts are restored from their own checkpoints as they are assigned.
-        if (Status s = pipeline_->load_accounting_state(c.state); !s.ok()) return s.with_context(where);
+        // Parts are restored from the members' checkpoints as they are assigned.
+        std::string accounting;
+        PartWriter writer;
+        std::vector<PartSection> sections;
+        Status s = decode_partitioned_state(c.state, &accounting, &writer, &sections);
+        if (s.ok()) s = pipeline_->load_accounting_state(accounting);
+        if (!s.ok()) return s.with_context(where);
+        for (PartSection& section : sections) orphans_[section.part] = std::move(section);
       } else {
         if (Status s = pipeline_->load_state(c.state); !s.ok()) return s.with_context(where);
         if (Status s = source_->seek(c.source_position); !s.ok()) {
@@ -120,33 +127,39 @@ Status Runner::write_checkpoint() {
   c.state_shape = pipeline_->state_shape();
   c.model_version = pipeline_->model_version();
   c.written_at_us = unix_micros();
-  ByteWriter w(&c.state);
   if (partitioned_) {
-    pipeline_->save_accounting_state(&w);
+    // Every part held, changed or not: a part's newest state must not depend on a checkpoint
+    // this member may delete.
+    std::string accounting;
+    ByteWriter a(&accounting);
+    pipeline_->save_accounting_state(&a);
+    std::vector<PartSection> sections;
+    checkpointed_parts_.clear();
+    for (const SourcePart& part : source_->parts()) {
+      if (part.next_position < 0) continue;  // nothing read, nothing restored: no state
+      PartSection section{part.name, part.next_position, {}};
+      ByteWriter w(&section.state);
+      pipeline_->save_part(part.id, &w);
+      sections.push_back(std::move(section));
+      checkpointed_parts_.push_back(part.name);
+      orphans_.erase(part.name);
+    }
+    for (auto it = orphans_.begin(); it != orphans_.end();) {
+      if (options_.part_checkpoints != nullptr && options_.part_checkpoints->adopted_elsewhere(it->first)) {
+        it = orphans_.erase(it);
+      } else {
+        sections.push_back(it++->second);
+      }
+    }
+    PartWriter writer = options_.part_writer;
+    writer.epoch = epoch_;
+    c.state = encode_partitioned_state(accounting, writer, sections);
   } else {
+    ByteWriter w(&c.state);
     pipeline_->save_state(&w);
   }
   if (Status s = options_.checkpoints->write(c, &last_checkpoint_); !s.ok()) return s;
   last_checkpoint_unix_us_ = unix_micros();
-  return Status::Ok();
-}
-
-Status Runner::write_part_checkpoints() {
-  if (options_.part_checkpoints == nullptr) return Status::Ok();
-  for (const SourcePart& part : source_->parts()) {
-    auto saved = part_saved_at_.find(part.id);
-    if (part.next_position < 0 || (saved != part_saved_at_.end() && saved->second == part.next_position)) continue;
-    PartCheckpoint pc;
-    pc.part = part.name;
-    pc.next_position = part.next_position;
-    pc.writer = options_.part_writer;
-    pc.writer.epoch = epoch_;
-    pc.state_shape = pipeline_->state_shape();
-    ByteWriter w(&pc.state);
-    pipeline_->save_part(part.id, &w);
-    if (Status s = options_.part_checkpoints->write(pc); !s.ok()) return s.with_context("part " + part.name);
-    part_saved_at_[part.id] = part.next_position;
-  }
   return Status::Ok();
 }
 
@@ -157,34 +170,44 @@ Status Runner::parts_revoked(const std::vector<SourcePart>& parts) {
   batch_.clear();
   if (Status s = end_epoch(); !s.ok()) return s;
   for (const SourcePart& part : parts) {
+    if (part.next_position >= 0) {
+      PartSection section{part.name, part.next_position, {}};
+      ByteWriter w(&section.state);
+      pipeline_->save_part(part.id, &w);
+      orphans_[part.name] = std::move(section);
+    }
     pipeline_->drop_part(part.id);
-    part_saved_at_.erase(part.id);
   }
   return begin_epoch();
 }
 
 Status Runner::parts_assigned(std::vector<SourcePart>* parts) {
+  std::map<std::string, FoundPart> found;
+  if (options_.part_checkpoints != nullptr) {
+    std::vector<std::string> names;
+    for (const SourcePart& part : *parts) names.push_back(part.name);
+    const auto committed = [this](const PartWriter& w) { return !options_.part_committed || options_.part_committed(w); };
+    if (Status s = options_.part_checkpoints->find(names, committed, &found); !s.ok()) return s;
+  }
   for (SourcePart& part : *parts) {
     pipeline_->drop_part(part.id);
+    orphans_.erase(part.name);  // found above if it was the newest
     part.next_position = -1;
-    if (options_.part_checkpoints == nullptr) continue;
-    PartCheckpoint pc;
-    bool found = false;
-    const auto committed = [this](const PartWriter& w) { return !options_.part_committed || options_.part_committed(w); };
-    if (Status s = options_.part_checkpoints->load_latest(part.name, committed, &pc, &found); !s.ok()) return s;
-    if (!found) {
+    const auto it = found.find(part.name);
+    if (it == found.end()) {
       log(LogLevel::kInfo, "part " + part.name + ": no checkpoint, starting with empty state");
       continue;
     }
-    if (pc.state_shape != pipeline_->state_shape()) {
-      log(LogLevel::kWarn, "part " + part.name + ": the feature retention changed since (" + pc.state_shape + " -> " +
-                               pipeline_->state_shape() + "); restored history covers the old one");
+    const FoundPart& f = it->second;
+    if (Status s = pipeline_->load_part(part.id, f.section.state); !s.ok()) return s.with_context("part " + part.name);
+    // Its checkpoint may be deleted by its writer from now on: keep a copy until ours holds it.
+    if (f.writer.instance != options_.part_writer.instance) {
+      if (Status s = options_.part_checkpoints->adopt(f); !s.ok()) return s;
     }
-    if (Status s = pipeline_->load_part(part.id, pc.state); !s.ok()) return s.with_context("part " + part.name);
-    part.next_position = pc.next_position;
-    part_saved_at_[part.id] = pc.next_position;
-    log(LogLevel::kInfo, "part " + part.name + ": restored the state of epoch " + std::to_string(pc.writer.epoch) +
-                             " of instance " + pc.writer.instance + ", resuming at " + std::to_string(pc.next_position));
+    part.next_position = f.section.next_position;
+    log(LogLevel::kInfo, "part " + part.name + ": restored the state of epoch " + std::to_string(f.writer.epoch) +
+                             " of instance " + f.writer.instance + ", resuming at " +
+                             std::to_string(f.section.next_position));
   }
   return Status::Ok();
 }
@@ -245,7 +268,6 @@ Status Runner::end_epoch() {
     if (Status st = s->prepare(epoch_); !st.ok()) return st;
   }
   pipeline_->expire_state();
-  if (Status st = write_part_checkpoints(); !st.ok()) return st;
   if (options_.checkpoints != nullptr) {
     if (Status st = write_checkpoint(); !st.ok()) return st;
   }
@@ -257,6 +279,7 @@ Status Runner::end_epoch() {
       if (Status st = s->commit(epoch_); !st.ok()) return st;
     }
   }
+  if (options_.part_checkpoints != nullptr) options_.part_checkpoints->release_adopted(checkpointed_parts_);
   if (options_.on_epoch) options_.on_epoch(pipeline_->accounting());
   publish_metrics(/*force=*/true);
   return Status::Ok();

@@ -17,13 +17,13 @@
 // source; sinks settle to it. With no checkpoint, sinks that already hold committed output
 // are refused (resuming without state would write every record twice).
 //
-// Partitioned sources (Kafka): the runner is the source's PartListener. Each part's state
-// is checkpointed apart (runtime/part_checkpoints.h, in a directory the group members
-// share) whenever its position moved, before the instance checkpoint (which then holds the
-// accounting only). When parts are revoked, the records already read are processed and the
-// epoch ends (prepare, checkpoints, commit) before they are given up, and their state is
-// dropped; assigned parts are restored from their newest committed checkpoint and resume
-// at its position. So two or three members of one group produce what one would.
+// Partitioned sources (Kafka): the runner is the source's PartListener. The checkpoint
+// holds a section per part held (position and state; runtime/part_checkpoints.h, in a
+// directory the group's members share) beside the accounting. When parts are revoked, the
+// records already read are processed and the epoch ends (prepare, checkpoint, commit)
+// before they are given up, and their state is dropped; assigned parts are restored from
+// the newest committed section any member wrote and resume at its position. So two or
+// three members of one group produce what one would.
 //
 // Threading: run() occupies the calling thread; `stop` may be set from any thread or a
 // signal handler, and is honoured between batches (in-flight work finishes, then the final
@@ -57,9 +57,9 @@ struct RunnerOptions {
   const ModelWatcher* model_watcher = nullptr;
   // When set, the run's live picture is published there (the operations endpoint).
   LiveMetrics* metrics = nullptr;
-  // Partitioned sources: where part checkpoints go (null: parts start afresh when
-  // assigned), who writes them (the runner fills in the epoch), and which writers' epochs
-  // committed (null: all).
+  // Partitioned sources: the members' checkpoints, to restore assigned parts from (null:
+  // parts start afresh when assigned), who this run is as their writer (the runner fills in
+  // the epoch), and which writers' epochs committed (null: all).
   PartCheckpoints* part_checkpoints = nullptr;
   PartWriter part_writer;
   std::function<bool(const PartWriter&)> part_committed;
@@ -84,7 +84,6 @@ class Runner final : public PartListener {
   Status begin_epoch();
   Status end_epoch();
   Status write_checkpoint();
-  Status write_part_checkpoints();
   Status parts_revoked(const std::vector<SourcePart>& parts) override;
   Status parts_assigned(std::vector<SourcePart>* parts) override;
   // Runs the batch through the pipeline (and the metrics).
@@ -110,8 +109,10 @@ class Runner final : public PartListener {
   std::chrono::steady_clock::time_point last_publish_{};
   bool recovered_ = false;
   bool partitioned_ = false;
-  // Partitioned: each held part's position when its state was last checkpointed or restored.
-  std::map<uint32_t, int64_t> part_saved_at_;
+  std::vector<std::string> checkpointed_parts_;  // partitioned: the parts held at the last checkpoint
+  // Partitioned: the last sections of parts not held (given up, or not given back yet after
+  // a restart), carried forward in every checkpoint until another member has adopted them.
+  std::map<std::string, PartSection> orphans_;
 };
 
 }  // namespace pixguard
