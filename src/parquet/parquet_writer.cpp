@@ -197,8 +197,7 @@ struct ColumnWriter {
 
   StatsAccumulator file_stats;
 
-  // Scratch reused at every page cut.
-  std::string raw, compressed, header, key;
+  std::string key;  // the value's PLAIN bytes, reused
 
   int64_t buffered() const {
     const int64_t page_values = schema.physical == PhysicalType::kBoolean ? static_cast<int64_t>(values.size() / 8)
@@ -225,6 +224,9 @@ struct ParquetWriter::Impl {
   int64_t file_pos = 0;
   Status failure;  // sticky after an I/O error
   format::FileMetaData meta;
+  // Scratch of the page being cut, shared by the columns (one page is cut at a time): per
+  // column it would keep a page's worth of memory for every column of every open file.
+  std::string page_raw, page_compressed, page_header;
 
   ~Impl() {
     if (fd >= 0) ::close(fd);
@@ -285,36 +287,36 @@ struct ParquetWriter::Impl {
   // Encodes the buffered page (levels, values), compresses it and appends it to the chunk.
   void flush_page(ColumnWriter& c) {
     if (c.page_slots == 0) return;
-    c.raw.clear();
+    page_raw.clear();
     if (c.schema.nullable) {
-      const std::size_t at = c.raw.size();
-      c.raw.append(4, '\0');
-      rle_hybrid_encode(c.def_levels.data(), c.def_levels.size(), 1, &c.raw);
-      const auto n = static_cast<uint32_t>(c.raw.size() - at - 4);
-      std::memcpy(c.raw.data() + at, &n, 4);
+      const std::size_t at = page_raw.size();
+      page_raw.append(4, '\0');
+      rle_hybrid_encode(c.def_levels.data(), c.def_levels.size(), 1, &page_raw);
+      const auto n = static_cast<uint32_t>(page_raw.size() - at - 4);
+      std::memcpy(page_raw.data() + at, &n, 4);
     }
     const bool dictionary_page = c.dictionary_mode && !c.dictionary.empty();
     if (dictionary_page) {
       const int width = std::max(1, bit_width_for(c.dictionary.size() - 1));
-      c.raw.push_back(static_cast<char>(width));
-      rle_hybrid_encode(c.indices.data(), c.indices.size(), width, &c.raw);
+      page_raw.push_back(static_cast<char>(width));
+      rle_hybrid_encode(c.indices.data(), c.indices.size(), width, &page_raw);
       c.used_dictionary = true;
     } else if (c.schema.physical == PhysicalType::kBoolean) {
-      const std::size_t at = c.raw.size();
-      c.raw.append((c.values.size() + 7) / 8, '\0');
+      const std::size_t at = page_raw.size();
+      page_raw.append((c.values.size() + 7) / 8, '\0');
       for (std::size_t i = 0; i < c.values.size(); ++i) {
-        if (c.values[i]) c.raw[at + i / 8] = static_cast<char>(c.raw[at + i / 8] | (1 << (i % 8)));
+        if (c.values[i]) page_raw[at + i / 8] = static_cast<char>(page_raw[at + i / 8] | (1 << (i % 8)));
       }
       c.used_plain = true;
     } else {
-      c.raw.append(c.values);
+      page_raw.append(c.values);
       c.used_plain = true;
     }
     format::PageHeader h;
     h.type = format::kDataPage;
     h.num_values = static_cast<int32_t>(c.page_slots);
     h.encoding = dictionary_page ? format::kRleDictionary : format::kPlain;
-    append_page(c, h, c.raw, &c.chunk);
+    append_page(c, h, page_raw, &c.chunk);
     c.chunk_slots += c.page_slots;
     c.page_slots = 0;
     c.def_levels.clear();
@@ -324,14 +326,14 @@ struct ParquetWriter::Impl {
 
   void append_page(ColumnWriter& c, format::PageHeader& h, std::string_view body, std::string* out) {
     // Compression cannot fail for in-memory buffers except by a bad zstd level, checked in create().
-    (void)compress_page(options.codec, options.zstd_level, body, &c.compressed);
+    (void)compress_page(options.codec, options.zstd_level, body, &page_compressed);
     h.uncompressed_page_size = static_cast<int32_t>(body.size());
-    h.compressed_page_size = static_cast<int32_t>(c.compressed.size());
-    c.header.clear();
-    format::encode_page_header(h, &c.header);
-    out->append(c.header);
-    out->append(c.compressed);
-    c.chunk_uncompressed += static_cast<int64_t>(c.header.size() + body.size());
+    h.compressed_page_size = static_cast<int32_t>(page_compressed.size());
+    page_header.clear();
+    format::encode_page_header(h, &page_header);
+    out->append(page_header);
+    out->append(page_compressed);
+    c.chunk_uncompressed += static_cast<int64_t>(page_header.size() + body.size());
   }
 
   Status flush_row_group() {
@@ -639,6 +641,8 @@ Status ParquetWriter::end_row() {
 }
 
 int64_t ParquetWriter::rows() const { return impl_->rows; }
+
+int64_t ParquetWriter::written_bytes() const { return impl_->file_pos; }
 
 int64_t ParquetWriter::buffered_bytes() const {
   int64_t n = 0;

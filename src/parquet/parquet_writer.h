@@ -54,6 +54,7 @@ class ParquetWriter {
 
   int64_t rows() const;            // rows accepted so far
   int64_t buffered_bytes() const;  // encoded bytes not yet written to the file, for size-based rolling
+  int64_t written_bytes() const;   // bytes already in the file (the row groups flushed so far)
 
   // Flushes the last row group, writes the footer, fsyncs, closes. `summary` (may be null)
   // gets the row count, the file size and per-column min/max/null counts over the file.

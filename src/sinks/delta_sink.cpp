@@ -136,7 +136,9 @@ Status DeltaSink::open_file(int64_t days, OpenFile* out) {
   out->relative_path = partition + "/" + name + delta::new_table_id() + ".c000" + codec_tag(options_.codec) + ".parquet";
   parquet::WriterOptions w;
   w.codec = options_.codec;
-  w.row_group_bytes = std::min<int64_t>(options_.target_file_bytes, 64 << 20);
+  // Small row groups bound the memory of each open file (one per event date in the epoch):
+  // a replay of history keeps a file open for every day it spans.
+  w.row_group_bytes = std::min<int64_t>(options_.target_file_bytes, 4 << 20);
   w.key_value_metadata = {{"pixguard.app_id", options_.app_id}, {"pixguard.epoch", std::to_string(epoch_)}};
   if (Status s = parquet::ParquetWriter::create(options_.table_dir + "/" + out->relative_path, columns_, w, &out->writer);
       !s.ok()) {
@@ -177,7 +179,7 @@ Status DeltaSink::write(const SinkRecord& record) {
     return s.with_context(name_);
   }
   ++stats_.rows;
-  if (it->writer->buffered_bytes() >= options_.target_file_bytes) {
+  if (it->writer->written_bytes() + it->writer->buffered_bytes() >= options_.target_file_bytes) {
     if (Status s = finish_file(&*it); !s.ok()) return s;
     open_.erase(it);
   }
