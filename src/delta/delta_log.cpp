@@ -13,6 +13,7 @@
 #include <set>
 
 #include "core/clock.h"
+#include "core/file_io.h"
 #include "core/log.h"
 #include "delta/delta_checkpoint.h"
 #include "delta/delta_schema.h"
@@ -45,46 +46,6 @@ std::string checkpoint_file_name(uint64_t version) {
   char name[64];
   std::snprintf(name, sizeof name, "%020llu.checkpoint.parquet", static_cast<unsigned long long>(version));
   return name;
-}
-
-Status read_whole_file(const std::string& path, std::string* out) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return errno == ENOENT ? Status::NotFound(path + " does not exist") : Status::IoError("open " + path + ": " + errno_text());
-  }
-  out->clear();
-  char buffer[1 << 16];
-  Status s;
-  for (;;) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) s = Status::IoError("read " + path + ": " + errno_text());
-    if (n <= 0) break;
-    out->append(buffer, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return s;
-}
-
-Status write_all(int fd, std::string_view data, const std::string& path) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Status::IoError("write " + path + ": " + errno_text());
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return Status::Ok();
-}
-
-Status fsync_dir(const std::string& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Status::IoError("open directory " + dir + ": " + errno_text());
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return Status::IoError("fsync directory " + dir + ": " + errno_text());
-  return Status::Ok();
 }
 
 // A durable, hidden, uniquely named file in the log directory holding `body`. Readers skip

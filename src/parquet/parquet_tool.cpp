@@ -19,10 +19,6 @@ namespace {
 using nlohmann::json;
 using namespace pixguard::parquet;
 
-const char* physical_name(PhysicalType t) {
-  static const char* names[] = {"BOOLEAN", "INT32", "INT64", "INT96", "FLOAT", "DOUBLE", "BYTE_ARRAY", "FIXED_LEN_BYTE_ARRAY"};
-  return names[static_cast<int>(t)];
-}
 const char* logical_name(LogicalKind k) {
   static const char* names[] = {"NONE", "STRING", "TIMESTAMP_MICROS", "DECIMAL", "DATE", "TIMESTAMP_MILLIS", "TIMESTAMP_NANOS", "JSON", "OTHER"};
   return names[static_cast<int>(k)];
@@ -68,7 +64,7 @@ int dump(const std::string& path) {
       return 1;
     }
     const bool text = leaf.logical == LogicalKind::kString || leaf.logical == LogicalKind::kJson;
-    json c = {{"path", leaf.path}, {"physical", physical_name(leaf.physical)}, {"logical", logical_name(leaf.logical)},
+    json c = {{"path", leaf.path}, {"physical", physical_type_name(leaf.physical)}, {"logical", logical_name(leaf.logical)},
               {"precision", leaf.precision}, {"scale", leaf.scale}, {"type_length", leaf.type_length},
               {"max_definition_level", leaf.max_definition_level}, {"max_repetition_level", leaf.max_repetition_level},
               {"adjusted_to_utc", leaf.adjusted_to_utc}, {"definition_levels", data.definition_levels},

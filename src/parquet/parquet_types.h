@@ -10,6 +10,21 @@ namespace pixguard::parquet {
 
 enum class PhysicalType : unsigned char { kBoolean, kInt32, kInt64, kInt96, kFloat, kDouble, kByteArray, kFixedLenByteArray };
 
+// "INT64", "BYTE_ARRAY": the names of parquet.thrift, for messages.
+inline const char* physical_type_name(PhysicalType t) {
+  switch (t) {
+    case PhysicalType::kBoolean: return "BOOLEAN";
+    case PhysicalType::kInt32: return "INT32";
+    case PhysicalType::kInt64: return "INT64";
+    case PhysicalType::kInt96: return "INT96";
+    case PhysicalType::kFloat: return "FLOAT";
+    case PhysicalType::kDouble: return "DOUBLE";
+    case PhysicalType::kByteArray: return "BYTE_ARRAY";
+    case PhysicalType::kFixedLenByteArray: return "FIXED_LEN_BYTE_ARRAY";
+  }
+  return "?";
+}
+
 // kTimestampMicros is adjusted to UTC when written by us; the reader reports any
 // TIMESTAMP(MICROS) as kTimestampMicros (LeafColumn::adjusted_to_utc tells which) and the
 // other units as the values added after kDate.

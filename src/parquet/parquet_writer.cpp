@@ -31,19 +31,6 @@ constexpr std::size_t kMaxDictionaryEntries = 1 << 16;
 // prefix rounded up), so one long value does not bloat every footer.
 constexpr std::size_t kMaxStatBytes = 64;
 
-const char* physical_name(PhysicalType t) {
-  switch (t) {
-    case PhysicalType::kBoolean: return "BOOLEAN";
-    case PhysicalType::kInt32: return "INT32";
-    case PhysicalType::kInt64: return "INT64";
-    case PhysicalType::kInt96: return "INT96";
-    case PhysicalType::kFloat: return "FLOAT";
-    case PhysicalType::kDouble: return "DOUBLE";
-    case PhysicalType::kByteArray: return "BYTE_ARRAY";
-    case PhysicalType::kFixedLenByteArray: return "FIXED_LEN_BYTE_ARRAY";
-  }
-  return "?";
-}
 
 // What a staged value holds; kNull fits any nullable column.
 enum class Kind : uint8_t { kNull, kBool, kInt32, kInt64, kFloat, kDouble, kString };
@@ -434,7 +421,7 @@ Status check_schema(const std::vector<ColumnSchema>& schema) {
     if (!names.insert(c.name).second) return Status::InvalidArgument("parquet writer: duplicate column '" + c.name + "'");
     const std::string where = "parquet writer: column '" + c.name + "': ";
     if (c.physical == PhysicalType::kInt96 || c.physical == PhysicalType::kFixedLenByteArray) {
-      return Status::Unsupported(where + "we do not write " + physical_name(c.physical));
+      return Status::Unsupported(where + "we do not write " + physical_type_name(c.physical));
     }
     switch (c.logical) {
       case LogicalKind::kNone: break;
@@ -455,7 +442,7 @@ Status check_schema(const std::vector<ColumnSchema>& schema) {
         if (max_precision == 0) return Status::InvalidArgument(where + "DECIMAL needs INT32 or INT64");
         if (c.precision < 1 || c.precision > max_precision || c.scale < 0 || c.scale > c.precision) {
           return Status::InvalidArgument(where + "DECIMAL(" + std::to_string(c.precision) + "," + std::to_string(c.scale) +
-                                         ") does not fit " + physical_name(c.physical));
+                                         ") does not fit " + physical_type_name(c.physical));
         }
         break;
       }
@@ -610,7 +597,7 @@ Status ParquetWriter::end_row() {
     const ColumnWriter& c = w.columns[i];
     const Kind k = w.row[i].kind;
     if (k == Kind::kNull ? !c.schema.nullable : k != c.kind) {
-      return Status::InvalidArgument("parquet writer: column '" + c.schema.name + "' (" + physical_name(c.schema.physical) +
+      return Status::InvalidArgument("parquet writer: column '" + c.schema.name + "' (" + physical_type_name(c.schema.physical) +
                                      (c.schema.nullable ? "" : ", REQUIRED") + ") got a " + kind_name(k) + " value");
     }
   }

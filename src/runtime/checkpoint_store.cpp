@@ -12,6 +12,7 @@
 
 #include "core/byte_io.h"
 #include "core/crc32c.h"
+#include "core/file_io.h"
 #include "core/log.h"
 
 namespace pixguard {
@@ -38,47 +39,6 @@ uint64_t epoch_of(const std::string& name) {
     e = e * 10 + static_cast<uint64_t>(name[i] - '0');
   }
   return e;
-}
-
-Status write_all(int fd, std::string_view data, const std::string& path) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Status::IoError("write " + path + ": " + errno_text());
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return Status::Ok();
-}
-
-Status read_whole_file(const std::string& path, std::string* out) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::IoError("cannot open: " + errno_text());
-  struct stat st {};
-  Status s;
-  if (::fstat(fd, &st) != 0) s = Status::IoError("cannot stat: " + errno_text());
-  if (s.ok()) out->resize(static_cast<std::size_t>(st.st_size));
-  std::size_t done = 0;
-  while (s.ok() && done < out->size()) {
-    const ssize_t n = ::read(fd, out->data() + done, out->size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) s = Status::IoError("cannot read: " + errno_text());
-    if (n == 0) out->resize(done);  // shrank while reading
-    if (n <= 0) break;
-    done += static_cast<std::size_t>(n);
-  }
-  ::close(fd);
-  return s;
-}
-
-Status fsync_dir(const std::string& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Status::IoError("open directory " + dir + ": " + errno_text());
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return Status::IoError("fsync directory " + dir + ": " + errno_text());
-  return Status::Ok();
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 
 #include "core/atomic_file.h"
 #include "core/clock.h"
+#include "core/file_io.h"
 #include "core/log.h"
 #include "core/time_zone.h"
 #include "delta/delta_path.h"
@@ -43,15 +44,6 @@ const char* codec_tag(parquet::Codec codec) {
     case parquet::Codec::kUncompressed: return "";
   }
   return "";
-}
-
-Status fsync_path(const std::string& path, bool directory) {
-  const int fd = ::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
-  if (fd < 0) return Status::IoError("open " + path + ": " + errno_text());
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return Status::IoError("fsync " + path + ": " + errno_text());
-  return Status::Ok();
 }
 
 // The epoch of "epoch-<n>.json", 0 for any other name.
@@ -116,6 +108,13 @@ Status DeltaSink::open(DeltaSinkOptions options, std::unique_ptr<DeltaSink>* out
 
 std::string DeltaSink::prepared_path(uint64_t epoch) const {
   return options_.table_dir + "/_pixguard/" + options_.app_id + "/" + kPreparedPrefix + std::to_string(epoch) + ".json";
+}
+
+void DeltaSink::remove_files(const std::vector<delta::AddFile>& adds) const {
+  for (const delta::AddFile& add : adds) {
+    std::string relative;
+    if (delta::decode_path(add.path, &relative).ok()) ::unlink((options_.table_dir + "/" + relative).c_str());
+  }
 }
 
 Status DeltaSink::begin_epoch(uint64_t epoch) {
@@ -203,7 +202,7 @@ Status DeltaSink::prepare(uint64_t epoch) {
   std::sort(dirs.begin(), dirs.end());
   dirs.erase(std::unique(dirs.begin(), dirs.end()), dirs.end());
   for (const std::string& d : dirs) {
-    if (Status s = fsync_path(d, /*directory=*/true); !s.ok()) return s.with_context(name_);
+    if (Status s = fsync_dir(d); !s.ok()) return s.with_context(name_);
   }
   std::string record;
   for (const delta::AddFile& add : finished_) {
@@ -250,10 +249,7 @@ Status DeltaSink::commit_actions(uint64_t epoch, std::vector<delta::AddFile> add
   if (result.outcome == delta::CommitOutcome::kAlreadyCommitted) {
     // The epoch is in the table from before a crash: these files are duplicates nobody names.
     log(LogLevel::kInfo, name_ + ": epoch " + std::to_string(epoch) + " is already in the table; not committed twice");
-    for (const delta::AddFile& add : adds) {
-      std::string relative;
-      if (delta::decode_path(add.path, &relative).ok()) ::unlink((options_.table_dir + "/" + relative).c_str());
-    }
+    remove_files(adds);
   } else {
     ++stats_.commits;
     stats_.files += adds.size();
@@ -266,10 +262,7 @@ Status DeltaSink::commit_actions(uint64_t epoch, std::vector<delta::AddFile> add
 Status DeltaSink::commit(uint64_t epoch) {
   if (epoch <= last_committed_) {
     // Already in the table (a replay after a crash): these files would be duplicates.
-    for (const delta::AddFile& add : finished_) {
-      std::string relative;
-      if (delta::decode_path(add.path, &relative).ok()) ::unlink((options_.table_dir + "/" + relative).c_str());
-    }
+    remove_files(finished_);
     finished_.clear();
     ::unlink(prepared_path(epoch).c_str());
     return Status::Ok();
@@ -280,18 +273,18 @@ Status DeltaSink::commit(uint64_t epoch) {
   return Status::Ok();
 }
 
-Status DeltaSink::delete_prepared_files(uint64_t epoch) {
+Status DeltaSink::read_prepared(uint64_t epoch, std::vector<delta::AddFile>* adds) const {
   std::ifstream in(prepared_path(epoch));
   std::string line;
   while (std::getline(in, line)) {
     std::optional<delta::Action> action;
-    if (!delta::parse_action_json(line, &action).ok() || !action) continue;
-    if (const auto* add = std::get_if<delta::AddFile>(&*action)) {
-      std::string relative;
-      if (delta::decode_path(add->path, &relative).ok()) ::unlink((options_.table_dir + "/" + relative).c_str());
+    if (Status s = delta::parse_action_json(line, &action); !s.ok()) {
+      return s.with_context(name_ + ": " + prepared_path(epoch));
+    }
+    if (action) {
+      if (auto* add = std::get_if<delta::AddFile>(&*action)) adds->push_back(std::move(*add));
     }
   }
-  ::unlink(prepared_path(epoch).c_str());
   return Status::Ok();
 }
 
@@ -301,10 +294,7 @@ Status DeltaSink::abort(uint64_t epoch) {
     ::unlink((options_.table_dir + "/" + f.relative_path).c_str());
   }
   open_.clear();
-  for (const delta::AddFile& add : finished_) {
-    std::string relative;
-    if (delta::decode_path(add.path, &relative).ok()) ::unlink((options_.table_dir + "/" + relative).c_str());
-  }
+  remove_files(finished_);
   finished_.clear();
   ::unlink(prepared_path(epoch).c_str());
   return Status::Ok();
@@ -324,22 +314,13 @@ Status DeltaSink::recover(uint64_t checkpointed_epoch) {
   }
   std::sort(prepared.begin(), prepared.end());
   for (const uint64_t e : prepared) {
+    std::vector<delta::AddFile> adds;
+    if (Status s = read_prepared(e, &adds); !s.ok()) return s;
     if (e > checkpointed_epoch) {
       // Its input is read again: the files go.
-      if (Status s = delete_prepared_files(e); !s.ok()) return s;
+      remove_files(adds);
+      ::unlink(prepared_path(e).c_str());
       continue;
-    }
-    std::vector<delta::AddFile> adds;
-    std::ifstream in(prepared_path(e));
-    std::string line;
-    while (std::getline(in, line)) {
-      std::optional<delta::Action> action;
-      if (Status s = delta::parse_action_json(line, &action); !s.ok()) {
-        return s.with_context(name_ + ": " + prepared_path(e));
-      }
-      if (action) {
-        if (auto* add = std::get_if<delta::AddFile>(&*action)) adds.push_back(std::move(*add));
-      }
     }
     if (e > last_committed_) {
       log(LogLevel::kInfo, name_ + ": committing epoch " + std::to_string(e) + ", prepared before the restart");

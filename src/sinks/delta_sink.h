@@ -81,7 +81,8 @@ class DeltaSink final : public Sink {
   Status finish_file(OpenFile* file);
   std::string prepared_path(uint64_t epoch) const;
   Status commit_actions(uint64_t epoch, std::vector<delta::AddFile> adds);
-  Status delete_prepared_files(uint64_t epoch);
+  Status read_prepared(uint64_t epoch, std::vector<delta::AddFile>* adds) const;
+  void remove_files(const std::vector<delta::AddFile>& adds) const;
 
   DeltaSinkOptions options_;
   std::string name_;

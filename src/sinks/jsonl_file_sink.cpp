@@ -10,6 +10,7 @@
 #include <system_error>
 #include <vector>
 
+#include "core/file_io.h"
 #include "core/log.h"
 
 namespace pixguard {
@@ -40,14 +41,6 @@ uint64_t epoch_of(const std::string& file, bool* pending) {
   return e;
 }
 
-Status fsync_dir(const std::string& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (fd < 0) return Status::IoError("open directory " + dir + ": " + errno_text());
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return Status::IoError("fsync directory " + dir + ": " + errno_text());
-  return Status::Ok();
-}
 
 }  // namespace
 

@@ -51,18 +51,6 @@ constexpr std::array<InputColumn, 17> kColumns = {{
 }};
 constexpr std::size_t kId = 0, kTime = 1, kAmount = 2, kPayer = 3, kPayee = 6, kInitiation = 11, kLabel = 16;
 
-std::string physical_name(PhysicalType t) {
-  switch (t) {
-    case PhysicalType::kBoolean: return "BOOLEAN";
-    case PhysicalType::kInt32: return "INT32";
-    case PhysicalType::kInt64: return "INT64";
-    case PhysicalType::kInt96: return "INT96";
-    case PhysicalType::kFloat: return "FLOAT";
-    case PhysicalType::kDouble: return "DOUBLE";
-    case PhysicalType::kByteArray: return "BYTE_ARRAY";
-    default: return "FIXED_LEN_BYTE_ARRAY";
-  }
-}
 
 // Why `leaf` cannot serve as `want`; empty when it can.
 std::string type_problem(const LeafColumn& leaf, Want want) {
@@ -70,7 +58,7 @@ std::string type_problem(const LeafColumn& leaf, Want want) {
   switch (want) {
     case Want::kText:
       if (leaf.physical == PhysicalType::kByteArray) return {};
-      return "expected a string (BYTE_ARRAY), got " + physical_name(leaf.physical);
+      return "expected a string (BYTE_ARRAY), got " + std::string(physical_type_name(leaf.physical));
     case Want::kTime:
       if (leaf.physical == PhysicalType::kInt96) return {};
       if (leaf.physical == PhysicalType::kInt64 &&
@@ -78,19 +66,19 @@ std::string type_problem(const LeafColumn& leaf, Want want) {
            leaf.logical == LogicalKind::kTimestampNanos)) {
         return {};
       }
-      return "expected a TIMESTAMP (INT64 or INT96), got " + physical_name(leaf.physical);
+      return "expected a TIMESTAMP (INT64 or INT96), got " + std::string(physical_type_name(leaf.physical));
     case Want::kDecimal:
       if ((leaf.physical == PhysicalType::kInt64 || leaf.physical == PhysicalType::kInt32) &&
           leaf.logical == LogicalKind::kDecimal && leaf.scale >= 0 && leaf.scale <= 18) {
         return {};
       }
-      return "expected a DECIMAL on INT32 or INT64, got " + physical_name(leaf.physical);
+      return "expected a DECIMAL on INT32 or INT64, got " + std::string(physical_type_name(leaf.physical));
     case Want::kLabel:
       if (leaf.physical == PhysicalType::kInt32 || leaf.physical == PhysicalType::kInt64 ||
           leaf.physical == PhysicalType::kBoolean) {
         return {};
       }
-      return "expected INT32, INT64 or BOOLEAN, got " + physical_name(leaf.physical);
+      return "expected INT32, INT64 or BOOLEAN, got " + std::string(physical_type_name(leaf.physical));
   }
   return {};
 }

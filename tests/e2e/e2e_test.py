@@ -49,6 +49,13 @@ def scenario_run_default(pg, src, tmp):
     for a in alerts:
         check(a["decision"] in ("review", "block") and a["reasons"], f"alert without decision or reasons: {a}")
     check(len(glob.glob(f"{tmp}/checkpoints/checkpoint-*.ckpt")) in (1, 2), "expected one or two checkpoints kept")
+    # The default config's Delta table, read by DuckDB from the files its log lists: every
+    # scored record once, with the same amount, score and decision.
+    table = harness.delta_rows(f"{tmp}/decisions", "end_to_end_id, CAST(amount AS VARCHAR), score, decision")
+    want = sorted((x["end_to_end_id"], x["amount"], str(x["score"]), x["decision"]) for x in scored)
+    check(len(table) == len(scored), f"{len(table)} rows in the Delta table for {len(scored)} scored records")
+    check([t[:2] + t[3:] for t in table] == [w[:2] + w[3:] for w in want], "the Delta table's rows differ from the scored records")
+    check(all(abs(float(t[2]) - float(w[2])) <= 1e-12 for t, w in zip(table, want)), "scores differ in the Delta table")
     # Running again resumes from the final checkpoint: nothing left to read, nothing written twice ...
     again_acc = json.loads(run([pg, "run", "--config", cfg, "--json", "-q"]).stdout)
     check(again_acc["in"] == 20000 and again_acc["resumed_in"] == 20000, f"second run did not resume at the end: {again_acc}")
