@@ -7,8 +7,10 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 
 #include "core/clock.h"
+#include "core/file_io.h"
 #include "delta/delta_log.h"
 #include "delta/delta_path.h"
 #include "delta/delta_stats.h"
@@ -238,9 +240,21 @@ class Compaction {
                               {"numRows", std::to_string(result->rows)}};
     actions.front() = std::move(info);
 
+    // The new files' names must survive a crash before a commit names them.
+    std::set<std::string> directories;
+    for (const std::string& f : written_) {
+      const std::size_t slash = f.rfind('/');
+      directories.insert(dir_ + (slash == std::string::npos ? "" : "/" + f.substr(0, slash)));
+    }
+    for (const std::string& d : directories) {
+      if (Status s = fsync_dir(d); !s.ok()) return s;
+    }
     if (options_.before_commit) options_.before_commit();
     CommitResult commit;
-    if (Status s = table->commit(snap.version, std::move(actions), &commit); !s.ok()) return s;
+    const Status committed = table->commit(snap.version, std::move(actions), &commit);
+    // A commit that was linked into place names the new files even if a later step failed.
+    if (commit.outcome == CommitOutcome::kCommitted) committed_ = true;
+    if (!committed.ok()) return committed;
     if (commit.outcome != CommitOutcome::kCommitted) {
       return Status::InvalidArgument("compaction of " + dir_ + " was not committed");
     }

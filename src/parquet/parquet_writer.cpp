@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/file_io.h"
 #include "parquet/page_codec.h"
 #include "parquet/parquet_metadata.h"
 #include "parquet/rle_hybrid.h"
@@ -30,6 +31,8 @@ constexpr std::size_t kMaxDictionaryEntries = 1 << 16;
 // String statistics longer than this are truncated in the footer (min to a prefix, max to a
 // prefix rounded up), so one long value does not bloat every footer.
 constexpr std::size_t kMaxStatBytes = 64;
+
+constexpr int64_t kMaxPageSlots = 1 << 20;
 
 
 // What a staged value holds; kNull fits any nullable column.
@@ -220,15 +223,8 @@ struct ParquetWriter::Impl {
   }
 
   Status write_all(std::string_view bytes) {
-    while (!bytes.empty()) {
-      const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return Status::IoError(path + ": write: " + std::strerror(errno));
-      }
-      bytes.remove_prefix(static_cast<std::size_t>(n));
-      file_pos += n;
-    }
+    if (Status s = pixguard::write_all(fd, bytes, path); !s.ok()) return s;
+    file_pos += static_cast<int64_t>(bytes.size());
     return Status::Ok();
   }
 
@@ -340,6 +336,7 @@ struct ParquetWriter::Impl {
       m.codec = codec_id(options.codec);
       m.num_values = c.chunk_slots;
       const int64_t start = file_pos;
+      chunk.file_offset = start;  // required by parquet.thrift: where the chunk begins
       if (c.used_dictionary) {
         format::PageHeader h;
         h.type = format::kDictionaryPage;
@@ -613,7 +610,9 @@ Status ParquetWriter::end_row() {
     }
     if (c.schema.nullable) c.def_levels.push_back(s.kind == Kind::kNull ? 0 : 1);
     ++c.page_slots;
-    if (c.page_estimate() >= w.options.page_bytes) w.flush_page(c);
+    // Capped in values too: all-null or one-value dictionary pages are tiny in bytes, and
+    // readers (ours included) refuse pages of more than 2^24 values.
+    if (c.page_estimate() >= w.options.page_bytes || c.page_slots >= kMaxPageSlots) w.flush_page(c);
     buffered += c.buffered();
   }
   ++w.rows;

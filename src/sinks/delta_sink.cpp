@@ -244,7 +244,11 @@ Status DeltaSink::commit_actions(uint64_t epoch, std::vector<delta::AddFile> add
                             {"numOutputBytes", std::to_string(bytes)}};
   actions.push_back(std::move(info));
   delta::CommitResult result;
-  if (Status s = table_->commit(read_version_, std::move(actions), &result); !s.ok()) return s.with_context(name_);
+  if (Status s = table_->commit(read_version_, std::move(actions), &result); !s.ok()) {
+    // Linked into place but not synced: the files are named by the table, abort must keep them.
+    if (result.outcome == delta::CommitOutcome::kCommitted) last_committed_ = std::max(last_committed_, epoch);
+    return s.with_context(name_);
+  }
   read_version_ = result.version;
   if (result.outcome == delta::CommitOutcome::kAlreadyCommitted) {
     // The epoch is in the table from before a crash: these files are duplicates nobody names.
@@ -289,6 +293,7 @@ Status DeltaSink::read_prepared(uint64_t epoch, std::vector<delta::AddFile>* add
 }
 
 Status DeltaSink::abort(uint64_t epoch) {
+  if (epoch <= last_committed_) return Status::Ok();  // in the table: its files stay
   for (OpenFile& f : open_) {
     f.writer.reset();
     ::unlink((options_.table_dir + "/" + f.relative_path).c_str());
