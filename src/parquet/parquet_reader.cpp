@@ -281,7 +281,6 @@ struct LeafDecoder {
           for (std::size_t b = 0; b < w; ++b) values_buf[i * w + b] = bytes[b * n + i];
         }
         Cursor plain(values_buf);
-        if (leaf.physical == PhysicalType::kFixedLenByteArray) return decode_plain(plain, n, out);
         return decode_plain(plain, n, out);
       }
       default: break;

@@ -174,13 +174,11 @@ Status Pipeline::load_part(uint32_t id, std::string_view snapshot) {
     drop_part(id);
     return Status::Corruption("part state snapshot is malformed");
   }
-  refresh_state_summary();
   return Status::Ok();
 }
 
 void Pipeline::drop_part(uint32_t id) {
   if (id < parts_.size()) parts_[id].reset();
-  refresh_state_summary();
 }
 
 std::string Pipeline::state_shape() const { return state_shape_; }

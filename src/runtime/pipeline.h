@@ -68,6 +68,8 @@ class Pipeline {
   void save_accounting_state(ByteWriter* out) const;
   Status load_accounting_state(std::string_view snapshot);
   void save_part(uint32_t part, ByteWriter* out) const;
+  // The state summary in the accounting follows at the next expire_state(): a summary
+  // walks every key, too slow to redo for each part of a rebalance.
   Status load_part(uint32_t part, std::string_view snapshot);  // replaces the part's state
   void drop_part(uint32_t part);                               // the part moved elsewhere
   bool has_part(uint32_t part) const { return part < parts_.size() && parts_[part] != nullptr; }
