@@ -83,6 +83,24 @@ std::string PartCheckpoints::adopted_path(const std::string& instance, const std
   return dir_ + "/" + instance + "/adopted/" + file_name_of(part);
 }
 
+bool PartCheckpoints::read_adopted(const std::string& instance, const std::string& part, FoundPart* copy) const {
+  const std::string path = adopted_path(instance, part);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  Checkpoint c;
+  std::string accounting;
+  std::vector<PartSection> sections;
+  Status s = CheckpointStore::decode(std::move(bytes), &c);
+  if (s.ok()) s = decode_partitioned_state(c.state, &accounting, &copy->writer, &sections);
+  if (!s.ok() || sections.size() != 1 || sections[0].part != part) {
+    log(LogLevel::kError, path + " is unusable (" + s.message() + "); ignored");
+    return false;
+  }
+  copy->section = std::move(sections[0]);
+  return true;
+}
+
 Status PartCheckpoints::find(const std::vector<std::string>& parts,
                              const std::function<bool(const PartWriter&)>& committed,
                              std::map<std::string, FoundPart>* found) const {
@@ -93,20 +111,8 @@ Status PartCheckpoints::find(const std::vector<std::string>& parts,
     const std::string instance = member.path().filename().string();
     // Its adopted copies were taken from committed checkpoints.
     for (const std::string& part : parts) {
-      std::ifstream in(adopted_path(instance, part), std::ios::binary);
-      if (!in) continue;
-      std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      Checkpoint c;
-      std::string accounting;
-      PartWriter writer;
-      std::vector<PartSection> sections;
-      Status s = CheckpointStore::decode(std::move(bytes), &c);
-      if (s.ok()) s = decode_partitioned_state(c.state, &accounting, &writer, &sections);
-      if (!s.ok() || sections.size() != 1 || sections[0].part != part) {
-        log(LogLevel::kError, adopted_path(instance, part) + " is unusable (" + s.message() + "); ignored");
-        continue;
-      }
-      offer(sections[0], writer, found);
+      FoundPart copy;
+      if (read_adopted(instance, part, &copy)) offer(copy.section, copy.writer, found);
     }
     // Its checkpoints, newest first: the first committed one holding a part is its newest
     // state of that part there.
@@ -160,11 +166,14 @@ void PartCheckpoints::release_adopted(const std::vector<std::string>& parts) {
   for (const std::string& part : parts) fs::remove(adopted_path(instance_, part), ec);
 }
 
-bool PartCheckpoints::adopted_elsewhere(const std::string& part) const {
+bool PartCheckpoints::adopted_elsewhere(const std::string& part, int64_t position) const {
   std::error_code ec;
   for (const auto& member : fs::directory_iterator(dir_, ec)) {
     const std::string instance = member.path().filename().string();
-    if (instance != instance_ && fs::exists(adopted_path(instance, part), ec)) return true;
+    FoundPart copy;
+    if (instance != instance_ && read_adopted(instance, part, &copy) && copy.section.next_position >= position) {
+      return true;
+    }
   }
   return false;
 }

@@ -67,13 +67,17 @@ class PartCheckpoints {
   Status adopt(const FoundPart& part);
   // A committed checkpoint of ours now holds these parts: their adopted copies may go.
   void release_adopted(const std::vector<std::string>& parts);
-  // Whether another member holds an adopted copy of `part` (it took the part over).
-  bool adopted_elsewhere(const std::string& part) const;
+  // Whether another member holds an adopted copy of `part` at `position` or beyond (it took
+  // the part over from that state). An older copy, left by a member killed before it could
+  // release it, supersedes nothing.
+  bool adopted_elsewhere(const std::string& part, int64_t position) const;
   // Deletes every member's adopted copies (for --overwrite).
   Status clear_adopted();
 
  private:
   std::string adopted_path(const std::string& instance, const std::string& part) const;
+  // `instance`'s adopted copy of `part`; false when there is none or it is unusable (logged).
+  bool read_adopted(const std::string& instance, const std::string& part, FoundPart* copy) const;
 
   std::string dir_;
   std::string instance_;

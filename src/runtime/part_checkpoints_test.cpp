@@ -95,6 +95,23 @@ TEST(PartCheckpoints, AnAdoptedCopyOutlivesTheCheckpointItCameFrom) {
   EXPECT_EQ(found.count("t/0"), 0u);
 }
 
+// A member killed before its own checkpoint held an adopted part leaves the copy behind;
+// the member that held the part later must not take that stale copy for its successor's.
+TEST(PartCheckpoints, OnlyACopyAtLeastAsNewSupersedesAnotherMembersSection) {
+  const std::string dir = fresh_dir();
+  write_checkpoint(dir, "b", 4, {{"t/0", 100}});
+  PartCheckpoints c(dir, "c", "pix");
+  std::map<std::string, FoundPart> found;
+  ASSERT_TRUE(c.find({"t/0"}, kAll, &found).ok());
+  ASSERT_TRUE(c.adopt(found.at("t/0")).ok());  // then c dies, the copy stays
+  const PartCheckpoints a(dir, "a", "pix");
+  EXPECT_TRUE(a.adopted_elsewhere("t/0", 100));
+  EXPECT_TRUE(a.adopted_elsewhere("t/0", 60));
+  EXPECT_FALSE(a.adopted_elsewhere("t/0", 101)) << "a read t/0 beyond the copy: its section is the newest";
+  EXPECT_FALSE(c.adopted_elsewhere("t/0", 0)) << "a member's own copy is not elsewhere";
+  EXPECT_FALSE(a.adopted_elsewhere("t/1", 0));
+}
+
 TEST(PartCheckpoints, ADamagedCheckpointIsSkippedAndAnotherPipelinesRefused) {
   const std::string dir = fresh_dir();
   write_checkpoint(dir, "a", 4, {{"t/0", 100}});

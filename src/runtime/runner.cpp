@@ -145,7 +145,7 @@ Status Runner::write_checkpoint() {
       orphans_.erase(part.name);
     }
     for (auto it = orphans_.begin(); it != orphans_.end();) {
-      if (options_.part_checkpoints != nullptr && options_.part_checkpoints->adopted_elsewhere(it->first)) {
+      if (options_.part_checkpoints != nullptr && options_.part_checkpoints->adopted_elsewhere(it->first, it->second.next_position)) {
         it = orphans_.erase(it);
       } else {
         sections.push_back(it++->second);

@@ -106,6 +106,11 @@ def main(scenarios):
     a = ap.parse_args()
     global SOURCE_DIR
     SOURCE_DIR = os.path.abspath(a.source_dir)
-    with tempfile.TemporaryDirectory(prefix="pixguard-e2e-") as tmp:
+    if os.environ.get("PIXGUARD_KEEP_TEST_DIR"):  # for a post-mortem of a failure
+        tmp = tempfile.mkdtemp(prefix="pixguard-e2e-")
+        print(f"test directory (kept): {tmp}")
         scenarios[a.scenario](os.path.abspath(a.pixguard), SOURCE_DIR, tmp)
+    else:
+        with tempfile.TemporaryDirectory(prefix="pixguard-e2e-") as tmp:
+            scenarios[a.scenario](os.path.abspath(a.pixguard), SOURCE_DIR, tmp)
     print(f"ok: {a.scenario}")

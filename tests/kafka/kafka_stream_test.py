@@ -320,6 +320,24 @@ def scenario_instances(pg, src, tmp):
         members[instance] = (proc, err)
         return proc
 
+    def wait_until(condition, what, timeout=120):
+        deadline = time.monotonic() + timeout
+        while not condition():
+            check(time.monotonic() < deadline, f"not within {timeout} s: {what}")
+            time.sleep(0.2)
+
+    def holds(instance, after):
+        """Waits until `instance` logs being assigned some partitions, past its first `after` log lines."""
+        err = members[instance][1]
+        wait_until(lambda: any(re.search(r": assigned (?!none)", l) for l in err[after:]),
+                   f"member {instance} is assigned partitions")
+
+    def committed_epochs(instance):
+        try:
+            return len(commit_log(shared, instance))
+        except FileNotFoundError:
+            return 0
+
     def stop(instance):
         proc, err = members[instance]
         proc.send_signal(signal.SIGTERM)
@@ -343,20 +361,28 @@ def scenario_instances(pg, src, tmp):
         feeder = threading.Thread(target=feed)
         feeder.start()
         finals = []
-        # Each change lands after the group has settled from the one before (a join takes
-        # a few seconds; a killed member's partitions move after session.timeout.ms).
+        # Each change waits for the group to settle from the one before: on a loaded machine
+        # a join can take much longer than its usual few seconds.
         start("a")
-        time.sleep(8)
+        holds("a", 0)
         start("b")
-        time.sleep(8)
+        holds("b", 0)
         start("c")
-        time.sleep(10)
+        holds("c", 0)
+        mark = len(members["c"][1])
         finals.append(stop("b"))  # leaves the group: its partitions move with their state
-        time.sleep(6)
-        proc, _ = members["c"]
+        # c must have committed state for what it holds now, so that whoever takes over after
+        # the kill restores it from c.
+        holds("c", mark)
+        commits = committed_epochs("c")
+        wait_until(lambda: committed_epochs("c") >= commits + 2, "c commits two epochs after the rebalance")
+        proc, err = members["c"]
         proc.kill()  # holds its partitions until the session times out, then they move
         proc.wait()
-        time.sleep(12)
+        with open(f"{tmp}/c.log", "w", encoding="utf-8") as f:  # its first life, for failures
+            f.writelines(err)
+        mark = len(members["a"][1])
+        holds("a", mark)  # a has taken over c's partitions
         start("c")  # the same member again: settles its own sinks, rejoins
         feeder.join()
         check(feeder_proc.returncode == 0, f"kcat producer: {feeder_proc.stderr.read().decode(errors='replace')}")
@@ -380,6 +406,8 @@ def scenario_instances(pg, src, tmp):
             if got[kind] != want[kind]:
                 missing, extra = want[kind] - got[kind], got[kind] - want[kind]
                 for instance, (_, err) in members.items():
+                    with open(f"{tmp}/{instance}.log", "a", encoding="utf-8") as f:
+                        f.writelines(err)
                     moves = [l for l in err if re.search(r"revoked|assigned|lost|restored|resuming|rebalance", l)]
                     print(f"--- member {instance}:\n" + "".join(moves[-30:]), file=sys.stderr)
                 fail(f"{kind}: {sum(got[kind].values())} records from three members vs {sum(want[kind].values())} "
