@@ -29,6 +29,12 @@ const std::atomic<bool>& install_stop_signals() {
   return g_stop;
 }
 
+int report_error(const Status& s) {
+  std::fprintf(stderr, "pixguard: %s\n", s.message().c_str());
+  const bool io = s.code() == StatusCode::kIoError || s.code() == StatusCode::kNotFound;
+  return io ? kExitFailure : kExitUsage;
+}
+
 bool load_config_or_report(const std::string& path, Config* config) {
   if (Status s = load_config(path, config); !s.ok()) {
     std::fprintf(stderr, "pixguard: %s\n", s.message().c_str());

@@ -14,6 +14,10 @@ namespace pixguard::cli {
 // at once). The runner finishes the batch in flight, commits the epoch and returns.
 const std::atomic<bool>& install_stop_signals();
 
+// Prints a failed command's error and returns its exit code: 1 when a file could not be
+// read (a runtime failure), 2 for bad content or flags (usage).
+int report_error(const Status& s);
+
 // Loads the config, printing the error (file, line, key) on failure.
 bool load_config_or_report(const std::string& path, Config* config);
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "core/timestamp.h"
 #include "train/evaluation.h"
 #include "train/plot.h"
@@ -20,13 +21,6 @@ namespace {
 // those of the serving path; load_xgboost_table_scorer is libxgboost's, the reference (the
 // two agree to 1e-6, score/gbdt_model.h).
 constexpr auto kLoadScorer = &load_pixguard_table_scorer;
-
-int report(const Status& s) {
-  std::fprintf(stderr, "pixguard: %s\n", s.message().c_str());
-  // A file that cannot be read is a runtime failure, as in `replay`; bad content or flags are usage.
-  const bool io = s.code() == StatusCode::kIoError || s.code() == StatusCode::kNotFound;
-  return io ? kExitFailure : kExitUsage;
-}
 
 std::string day_text(int64_t micros, const TimeZone& zone) {
   int64_t y = 0;
@@ -88,17 +82,17 @@ Command add_evaluate_command(CLI::App& app) {
     options.review_threshold = f.review_threshold;
     options.block_threshold = f.block_threshold;
     if (Status s = TimeZone::load(f.time_zone, &options.zone); !s.ok()) {
-      return report(Status::InvalidArgument("--time-zone: " + s.message()));
+      return report_error(Status::InvalidArgument("--time-zone: " + s.message()));
     }
     TrainingTableOptions read_options;
     if (!f.from.empty()) {
       if (Status s = parse_time_bound(f.from, options.zone, "--from", &read_options.window.from_us); !s.ok()) {
-        return report(s);
+        return report_error(s);
       }
     }
     if (!f.to.empty()) {
       if (Status s = parse_time_bound(f.to, options.zone, "--to", &read_options.window.to_us); !s.ok()) {
-        return report(s);
+        return report_error(s);
       }
     }
     if (read_options.window.from_us >= read_options.window.to_us) {
@@ -107,11 +101,11 @@ Command add_evaluate_command(CLI::App& app) {
     }
 
     std::unique_ptr<TableScorer> scorer;
-    if (Status s = kLoadScorer(f.model, &scorer); !s.ok()) return report(s);
+    if (Status s = kLoadScorer(f.model, &scorer); !s.ok()) return report_error(s);
     // The model's own inputs, by name: the table's column order never matters.
     read_options.feature_names = scorer->feature_names();
     TrainingTable table;
-    if (Status s = read_training_table(f.input, read_options, &table); !s.ok()) return report(s);
+    if (Status s = read_training_table(f.input, read_options, &table); !s.ok()) return report_error(s);
     if (table.rows() == 0) {
       std::fprintf(stderr, "pixguard: %s: no labelled rows in the evaluation window (%zu rows read, %zu outside the "
                    "window, %zu unlabelled)\n", f.input.c_str(), table.rows_read, table.rows_outside_window,
@@ -119,7 +113,7 @@ Command add_evaluate_command(CLI::App& app) {
       return kExitUsage;
     }
     std::vector<float> scores;
-    if (Status s = scorer->score(table.features.data(), table.rows(), &scores); !s.ok()) return report(s);
+    if (Status s = scorer->score(table.features.data(), table.rows(), &scores); !s.ok()) return report_error(s);
 
     Evaluation e = evaluate_scores(table, scores, options);
     e.model_path = f.model;
@@ -149,7 +143,7 @@ Command add_evaluate_command(CLI::App& app) {
                      day_text(e.first_event_us, options.zone) + " TO " + day_text(e.last_event_us, options.zone) +
                      "  P@" + std::to_string(f.k) + " " +
                      (std::isnan(e.at_k.mean) ? std::string("N/A") : std::to_string(e.at_k.mean).substr(0, 6));
-      if (Status s = write_curves_png(f.plot, plot); !s.ok()) return report(s);
+      if (Status s = write_curves_png(f.plot, plot); !s.ok()) return report_error(s);
       e.plot_path = f.plot;
     }
 

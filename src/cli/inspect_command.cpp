@@ -105,9 +105,8 @@ Command add_inspect_command(CLI::App& app) {
 
   return [flags]() -> int {
     std::unique_ptr<delta::DeltaTable> table;
-    if (Status s = delta::DeltaTable::open(flags->table, &table); !s.ok()) return report_table_error(s);
     delta::TableSnapshot snap;
-    if (Status s = table->snapshot(&snap); !s.ok()) return report_table_error(s);
+    if (Status s = delta::DeltaTable::open(flags->table, &table, &snap); !s.ok()) return report_table_error(s);
     Json d = Json::parse(delta::describe_table(snap));
     d["versions"] = snap.version + 1;
     // The newest commit's commitInfo; absent when the newest version is only a checkpoint.

@@ -10,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "core/join.h"
 #include "kafka/bootstrap_relay.h"
 #include "kafka/mock_cluster.h"
 
@@ -76,8 +77,7 @@ Command add_kafka_command(CLI::App& app) {
       }
       bootstrap = relay->address();
     }
-    std::string topics;
-    for (const std::string& t : flags->topics) topics += (topics.empty() ? "" : ", ") + t;
+    const std::string topics = join(flags->topics);
     std::fprintf(stderr, "pixguard kafka: %d broker%s at %s; topics %s (%d partitions unless named); stop with Ctrl-C\n",
                  flags->brokers, flags->brokers == 1 ? "" : "s", cluster->bootstraps().c_str(),
                  topics.empty() ? "(none)" : topics.c_str(), flags->partitions);

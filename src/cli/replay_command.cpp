@@ -8,13 +8,6 @@
 #include "sinks/table_file_sink.h"
 
 namespace pixguard::cli {
-namespace {
-
-bool ends_with(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-}  // namespace
 
 Command add_replay_command(CLI::App& app) {
   struct Flags {
@@ -62,9 +55,9 @@ Command add_replay_command(CLI::App& app) {
       config.source.type = SourceConfig::Type::kDelta;
     } else if (!flags->format.empty()) {
       config.source.format = flags->format == "csv" ? InputFormat::kCsv : InputFormat::kJsonLines;
-    } else if (ends_with(flags->input, ".csv")) {
+    } else if (flags->input.ends_with(".csv")) {
       config.source.format = InputFormat::kCsv;
-    } else if (ends_with(flags->input, ".jsonl") || ends_with(flags->input, ".json")) {
+    } else if (flags->input.ends_with(".jsonl") || flags->input.ends_with(".json")) {
       config.source.format = InputFormat::kJsonLines;
     }
     if (!flags->labels.empty()) {
@@ -77,7 +70,7 @@ Command add_replay_command(CLI::App& app) {
       return s.code() == StatusCode::kIoError ? kExitFailure : kExitUsage;
     }
     std::unique_ptr<TableFileSink> table;
-    const auto format = ends_with(flags->output, ".csv") ? TableFileSink::Format::kCsv : TableFileSink::Format::kJsonLines;
+    const auto format = flags->output.ends_with(".csv") ? TableFileSink::Format::kCsv : TableFileSink::Format::kJsonLines;
     if (Status s = TableFileSink::open(flags->output, format, config.features, &table); !s.ok()) {
       std::fprintf(stderr, "pixguard: %s\n", s.message().c_str());
       return kExitFailure;

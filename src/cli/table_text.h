@@ -27,9 +27,9 @@ inline std::string human_bytes(int64_t bytes) {
   return buf;
 }
 
-// Prints a failed table operation and returns its exit code: 2 when the caller's input is
-// wrong (no such table at that path, a bad value), 1 for everything that failed at run
-// time (I/O, a damaged log, a lost commit conflict).
+// Prints a failed table operation and returns its exit code: 2 when there is no table at
+// the path given (bad option values are refused earlier, by the option parser), 1 for
+// everything that failed at run time (I/O, a damaged log, a lost commit conflict).
 inline int report_table_error(const Status& s) {
   std::fprintf(stderr, "pixguard: %s\n", s.message().c_str());
   return s.code() == StatusCode::kNotFound ? kExitUsage : kExitFailure;

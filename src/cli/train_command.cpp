@@ -20,10 +20,6 @@
 namespace pixguard::cli {
 namespace {
 
-bool ends_with(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 // The exact command line, shell-quoted, for the model card: how to make this model again.
 std::string command_line() {
   std::ifstream in("/proc/self/cmdline", std::ios::binary);
@@ -59,13 +55,6 @@ std::string command_line() {
 std::string now_utc() {
   char buf[40];
   return std::string(buf, static_cast<std::size_t>(format_timestamp_utc(unix_micros(), buf)));
-}
-
-int report(const Status& s) {
-  std::fprintf(stderr, "pixguard: %s\n", s.message().c_str());
-  // A file that cannot be read is a runtime failure, as in `replay`; bad content or flags are usage.
-  const bool io = s.code() == StatusCode::kIoError || s.code() == StatusCode::kNotFound;
-  return io ? kExitFailure : kExitUsage;
 }
 
 }  // namespace
@@ -111,12 +100,12 @@ Command add_train_command(CLI::App& app) {
 
   return [flags]() -> int {
     const Flags& f = *flags;
-    if (!ends_with(f.output, ".json")) {
+    if (!f.output.ends_with(".json")) {
       std::fprintf(stderr, "pixguard: --output: the model is written in XGBoost's JSON format; name it *.json (got '%s')\n",
                    f.output.c_str());
       return kExitUsage;
     }
-    if (Status s = check_train_params(f.params); !s.ok()) return report(s);
+    if (Status s = check_train_params(f.params); !s.ok()) return report_error(s);
     Config config;
     if (!load_config_or_report(f.config, &config)) return kExitUsage;
     if (config.features.empty()) {
@@ -124,14 +113,14 @@ Command add_train_command(CLI::App& app) {
       return kExitUsage;
     }
     TimeZone zone;
-    if (Status s = TimeZone::load(f.time_zone, &zone); !s.ok()) return report(Status::InvalidArgument("--time-zone: " + s.message()));
+    if (Status s = TimeZone::load(f.time_zone, &zone); !s.ok()) return report_error(Status::InvalidArgument("--time-zone: " + s.message()));
     TrainingTableOptions options;
     for (const FeatureSpec& spec : config.features) options.feature_names.push_back(spec.name);
     if (!f.from.empty()) {
-      if (Status s = parse_time_bound(f.from, zone, "--from", &options.window.from_us); !s.ok()) return report(s);
+      if (Status s = parse_time_bound(f.from, zone, "--from", &options.window.from_us); !s.ok()) return report_error(s);
     }
     if (!f.to.empty()) {
-      if (Status s = parse_time_bound(f.to, zone, "--to", &options.window.to_us); !s.ok()) return report(s);
+      if (Status s = parse_time_bound(f.to, zone, "--to", &options.window.to_us); !s.ok()) return report_error(s);
     }
     if (options.window.from_us >= options.window.to_us) {
       std::fprintf(stderr, "pixguard: --from must be before --to\n");
@@ -141,7 +130,7 @@ Command add_train_command(CLI::App& app) {
     const auto started = std::chrono::steady_clock::now();
     if (!f.quiet) std::fprintf(stderr, "reading %s\n", f.input.c_str());
     TrainingTable table;
-    if (Status s = read_training_table(f.input, options, &table); !s.ok()) return report(s);
+    if (Status s = read_training_table(f.input, options, &table); !s.ok()) return report_error(s);
     if (table.rows() == 0) {
       std::fprintf(stderr, "pixguard: %s: no labelled rows in the training window (%zu rows read, %zu outside the "
                    "window, %zu unlabelled)\n", f.input.c_str(), table.rows_read, table.rows_outside_window,
@@ -166,7 +155,7 @@ Command add_train_command(CLI::App& app) {
             },
             10, &result);
         !s.ok()) {
-      return report(s);
+      return report_error(s);
     }
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -199,7 +188,7 @@ Command add_train_command(CLI::App& app) {
     for (const auto& [path, bytes] : {std::pair{card_json, model_card_json(card, true)},
                                       std::pair{card_md, model_card_markdown(card)},
                                       std::pair{f.output, result.model_json}}) {
-      if (Status s = write_file_atomically(path, bytes); !s.ok()) return report(s);
+      if (Status s = write_file_atomically(path, bytes); !s.ok()) return report_error(s);
     }
 
     if (f.json) {

@@ -59,9 +59,8 @@ Command add_vacuum_command(CLI::App& app) {
       return kExitUsage;
     }
     std::unique_ptr<delta::DeltaTable> table;
-    if (Status s = delta::DeltaTable::open(flags->table, &table); !s.ok()) return report_table_error(s);
     delta::TableSnapshot snap;
-    if (Status s = table->snapshot(&snap); !s.ok()) return report_table_error(s);
+    if (Status s = delta::DeltaTable::open(flags->table, &table, &snap); !s.ok()) return report_table_error(s);
     std::vector<std::string> paths;
     const int64_t now_ms = unix_micros() / 1000;
     if (Status s = delta::plan_vacuum(flags->table, snap, retention_us / 1000, now_ms, &paths); !s.ok()) {

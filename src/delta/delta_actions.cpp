@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "core/join.h"
 #include "core/json_writer.h"
 
 namespace pixguard::delta {
@@ -387,12 +388,6 @@ Status parse_action_json(std::string_view line, std::optional<Action>* out) {
 }
 
 namespace {
-
-std::string join(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
-  return s;
-}
 
 std::string versions_text(const Protocol& p) {
   return "reader " + std::to_string(p.min_reader_version) + " / writer " + std::to_string(p.min_writer_version);

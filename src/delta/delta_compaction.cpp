@@ -185,9 +185,8 @@ class Compaction {
       return Status::InvalidArgument("compaction: target and minimum file sizes must be positive");
     }
     std::unique_ptr<DeltaTable> table;
-    if (Status s = DeltaTable::open(dir_, &table); !s.ok()) return s;
     TableSnapshot snap;
-    if (Status s = table->snapshot(&snap); !s.ok()) return s;
+    if (Status s = DeltaTable::open(dir_, &table, &snap); !s.ok()) return s;
     result->read_version = snap.version;
 
     std::map<std::vector<std::string>, std::vector<Bin>> plan;
@@ -274,22 +273,15 @@ class Compaction {
       if (add.size >= options_.min_file_bytes) continue;
       Candidate c;
       c.add = &add;
-      if (!decode_path(logged, &c.file).ok() || c.file.empty() || c.file[0] == '/' ||
-          logged.find(':') < logged.find('/')) {
-        continue;  // an absolute URI: not a file of this directory
-      }
+      c.file = table_relative_file(logged);
+      if (c.file.empty()) continue;  // not a file of this directory
       std::unique_ptr<parquet::ParquetReader> reader;
       if (Status s = parquet::ParquetReader::open(dir_ + "/" + c.file, &reader); !s.ok()) {
         return s.with_context("compaction of " + dir_);
       }
       std::optional<std::vector<ColumnSchema>> schema = rewritable_schema(reader->columns());
       if (!schema) continue;
-      std::vector<std::string> key;
-      for (const std::string& column : snap.metadata.partition_columns) {
-        const auto v = add.partition_values.find(column);
-        key.push_back(v == add.partition_values.end() ? "" : v->second);
-      }
-      auto& group = groups[key][schema_key(*schema)];
+      auto& group = groups[partition_key(snap.metadata.partition_columns, add.partition_values)][schema_key(*schema)];
       group.first = std::move(*schema);
       group.second.push_back(std::move(c));
     }

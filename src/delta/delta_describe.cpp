@@ -2,30 +2,21 @@
 
 #include <nlohmann/json.hpp>
 
+#include "delta/delta_path.h"
 #include "delta/delta_schema.h"
+#include "delta/delta_stats.h"
 
 namespace pixguard::delta {
 namespace {
 
 using Json = nlohmann::ordered_json;  // keys in the order written: the summary reads top-down
 
-// numRecords of an add's stats, or -1 when the stats are absent or do not say.
-int64_t num_records(const std::string& stats) {
-  if (stats.empty()) return -1;
-  const Json doc = Json::parse(stats, nullptr, /*allow_exceptions=*/false);
-  if (!doc.is_object()) return -1;
-  const auto n = doc.find("numRecords");
-  if (n == doc.end() || !n->is_number_integer()) return -1;
-  const auto v = n->get<int64_t>();
-  return v >= 0 ? v : -1;
-}
-
 struct Totals {
   int64_t files = 0, bytes = 0, rows = 0, without_stats = 0;
   void add(const AddFile& f) {
     ++files;
     bytes += f.size;
-    const int64_t n = num_records(f.stats);
+    const int64_t n = stats_num_records(f.stats);
     if (n < 0) {
       ++without_stats;
     } else {
@@ -62,12 +53,7 @@ std::string describe_table(const TableSnapshot& s) {
   std::map<std::vector<std::string>, Totals> by_partition;  // values in partition column order
   for (const auto& [path, f] : s.files) {
     all.add(f);
-    std::vector<std::string> key;
-    for (const auto& c : s.metadata.partition_columns) {
-      const auto v = f.partition_values.find(c);
-      key.push_back(v == f.partition_values.end() ? "" : v->second);
-    }
-    by_partition[key].add(f);
+    by_partition[partition_key(s.metadata.partition_columns, f.partition_values)].add(f);
   }
   out["files"] = all.files;
   out["bytes"] = all.bytes;

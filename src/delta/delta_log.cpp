@@ -6,14 +6,17 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
+#include <string_view>
 
 #include "core/clock.h"
 #include "core/file_io.h"
+#include "core/join.h"
 #include "core/log.h"
 #include "delta/delta_checkpoint.h"
 #include "delta/delta_schema.h"
@@ -42,11 +45,14 @@ std::optional<uint64_t> version_of(std::string_view name, std::string_view suffi
   return v;
 }
 
-std::string checkpoint_file_name(uint64_t version) {
-  char name[64];
-  std::snprintf(name, sizeof name, "%020llu.checkpoint.parquet", static_cast<unsigned long long>(version));
-  return name;
+// The log names its files by version in 20 digits: "00000000000000000042" + suffix.
+std::string version_file_name(uint64_t version, std::string_view suffix) {
+  char digits[24];
+  std::snprintf(digits, sizeof digits, "%020llu", static_cast<unsigned long long>(version));
+  return digits + std::string(suffix);
 }
+
+std::string checkpoint_file_name(uint64_t version) { return version_file_name(version, ".checkpoint.parquet"); }
 
 // A durable, hidden, uniquely named file in the log directory holding `body`. Readers skip
 // names that are not versions, so a temp file left by a crash is harmless.
@@ -178,19 +184,9 @@ Status parse_commit(const std::string& name, const std::string& text, std::vecto
   return Status::Ok();
 }
 
-std::string join_paths(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
-  return s;
-}
-
 }  // namespace
 
-std::string commit_file_name(uint64_t version) {
-  char name[32];
-  std::snprintf(name, sizeof name, "%020llu.json", static_cast<unsigned long long>(version));
-  return name;
-}
+std::string commit_file_name(uint64_t version) { return version_file_name(version, ".json"); }
 
 Status DeltaTable::read_commit(uint64_t version, std::vector<Action>* actions) const {
   actions->clear();
@@ -265,13 +261,14 @@ Status DeltaTable::snapshot(TableSnapshot* out) const {
   return Status::Ok();
 }
 
-Status DeltaTable::open(const std::string& dir, std::unique_ptr<DeltaTable>* out) {
+Status DeltaTable::open(const std::string& dir, std::unique_ptr<DeltaTable>* out, TableSnapshot* snapshot) {
   std::unique_ptr<DeltaTable> table(new DeltaTable(dir));
   TableSnapshot snap;
   if (Status s = table->snapshot(&snap); !s.ok()) return s;
   table->protocol_ = snap.protocol;
   table->configuration_ = snap.metadata.configuration;
   *out = std::move(table);
+  if (snapshot != nullptr) *snapshot = std::move(snap);
   return Status::Ok();
 }
 
@@ -413,7 +410,7 @@ Status DeltaTable::commit(uint64_t read_version, std::vector<Action> actions, Co
       }
     }
     if (why.empty() && !clashes.empty()) {
-      why = "it removes " + join_paths(clashes) + ", which this commit removes too (concurrent compaction?)";
+      why = "it removes " + join(clashes) + ", which this commit removes too (concurrent compaction?)";
     }
     if (why.empty() && changes_metadata) why = "this commit changes metadata or protocol and must not go after another";
     if (!why.empty()) {

@@ -48,8 +48,9 @@ struct CommitResult {
 class DeltaTable {
  public:
   // NotFound when `dir` holds no _delta_log with commit files; Corruption/Unsupported as
-  // snapshot() for a log that cannot be replayed.
-  static Status open(const std::string& dir, std::unique_ptr<DeltaTable>* out);
+  // snapshot() for a log that cannot be replayed. Opening replays the log: `snapshot`, when
+  // given, receives that replay's snapshot.
+  static Status open(const std::string& dir, std::unique_ptr<DeltaTable>* out, TableSnapshot* snapshot = nullptr);
   // Creates the directories and commits version 0: protocol, metaData and commitInfo.
   // InvalidArgument when a version 0 exists already (the table is left untouched).
   static Status create(const std::string& dir, const Protocol& protocol, const Metadata& metadata,

@@ -86,4 +86,22 @@ std::string partition_directory(const std::vector<std::pair<std::string, std::st
   return out;
 }
 
+std::string table_relative_file(std::string_view logged) {
+  std::string path;
+  if (!decode_path(logged, &path).ok()) path = std::string(logged);
+  if (path.empty() || path[0] == '/' || logged.find(':') < logged.find('/')) return "";
+  return path;
+}
+
+std::vector<std::string> partition_key(const std::vector<std::string>& columns,
+                                       const std::map<std::string, std::string>& partition_values) {
+  std::vector<std::string> key;
+  key.reserve(columns.size());
+  for (const std::string& column : columns) {
+    const auto v = partition_values.find(column);
+    key.push_back(v == partition_values.end() ? "" : v->second);
+  }
+  return key;
+}
+
 }  // namespace pixguard::delta

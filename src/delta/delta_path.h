@@ -22,4 +22,14 @@ Status decode_path(std::string_view uri_path, std::string* file_path);
 // A file path, not yet URI-encoded.
 std::string partition_directory(const std::vector<std::pair<std::string, std::string>>& values);
 
+// A logged path as a file path relative to the table root, or "" for an absolute path or a
+// URI with a scheme (not a file of this directory). A malformed escape is taken literally:
+// vacuum must never mistake a listed file for an unlisted one.
+std::string table_relative_file(std::string_view logged);
+
+// An add's values of the partition `columns`, in their order ("" where absent): the key
+// that groups files by partition.
+std::vector<std::string> partition_key(const std::vector<std::string>& columns,
+                                       const std::map<std::string, std::string>& partition_values);
+
 }  // namespace pixguard::delta

@@ -27,5 +27,23 @@ TEST(DeltaPath, PartitionDirectoriesEscapeLikeHive) {
   EXPECT_EQ(encode_path(partition_directory({{"ts", "00:00"}}) + "/f.parquet"), "ts=00%253A00/f.parquet");
 }
 
+TEST(DeltaPath, OnlyRelativePathsAreFilesOfTheTable) {
+  EXPECT_EQ(table_relative_file("event_date=2025-11-24/part%201.parquet"), "event_date=2025-11-24/part 1.parquet");
+  EXPECT_EQ(table_relative_file("f.parquet"), "f.parquet");
+  EXPECT_EQ(table_relative_file("a%zz.parquet"), "a%zz.parquet") << "a malformed escape is taken literally";
+  EXPECT_EQ(table_relative_file("/abs/f.parquet"), "");
+  EXPECT_EQ(table_relative_file("s3://bucket/t/f.parquet"), "");
+  EXPECT_EQ(table_relative_file("file:/t/f.parquet"), "");
+  EXPECT_EQ(table_relative_file("d=a/f:1.parquet"), "d=a/f:1.parquet") << "a colon after the first '/' is no scheme";
+  EXPECT_EQ(table_relative_file(""), "");
+}
+
+TEST(DeltaPath, PartitionKeysFollowTheColumnOrder) {
+  const std::map<std::string, std::string> values{{"b", "2"}, {"a", "1"}};
+  EXPECT_EQ(partition_key({"a", "b"}, values), (std::vector<std::string>{"1", "2"}));
+  EXPECT_EQ(partition_key({"b", "c"}, values), (std::vector<std::string>{"2", ""}));
+  EXPECT_TRUE(partition_key({}, values).empty());
+}
+
 }  // namespace
 }  // namespace pixguard::delta

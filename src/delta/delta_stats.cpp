@@ -9,6 +9,8 @@
 #include <string_view>
 #include <variant>
 
+#include <nlohmann/json.hpp>
+
 #include "core/json_writer.h"
 #include "core/time_zone.h"
 #include "core/timestamp.h"
@@ -205,6 +207,16 @@ std::string file_stats_json(const std::vector<ColumnSchema>& columns, const parq
   }
   out += "}}";
   return out;
+}
+
+int64_t stats_num_records(const std::string& stats) {
+  if (stats.empty()) return -1;
+  const nlohmann::json doc = nlohmann::json::parse(stats, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object()) return -1;
+  const auto n = doc.find("numRecords");
+  if (n == doc.end() || !n->is_number_integer()) return -1;
+  const auto v = n->get<int64_t>();
+  return v >= 0 ? v : -1;
 }
 
 }  // namespace pixguard::delta

@@ -13,6 +13,7 @@
 //    rounded up, and Delta readers take these bounds as exact);
 //  - booleans, JSON, binary and fixed-length columns are left out of min/max.
 // nullCount has every column. A column that is all null has no min/max.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -25,5 +26,8 @@ inline constexpr std::size_t kMaxStatsStringBytes = 32;
 // `columns` in file order, one per summary.columns entry (extra entries on either side are
 // ignored).
 std::string file_stats_json(const std::vector<parquet::ColumnSchema>& columns, const parquet::FileSummary& summary);
+
+// numRecords of an add's stats (any writer's), or -1 when the stats are absent or do not say.
+int64_t stats_num_records(const std::string& stats);
 
 }  // namespace pixguard::delta

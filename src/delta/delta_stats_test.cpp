@@ -130,5 +130,15 @@ TEST(DeltaStatsTest, DecimalExtremesAndNoColumns) {
   EXPECT_EQ(file_stats_json({}, FileSummary{}), R"({"numRecords":0,"minValues":{},"maxValues":{},"nullCount":{}})");
 }
 
+TEST(DeltaStatsTest, NumRecordsIsReadFromAnyWritersStats) {
+  EXPECT_EQ(stats_num_records(R"({"numRecords":42,"minValues":{}})"), 42);
+  EXPECT_EQ(stats_num_records(R"({"minValues":{"a":1},"numRecords":7})"), 7) << "key order is the writer's";
+  EXPECT_EQ(stats_num_records(""), -1);
+  EXPECT_EQ(stats_num_records(R"({"minValues":{}})"), -1);
+  EXPECT_EQ(stats_num_records(R"({"numRecords":-3})"), -1);
+  EXPECT_EQ(stats_num_records(R"({"numRecords":"9"})"), -1);
+  EXPECT_EQ(stats_num_records("{not json"), -1);
+}
+
 }  // namespace
 }  // namespace pixguard::delta

@@ -16,15 +16,6 @@ namespace fs = std::filesystem;
 
 bool hidden(const std::string& name) { return !name.empty() && (name[0] == '_' || name[0] == '.'); }
 
-// A logged path as a file path relative to the table, or "" for an absolute URI (a file
-// outside the table directory is not ours to vacuum).
-std::string relative_file(const std::string& logged) {
-  std::string path;
-  if (!decode_path(logged, &path).ok()) path = logged;
-  if (path.empty() || path[0] == '/' || logged.find(':') < logged.find('/')) return "";
-  return path;
-}
-
 bool mtime_ms(const fs::path& p, int64_t* out) {
   struct stat st {};
   if (::lstat(p.c_str(), &st) != 0) return false;
@@ -42,11 +33,11 @@ Status plan_vacuum(const std::string& dir, const TableSnapshot& snapshot, int64_
 
   std::set<std::string> active;
   for (const auto& [logged, add] : snapshot.files) {
-    if (std::string p = relative_file(logged); !p.empty()) active.insert(std::move(p));
+    if (std::string p = table_relative_file(logged); !p.empty()) active.insert(std::move(p));
   }
   std::map<std::string, int64_t> removed_at;  // tombstones with a deletion time
   for (const auto& [logged, remove] : snapshot.tombstones) {
-    std::string p = relative_file(logged);
+    std::string p = table_relative_file(logged);
     if (!p.empty() && remove.deletion_timestamp) removed_at[std::move(p)] = *remove.deletion_timestamp;
   }
 

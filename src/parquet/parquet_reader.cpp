@@ -10,6 +10,7 @@
 #include "parquet/page_codec.h"
 #include "parquet/parquet_metadata.h"
 #include "parquet/rle_hybrid.h"
+#include "parquet/uleb128.h"
 
 namespace pixguard::parquet {
 namespace {
@@ -64,20 +65,11 @@ class Cursor {
     pos_ += 4;
     return true;
   }
-  bool varint(uint64_t* v) {
-    *v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (pos_ >= in_.size()) return false;
-      const uint8_t b = static_cast<uint8_t>(in_[pos_++]);
-      *v |= static_cast<uint64_t>(b & 0x7F) << shift;
-      if ((b & 0x80) == 0) return true;
-    }
-    return false;
-  }
+  bool varint(uint64_t* v) { return get_uleb128(in_, &pos_, v); }
   bool zigzag(int64_t* v) {
     uint64_t u;
     if (!varint(&u)) return false;
-    *v = static_cast<int64_t>(u >> 1) ^ -static_cast<int64_t>(u & 1);
+    *v = zigzag_decode(u);
     return true;
   }
   std::string_view rest() const { return in_.substr(pos_); }

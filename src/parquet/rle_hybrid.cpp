@@ -5,16 +5,10 @@
 #include <cstring>
 #include <type_traits>
 
+#include "parquet/uleb128.h"
+
 namespace pixguard::parquet {
 namespace {
-
-void put_varint(uint64_t v, std::string* out) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>((v & 0x7F) | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
-}
 
 // How many equal values start at `i`, counting no further than `limit`.
 template <typename T>
@@ -38,7 +32,7 @@ void rle_hybrid_encode(const T* values, std::size_t n, int bit_width, std::strin
   while (i < n) {
     const std::size_t run = run_length(values, n, i, SIZE_MAX);
     if (run >= kMinRleRun) {
-      put_varint(static_cast<uint64_t>(run) << 1, out);
+      put_uleb128(static_cast<uint64_t>(run) << 1, out);
       const auto v = static_cast<uint32_t>(values[i]);
       for (std::size_t b = 0; b < value_bytes; ++b) out->push_back(static_cast<char>((v >> (8 * b)) & 0xFF));
       i += run;
@@ -48,7 +42,7 @@ void rle_hybrid_encode(const T* values, std::size_t n, int bit_width, std::strin
     std::size_t j = i;
     while (j < n && !((j - i) % 8 == 0 && run_length(values, n, j, kMinRleRun) >= kMinRleRun)) ++j;
     const std::size_t groups = (j - i + 7) / 8;
-    put_varint((static_cast<uint64_t>(groups) << 1) | 1, out);
+    put_uleb128((static_cast<uint64_t>(groups) << 1) | 1, out);
     const std::size_t start = out->size();
     out->resize(start + groups * static_cast<std::size_t>(bit_width), '\0');
     char* p = out->data() + start;
@@ -69,12 +63,7 @@ template void rle_hybrid_encode<uint32_t>(const uint32_t*, std::size_t, int, std
 
 bool RleHybridDecoder::next_run() {
   uint64_t header = 0;
-  for (int shift = 0;; shift += 7) {
-    if (shift >= 64 || pos_ >= data_.size()) return false;
-    const uint8_t b = static_cast<uint8_t>(data_[pos_++]);
-    header |= static_cast<uint64_t>(b & 0x7F) << shift;
-    if ((b & 0x80) == 0) break;
-  }
+  if (!get_uleb128(data_, &pos_, &header)) return false;
   if (header & 1) {
     const uint64_t groups = header >> 1;
     const uint64_t bytes = groups * static_cast<uint64_t>(bit_width_);

@@ -6,8 +6,6 @@ namespace pixguard::parquet::thrift {
 namespace {
 // Deeper nesting than Parquet's metadata ever has is taken as corruption.
 constexpr int kMaxDepth = 32;
-
-int64_t unzigzag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
 }  // namespace
 
 void CompactWriter::field_header(int16_t id, Type t) {
@@ -16,7 +14,7 @@ void CompactWriter::field_header(int16_t id, Type t) {
     out_->push_back(static_cast<char>((delta << 4) | static_cast<int>(t)));
   } else {
     out_->push_back(static_cast<char>(t));
-    varint(zigzag(id));
+    varint(zigzag_encode(id));
   }
   last_id_ = id;
 }
@@ -36,22 +34,9 @@ void CompactWriter::list_header(Type element, std::size_t n) {
   }
 }
 
-void CompactWriter::varint(uint64_t v) {
-  while (v >= 0x80) {
-    out_->push_back(static_cast<char>((v & 0x7F) | 0x80));
-    v >>= 7;
-  }
-  out_->push_back(static_cast<char>(v));
-}
-
 uint64_t CompactReader::varint() {
   uint64_t v = 0;
-  for (int shift = 0; shift < 64; shift += 7) {
-    if (failed_ || pos_ >= in_.size()) break;
-    const uint8_t b = static_cast<uint8_t>(in_[pos_++]);
-    v |= static_cast<uint64_t>(b & 0x7F) << shift;
-    if ((b & 0x80) == 0) return v;
-  }
+  if (!failed_ && get_uleb128(in_, &pos_, &v)) return v;
   failed_ = true;
   return 0;
 }
@@ -76,7 +61,7 @@ bool CompactReader::next_field(int16_t* id, Type* type) {
   if (delta != 0) {
     *id = static_cast<int16_t>(last_id_ + delta);
   } else {
-    *id = static_cast<int16_t>(unzigzag(varint()));
+    *id = static_cast<int16_t>(zigzag_decode(varint()));
   }
   last_id_ = *id;
   *type = static_cast<Type>(t);
@@ -85,7 +70,7 @@ bool CompactReader::next_field(int16_t* id, Type* type) {
 }
 
 int32_t CompactReader::read_i32() {
-  const int64_t v = unzigzag(varint());
+  const int64_t v = zigzag_decode(varint());
   if (v < INT32_MIN || v > INT32_MAX) {
     failed_ = true;
     return 0;
@@ -93,7 +78,7 @@ int32_t CompactReader::read_i32() {
   return static_cast<int32_t>(v);
 }
 
-int64_t CompactReader::read_i64() { return unzigzag(varint()); }
+int64_t CompactReader::read_i64() { return zigzag_decode(varint()); }
 
 double CompactReader::read_double() {
   double d = 0;

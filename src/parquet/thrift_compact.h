@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "parquet/uleb128.h"
+
 namespace pixguard::parquet::thrift {
 
 // Compact-protocol type ids (the low nibble of a field header or list header).
@@ -21,8 +23,8 @@ class CompactWriter {
   explicit CompactWriter(std::string* out) : out_(out) {}
 
   // Field writers: each writes the field header (delta from the previous id in this struct).
-  void field_i32(int16_t id, int32_t v) { field_header(id, Type::kI32); varint(zigzag(v)); }
-  void field_i64(int16_t id, int64_t v) { field_header(id, Type::kI64); varint(zigzag(v)); }
+  void field_i32(int16_t id, int32_t v) { field_header(id, Type::kI32); varint(zigzag_encode(v)); }
+  void field_i64(int16_t id, int64_t v) { field_header(id, Type::kI64); varint(zigzag_encode(v)); }
   void field_bool(int16_t id, bool v) { field_header(id, v ? Type::kBoolTrue : Type::kBoolFalse); }
   void field_binary(int16_t id, std::string_view v) { field_header(id, Type::kBinary); binary(v); }
   // A nested struct: begin_struct writes the header and opens a new field-id scope.
@@ -30,7 +32,7 @@ class CompactWriter {
   void end_struct();
   // A list field; then write `n` elements with the element writers below.
   void begin_list(int16_t id, Type element, std::size_t n) { field_header(id, Type::kList); list_header(element, n); }
-  void element_i32(int32_t v) { varint(zigzag(v)); }
+  void element_i32(int32_t v) { varint(zigzag_encode(v)); }
   void element_binary(std::string_view v) { binary(v); }
   void begin_struct_element() { stack_.push_back(last_id_); last_id_ = 0; }
   void end_struct_element() { end_struct(); }
@@ -38,10 +40,9 @@ class CompactWriter {
   void stop() { out_->push_back(0); }
 
  private:
-  static uint64_t zigzag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
   void field_header(int16_t id, Type t);
   void list_header(Type element, std::size_t n);
-  void varint(uint64_t v);
+  void varint(uint64_t v) { put_uleb128(v, out_); }
   void binary(std::string_view v) { varint(v.size()); out_->append(v); }
 
   std::string* out_;
@@ -59,7 +60,6 @@ class CompactReader {
   bool bool_value() const { return bool_value_; }
   int32_t read_i32();
   int64_t read_i64();
-  int16_t read_i16() { return static_cast<int16_t>(read_i32()); }
   uint8_t read_byte();
   double read_double();
   std::string_view read_binary();
@@ -69,7 +69,6 @@ class CompactReader {
   // A list header; the count is checked against the bytes left (each element takes >= 1).
   uint32_t read_list_header(Type* element);
   // A bool list element (one byte).
-  bool read_bool_element() { return read_byte() == 1; }
   // Skips a value of any type (bounded nesting depth).
   void skip(Type type) { skip(type, 0); }
 

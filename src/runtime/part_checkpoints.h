@@ -16,7 +16,9 @@
 // gone: the member given the part keeps an adopted copy until a checkpoint of its own that
 // holds the part has committed (release_adopted). The member that gave it up (or restarted
 // and has not been given it back yet) carries the part's last section forward in its own
-// checkpoints until it sees such a copy (adopted_elsewhere) or is given the part again.
+// checkpoints until it sees such a copy at that position or beyond (adopted_elsewhere) or is
+// given the part again. (A member killed before releasing a copy leaves it behind, older
+// than what the part's next holders read: it must not count.)
 //
 // Threading: used by the runner's thread.
 #include <cstdint>

@@ -76,7 +76,8 @@ Status DeltaSink::open(DeltaSinkOptions options, std::unique_ptr<DeltaSink>* out
   if (Status s = delta::build_schema_string(decision_table_fields(o.features), &schema); !s.ok()) {
     return s.with_context(sink->name_);
   }
-  Status s = delta::DeltaTable::open(o.table_dir, &sink->table_);
+  delta::TableSnapshot snapshot;
+  Status s = delta::DeltaTable::open(o.table_dir, &sink->table_, &snapshot);
   if (s.code() == StatusCode::kNotFound) {
     delta::Metadata metadata;
     metadata.id = delta::new_table_id();
@@ -86,10 +87,9 @@ Status DeltaSink::open(DeltaSinkOptions options, std::unique_ptr<DeltaSink>* out
     metadata.partition_columns = {kEventDateColumn};
     metadata.created_time = unix_micros() / 1000;
     s = delta::DeltaTable::create(o.table_dir, delta::Protocol{}, metadata, &sink->table_);
+    if (s.ok()) s = sink->table_->snapshot(&snapshot);
   }
   if (!s.ok()) return s.with_context(sink->name_);
-  delta::TableSnapshot snapshot;
-  if (Status st = sink->table_->snapshot(&snapshot); !st.ok()) return st.with_context(sink->name_);
   if (snapshot.metadata.schema_string != schema) {
     return Status::InvalidArgument(sink->name_ + ": the table's schema is not this config's (the features changed?)\n"
                                    "  table:  " + snapshot.metadata.schema_string + "\n  config: " + schema +
@@ -230,9 +230,7 @@ Status DeltaSink::commit_actions(uint64_t epoch, std::vector<delta::AddFile> add
     actions.push_back(add);
   }
   for (const delta::AddFile& add : adds) {
-    // numRecords leads the stats object the sink wrote.
-    const std::size_t at = add.stats.find("\"numRecords\":");
-    if (at != std::string::npos) rows += std::strtoull(add.stats.c_str() + at + 13, nullptr, 10);
+    if (const int64_t n = delta::stats_num_records(add.stats); n > 0) rows += static_cast<uint64_t>(n);
   }
   delta::CommitInfo info;
   info.timestamp = now_ms;

@@ -83,14 +83,16 @@ std::string type_problem(const LeafColumn& leaf, Want want) {
   return {};
 }
 
-// Event times in microseconds, whatever the column's unit.
+// Event times in microseconds, whatever the column's unit. INT64_MIN marks a null row
+// (File::times), so the earliest time a value can take is one above it.
 int64_t to_micros(const LeafColumn& leaf, int64_t v) {
+  constexpr int64_t kEarliest = std::numeric_limits<int64_t>::min() + 1;
   if (leaf.logical == LogicalKind::kTimestampMillis) {
     constexpr int64_t kMax = std::numeric_limits<int64_t>::max() / 1000;
-    return v > kMax ? std::numeric_limits<int64_t>::max() : v < -kMax ? std::numeric_limits<int64_t>::min() : v * 1000;
+    return v > kMax ? std::numeric_limits<int64_t>::max() : v < -kMax ? kEarliest : v * 1000;
   }
   if (leaf.logical == LogicalKind::kTimestampNanos) return v >= 0 ? v / 1000 : -((-(v + 1)) / 1000) - 1;
-  return v;  // micros, and INT96 (which the reader gives as micros)
+  return std::max(v, kEarliest);  // micros, and INT96 (which the reader gives as micros)
 }
 
 // A column of one file, row by row: slot[row] indexes the non-null values, -1 for null.
@@ -364,9 +366,8 @@ DeltaSource::~DeltaSource() = default;
 
 Status DeltaSource::open(const std::string& dir, std::unique_ptr<DeltaSource>* out) {
   std::unique_ptr<delta::DeltaTable> table;
-  if (Status s = delta::DeltaTable::open(dir, &table); !s.ok()) return s.with_context("delta table " + dir);
   delta::TableSnapshot snap;
-  if (Status s = table->snapshot(&snap); !s.ok()) return s.with_context("delta table " + dir);
+  if (Status s = delta::DeltaTable::open(dir, &table, &snap); !s.ok()) return s.with_context("delta table " + dir);
   std::unique_ptr<DeltaSource> src(new DeltaSource(dir));
   src->version_ = snap.version;
   for (const auto& [logged, add] : snap.files) {
