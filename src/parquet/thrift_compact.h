@@ -68,7 +68,6 @@ class CompactReader {
   void leave_struct();
   // A list header; the count is checked against the bytes left (each element takes >= 1).
   uint32_t read_list_header(Type* element);
-  // A bool list element (one byte).
   // Skips a value of any type (bounded nesting depth).
   void skip(Type type) { skip(type, 0); }
 
