@@ -303,11 +303,68 @@ Status DeltaSink::abort(uint64_t epoch) {
   return Status::Ok();
 }
 
+Status DeltaSink::roll_back_after(uint64_t checkpointed_epoch) {
+  delta::TableSnapshot snap;
+  if (Status s = table_->snapshot(&snap); !s.ok()) return s.with_context(name_);
+  // Our commits carry txn = their epoch; newest first until one at or before the checkpoint.
+  std::vector<delta::Action> actions;
+  std::vector<std::string> compacted;  // added by those epochs, no longer active on their own
+  const int64_t now_ms = unix_micros() / 1000;
+  for (uint64_t v = snap.version; v > 0; --v) {
+    std::vector<delta::Action> commit;
+    if (Status s = table_->read_commit(v, &commit); !s.ok()) {
+      if (s.code() == StatusCode::kNotFound) break;  // only a log checkpoint holds older versions
+      return s.with_context(name_);
+    }
+    std::optional<int64_t> epoch;
+    for (const delta::Action& a : commit) {
+      if (const auto* t = std::get_if<delta::Txn>(&a); t != nullptr && t->app_id == options_.app_id) epoch = t->version;
+    }
+    if (!epoch) continue;  // another writer's (a compaction's)
+    if (*epoch <= static_cast<int64_t>(checkpointed_epoch)) break;
+    for (const delta::Action& a : commit) {
+      const auto* add = std::get_if<delta::AddFile>(&a);
+      if (add == nullptr) continue;
+      if (!snap.files.contains(add->path)) {
+        compacted.push_back(add->path);
+        continue;
+      }
+      actions.push_back(delta::RemoveFile{add->path, now_ms, true, true, add->partition_values, add->size});
+    }
+  }
+  if (!compacted.empty()) {
+    // Their rows now share files with rows that must stay: they cannot be taken out alone.
+    log(LogLevel::kWarn, name_ + ": the table holds epochs up to " + std::to_string(last_committed_) +
+                             ", after the checkpoint resumed from (" + std::to_string(checkpointed_epoch) +
+                             "), and a compaction has merged their files (" + compacted.front() +
+                             (compacted.size() > 1 ? ", ..." : "") + "): those rows will appear twice");
+    return Status::Ok();
+  }
+  actions.push_back(delta::Txn{options_.app_id, static_cast<int64_t>(checkpointed_epoch), now_ms});
+  delta::CommitInfo info;
+  info.timestamp = now_ms;
+  info.operation = "DELETE";
+  info.operation_parameters = {{"reason", "epochs after checkpoint " + std::to_string(checkpointed_epoch) +
+                                              " are produced again"},
+                               {"queryId", options_.app_id}};
+  info.read_version = static_cast<int64_t>(snap.version);
+  info.operation_metrics = {{"numRemovedFiles", std::to_string(actions.size() - 1)}};
+  actions.push_back(std::move(info));
+  delta::CommitResult result;
+  if (Status s = table_->commit(snap.version, std::move(actions), &result); !s.ok()) return s.with_context(name_);
+  read_version_ = result.version;
+  const std::string epochs = last_committed_ == checkpointed_epoch + 1
+                                 ? "epoch " + std::to_string(last_committed_)
+                                 : "epochs " + std::to_string(checkpointed_epoch + 1) + " to " + std::to_string(last_committed_);
+  log(LogLevel::kWarn, name_ + ": " + epochs + " committed after the checkpoint recovery uses; version " +
+                           std::to_string(result.version) + " removes their files (their input is scored again)");
+  last_committed_ = checkpointed_epoch;
+  return Status::Ok();
+}
+
 Status DeltaSink::recover(uint64_t checkpointed_epoch) {
   if (last_committed_ > checkpointed_epoch) {
-    log(LogLevel::kWarn, name_ + ": the table holds epoch " + std::to_string(last_committed_) +
-                             ", after the checkpoint resumed from (" + std::to_string(checkpointed_epoch) +
-                             "): those rows will appear twice");
+    if (Status s = roll_back_after(checkpointed_epoch); !s.ok()) return s;
   }
   const std::string dir = options_.table_dir + "/_pixguard/" + options_.app_id;
   std::vector<uint64_t> prepared;

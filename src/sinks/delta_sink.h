@@ -14,7 +14,9 @@
 //   retries on top of concurrent blind appends (another job or a compaction).
 // - recover(c) commits the prepared epochs <= c still pending and deletes the files of
 //   prepared epochs > c. Files of an epoch that crashed before prepare are referenced by
-//   nothing; `pixguard vacuum` removes them.
+//   nothing; `pixguard vacuum` removes them. When the table holds epochs > c (recovery
+//   fell back past a damaged checkpoint), one commit removes their files and sets the txn
+//   back to c, since their input is read again and epochs need not end where they did.
 // An epoch without rows commits nothing (last_committed_epoch() is the newest epoch in the
 // table's txn, or the newest without rows since).
 //
@@ -82,6 +84,10 @@ class DeltaSink final : public Sink {
   std::string prepared_path(uint64_t epoch) const;
   Status commit_actions(uint64_t epoch, std::vector<delta::AddFile> adds);
   Status read_prepared(uint64_t epoch, std::vector<delta::AddFile>* adds) const;
+  // Recovery resumes from an older checkpoint than the table's newest epoch (the newer ones
+  // were damaged): one commit removes the later epochs' files and sets our txn back, so that
+  // they commit again when produced again, as the file sinks set such epochs aside.
+  Status roll_back_after(uint64_t checkpointed_epoch);
   void remove_files(const std::vector<delta::AddFile>& adds) const;
 
   DeltaSinkOptions options_;

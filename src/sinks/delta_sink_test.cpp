@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <set>
 
 #include "parquet/parquet_reader.h"
 
@@ -152,6 +153,42 @@ TEST(DeltaSink, AnEpochAlreadyInTheTableIsNotCommittedTwice) {
   ASSERT_TRUE(sink->prepare(1).ok());
   ASSERT_TRUE(sink->commit(1).ok());
   EXPECT_EQ(ids_in(dir).size(), 5u);
+}
+
+// Recovery fell back to checkpoint 1 (checkpoint 2 was damaged) after epoch 2 committed:
+// epoch 2 is produced again, and its new boundaries need not match the old ones.
+TEST(DeltaSink, EpochsAfterTheCheckpointRecoveryUsesAreRolledBack) {
+  const std::string dir = fresh_dir();
+  {
+    std::unique_ptr<DeltaSink> sink;
+    ASSERT_TRUE(DeltaSink::open(options(dir), &sink).ok());
+    ASSERT_TRUE(sink->recover(0).ok());
+    for (uint64_t epoch = 1; epoch <= 3; ++epoch) {
+      ASSERT_TRUE(sink->begin_epoch(epoch).ok());
+      ASSERT_TRUE(write_records(sink.get(), "e" + std::to_string(epoch) + "-", 4).ok());
+      ASSERT_TRUE(sink->prepare(epoch).ok());
+      ASSERT_TRUE(sink->commit(epoch).ok());
+    }
+  }
+  std::unique_ptr<DeltaSink> sink;
+  ASSERT_TRUE(DeltaSink::open(options(dir), &sink).ok());
+  EXPECT_EQ(sink->last_committed_epoch(), 3u);
+  ASSERT_TRUE(sink->recover(1).ok());
+  EXPECT_EQ(sink->last_committed_epoch(), 1u);
+  EXPECT_EQ(ids_in(dir), (std::multiset<std::string>{"e1-0", "e1-1", "e1-2", "e1-3"}));
+  // Epoch 2 again, holding what the old epochs 2 and 3 held: committed, not skipped.
+  ASSERT_TRUE(sink->begin_epoch(2).ok());
+  ASSERT_TRUE(write_records(sink.get(), "e2-", 4).ok());
+  ASSERT_TRUE(write_records(sink.get(), "e3-", 4).ok());
+  ASSERT_TRUE(sink->prepare(2).ok());
+  ASSERT_TRUE(sink->commit(2).ok());
+  EXPECT_EQ(ids_in(dir).size(), 12u);
+  EXPECT_EQ(ids_in(dir).count("e3-0"), 1u);
+  std::unique_ptr<delta::DeltaTable> table;
+  delta::TableSnapshot snap;
+  ASSERT_TRUE(delta::DeltaTable::open(dir, &table, &snap).ok());
+  EXPECT_EQ(snap.txn_versions.at("pixguard-test-1"), 2);
+  EXPECT_FALSE(snap.tombstones.empty()) << "the rolled-back files stay for readers of older versions";
 }
 
 TEST(DeltaSink, ATableOfOtherFeaturesIsRefused) {
