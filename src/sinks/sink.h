@@ -11,9 +11,10 @@
 // - last_committed_epoch() is what recovery compares with the checkpoint (0 = none).
 // - recover(c), called once before the first begin_epoch() with the epoch of the checkpoint
 //   the run resumes from (0 = none), settles what a crash left: epochs <= c that were
-//   prepared are committed (the checkpoint is their commit point), later ones are discarded,
-//   even committed ones when a damaged checkpoint was skipped (their input will be read
-//   again, and cut into epochs anew). New epochs then start at c + 1.
+//   prepared are committed (the checkpoint is their commit point), later ones are discarded
+//   (their input will be read again, and cut into epochs anew). After a damaged checkpoint
+//   was skipped, the file and Delta sinks discard even committed later epochs; a committed
+//   Kafka transaction cannot be taken back. New epochs then start at c + 1.
 // All calls return Status; nothing throws across this interface.
 //
 // Threading: a sink is driven by one pipeline thread.
