@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 #include "core/atomic_file.h"
 #include "core/clock.h"
@@ -307,9 +308,12 @@ Status DeltaSink::roll_back_after(uint64_t checkpointed_epoch) {
   delta::TableSnapshot snap;
   if (Status s = table_->snapshot(&snap); !s.ok()) return s.with_context(name_);
   // Our commits carry txn = their epoch; newest first until one at or before the checkpoint.
+  // An earlier rollback shows as a txn lower than the one before it in the log: the commits
+  // it rolled back (txn above it, further back) are gone already.
   std::vector<delta::Action> actions;
   std::vector<std::string> compacted;  // added by those epochs, no longer active on their own
   const int64_t now_ms = unix_micros() / 1000;
+  int64_t lowest_seen = std::numeric_limits<int64_t>::max();
   for (uint64_t v = snap.version; v > 0; --v) {
     std::vector<delta::Action> commit;
     if (Status s = table_->read_commit(v, &commit); !s.ok()) {
@@ -322,6 +326,8 @@ Status DeltaSink::roll_back_after(uint64_t checkpointed_epoch) {
     }
     if (!epoch) continue;  // another writer's (a compaction's)
     if (*epoch <= static_cast<int64_t>(checkpointed_epoch)) break;
+    if (*epoch > lowest_seen) continue;  // rolled back by a later commit
+    lowest_seen = *epoch;
     for (const delta::Action& a : commit) {
       const auto* add = std::get_if<delta::AddFile>(&a);
       if (add == nullptr) continue;

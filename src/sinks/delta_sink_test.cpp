@@ -189,6 +189,14 @@ TEST(DeltaSink, EpochsAfterTheCheckpointRecoveryUsesAreRolledBack) {
   ASSERT_TRUE(delta::DeltaTable::open(dir, &table, &snap).ok());
   EXPECT_EQ(snap.txn_versions.at("pixguard-test-1"), 2);
   EXPECT_FALSE(snap.tombstones.empty()) << "the rolled-back files stay for readers of older versions";
+
+  // A second fallback, further back than the first: the log now holds the old epochs 2-3,
+  // the rollback to 1 and the new epoch 2; only the new epoch's files are still to go.
+  sink.reset();
+  ASSERT_TRUE(DeltaSink::open(options(dir), &sink).ok());
+  ASSERT_TRUE(sink->recover(0).ok());
+  EXPECT_EQ(sink->last_committed_epoch(), 0u);
+  EXPECT_TRUE(ids_in(dir).empty());
 }
 
 TEST(DeltaSink, ATableOfOtherFeaturesIsRefused) {
