@@ -34,7 +34,6 @@ constexpr std::size_t kMaxStatBytes = 64;
 
 constexpr int64_t kMaxPageSlots = 1 << 20;
 
-
 // What a staged value holds; kNull fits any nullable column.
 enum class Kind : uint8_t { kNull, kBool, kInt32, kInt64, kFloat, kDouble, kString };
 

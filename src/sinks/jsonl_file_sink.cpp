@@ -41,7 +41,6 @@ uint64_t epoch_of(const std::string& file, bool* pending) {
   return e;
 }
 
-
 }  // namespace
 
 Status JsonlFileSink::open(const std::string& name, const std::string& dir, std::unique_ptr<JsonlFileSink>* out) {

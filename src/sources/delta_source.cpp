@@ -51,7 +51,6 @@ constexpr std::array<InputColumn, 17> kColumns = {{
 }};
 constexpr std::size_t kId = 0, kTime = 1, kAmount = 2, kPayer = 3, kPayee = 6, kInitiation = 11, kLabel = 16;
 
-
 // Why `leaf` cannot serve as `want`; empty when it can.
 std::string type_problem(const LeafColumn& leaf, Want want) {
   if (leaf.max_repetition_level > 0) return "a repeated (list) column";
