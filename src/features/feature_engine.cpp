@@ -26,142 +26,171 @@ FeatureEngine::FeatureEngine(std::vector<FeatureSpec> specs, ContextOptions cont
   limits_.max_events_per_key = std::max<std::size_t>(limits_.max_events_per_key, 1);
   for (const FeatureSpec& s : specs_) {
     if (!feature_kind_needs_key(s.kind)) continue;
-    int64_t& retention = s.scope == KeyScope::kPayer ? payer_retention_us_ : payee_retention_us_;
-    (s.scope == KeyScope::kPayer ? uses_payer_ : uses_payee_) = true;
-    retention = std::max(retention, s.window_us + s.delay_us);
+    Scope& scope = scope_of(s.scope);
+    scope.used = true;
+    scope.retention_us = std::max(scope.retention_us, s.window_us + s.delay_us);
   }
   // Relation kinds without a window look back over the retention; give them a month when
   // no windowed feature sets one.
-  if (uses_payer_ && payer_retention_us_ == 0) payer_retention_us_ = kDefaultRetentionUs;
-  if (uses_payee_ && payee_retention_us_ == 0) payee_retention_us_ = kDefaultRetentionUs;
-  // Features over the same key, window and delay share one window lookup per transaction.
+  for (Scope* scope : {&payers_, &payees_}) {
+    if (scope->used && scope->retention_us == 0) scope->retention_us = kDefaultRetentionUs;
+  }
+  // Features over the same key, window and delay share one pair of window edges.
   for (const FeatureSpec& s : specs_) {
     std::size_t slot = kNoWindow;
     if (feature_kind_needs_key(s.kind)) {
-      const Window w{s.scope, s.window_us > 0 ? s.window_us : retention_us(s.scope), s.delay_us};
-      for (slot = 0; slot < windows_.size(); ++slot) {
-        if (windows_[slot].scope == w.scope && windows_[slot].length_us == w.length_us &&
-            windows_[slot].delay_us == w.delay_us) {
-          break;
-        }
+      KeyHistory::Shape& shape = scope_of(s.scope).shape;
+      const int64_t length = s.window_us > 0 ? s.window_us : retention_us(s.scope);
+      for (slot = 0; slot < shape.window_length_us.size(); ++slot) {
+        if (shape.window_length_us[slot] == length && shape.window_delay_us[slot] == s.delay_us) break;
       }
-      if (slot == windows_.size()) windows_.push_back(w);
+      if (slot == shape.window_length_us.size()) {
+        shape.window_length_us.push_back(length);
+        shape.window_delay_us.push_back(s.delay_us);
+      }
+      if (s.kind == FeatureKind::kMax || s.kind == FeatureKind::kMin) shape.staircases = true;
     }
     window_of_.push_back(slot);
-  }
-  bounds_.resize(windows_.size());
-}
-
-void FeatureEngine::prune(History* h, int64_t cutoff_us) {
-  auto& ev = h->events;
-  while (h->head < ev.size() && ev[h->head].time_us < cutoff_us) ++h->head;
-  if (h->head == ev.size()) {
-    ev.clear();
-    h->head = 0;
-  } else if (h->head >= 16 && h->head * 2 >= ev.size()) {
-    ev.erase(ev.begin(), ev.begin() + static_cast<std::ptrdiff_t>(h->head));
-    h->head = 0;
   }
 }
 
 void FeatureEngine::process(const Transaction& tx, const Enrichment& e, int64_t watermark_us, double* out) {
-  History* payer = nullptr;
-  History* payee = nullptr;
-  const bool has_watermark = watermark_us != Watermark::kNone;
-  if (uses_payer_) {
-    payer = &history_of(payers_, e.payer_id);
-    if (has_watermark) prune(payer, watermark_us - payer_retention_us_);
-  }
-  if (uses_payee_) {
-    payee = &history_of(payees_, e.payee_id);
-    if (has_watermark) prune(payee, watermark_us - payee_retention_us_);
-  }
-
-  const int64_t t = tx.event_time_us;
-  const auto by_time = [](int64_t x, const Event& y) { return x < y.time_us; };
-  for (std::size_t w = 0; w < windows_.size(); ++w) {
-    const Window& win = windows_[w];
-    const auto& ev = (win.scope == KeyScope::kPayer ? payer : payee)->events;
-    const int64_t end = t - win.delay_us;
-    // Most windows reach the newest events: search from the back would not pay off for
-    // the long ones, so both ends use a binary search.
-    const History* h = win.scope == KeyScope::kPayer ? payer : payee;
-    const auto live = ev.begin() + static_cast<std::ptrdiff_t>(h->head);
-    bounds_[w].lo = static_cast<std::size_t>(std::upper_bound(live, ev.end(), end - win.length_us, by_time) - ev.begin());
-    bounds_[w].hi = static_cast<std::size_t>(std::upper_bound(ev.begin() + static_cast<std::ptrdiff_t>(bounds_[w].lo), ev.end(), end, by_time) - ev.begin());
-  }
   for (std::size_t i = 0; i < specs_.size(); ++i) {
     const FeatureSpec& s = specs_[i];
-    const bool by_payer = s.scope == KeyScope::kPayer;
-    const Bounds b = window_of_[i] == kNoWindow ? Bounds{} : bounds_[window_of_[i]];
-    out[i] = compute(s, tx, e, by_payer ? payer : payee, by_payer ? e.payee_id : e.payer_id, b.lo, b.hi);
+    if (feature_kind_needs_key(s.kind)) continue;
+    switch (s.kind) {
+      case FeatureKind::kAmount:
+        out[i] = reais(tx.amount_cents);
+        break;
+      case FeatureKind::kHour:
+        out[i] = e.local.hour;
+        break;
+      case FeatureKind::kNight: {
+        const int m = e.local.hour * 60 + e.local.minute;
+        const int a = context_.night_start_minute, b = context_.night_end_minute;
+        out[i] = (a <= b ? (m >= a && m < b) : (m >= a || m < b)) ? 1.0 : 0.0;
+        break;
+      }
+      case FeatureKind::kWeekend:
+        out[i] = (e.local.weekday == 0 || e.local.weekday == 6) ? 1.0 : 0.0;
+        break;
+      case FeatureKind::kWeekday:
+        out[i] = e.local.weekday;
+        break;
+      case FeatureKind::kInitiation:
+        out[i] = tx.initiation == Initiation::kNone ? kMissing : static_cast<double>(tx.initiation);
+        break;
+      case FeatureKind::kKeyType:
+        out[i] = tx.payee_key_type == KeyType::kNone ? kMissing : static_cast<double>(tx.payee_key_type);
+        break;
+      case FeatureKind::kChannel: {
+        out[i] = tx.channel.empty() ? kMissing : static_cast<double>(s.categories.size());
+        for (std::size_t c = 0; c < s.categories.size() && !tx.channel.empty(); ++c) {
+          if (s.categories[c] == tx.channel) {
+            out[i] = static_cast<double>(c);
+            break;
+          }
+        }
+        break;
+      }
+      default:
+        out[i] = kMissing;
+    }
   }
-
-  const auto insert = [&](History* h, int64_t retention, uint64_t counterparty) {
-    if (h == nullptr) return;
-    if (has_watermark && tx.event_time_us < watermark_us - retention) return;
-    const Event ev{tx.event_time_us, tx.amount_cents, counterparty, e.device_id, e.fraud_known_us};
-    auto& events = h->events;
-    if (events.empty() || events.back().time_us <= ev.time_us) {
-      events.push_back(ev);
-    } else {
-      const auto at = std::upper_bound(events.begin() + static_cast<std::ptrdiff_t>(h->head), events.end(), ev.time_us,
-                                       [](int64_t time, const Event& x) { return time < x.time_us; });
-      events.insert(at, ev);
-    }
-    if (h->size() > limits_.max_events_per_key) {
-      ++h->head;  // compacted by the next prune()
-      ++dropped_events_;
-    }
-  };
-  insert(payer, payer_retention_us_, e.payee_id);
-  insert(payee, payee_retention_us_, e.payer_id);
+  if (payers_.used) process_scope(payers_, e.payer_id, e.payee_id, tx, e, watermark_us, out);
+  if (payees_.used) process_scope(payees_, e.payee_id, e.payer_id, tx, e, watermark_us, out);
 }
 
-double FeatureEngine::compute(const FeatureSpec& s, const Transaction& tx, const Enrichment& e, const History* h,
-                              uint64_t counterparty, std::size_t lo, std::size_t hi) {
-  switch (s.kind) {
-    case FeatureKind::kAmount:
-      return reais(tx.amount_cents);
-    case FeatureKind::kHour:
-      return e.local.hour;
-    case FeatureKind::kNight: {
-      const int m = e.local.hour * 60 + e.local.minute;
-      const int a = context_.night_start_minute, b = context_.night_end_minute;
-      return (a <= b ? (m >= a && m < b) : (m >= a || m < b)) ? 1.0 : 0.0;
+void FeatureEngine::process_scope(Scope& scope, uint64_t key, uint64_t counterparty, const Transaction& tx,
+                                  const Enrichment& e, int64_t watermark_us, double* out) {
+  KeyHistory& h = history_of(scope, key);
+  const bool has_watermark = watermark_us != Watermark::kNone;
+  if (has_watermark) h.prune(scope.shape, watermark_us - scope.retention_us);
+
+  const int64_t t = tx.event_time_us;
+  // In order: not older than the key's newest event nor its cursors (a restored key has
+  // no cursors until its first transaction in order).
+  const bool in_order = t >= h.cursor_time_us() && (h.empty() || t >= h.newest_us());
+  const KeyView view{&scope, &h, key, counterparty, in_order};
+  if (view.in_order) h.advance(scope.shape, t);
+  const KeyScope which = &scope == &payers_ ? KeyScope::kPayer : KeyScope::kPayee;
+  const auto& ev = h.events();
+  const auto by_time = [](int64_t x, const KeyHistory::Event& y) { return x < y.time_us; };
+  for (std::size_t i = 0; i < specs_.size(); ++i) {
+    const FeatureSpec& s = specs_[i];
+    if (s.scope != which || !feature_kind_needs_key(s.kind)) continue;
+    const std::size_t w = window_of_[i];
+    std::size_t lo, hi;
+    if (view.in_order) {
+      lo = h.cursor(w).lo;
+      hi = h.cursor(w).hi;
+    } else {
+      // A late transaction: its window lies behind the cursors.
+      const int64_t end = t - scope.shape.window_delay_us[w];
+      const auto live = ev.begin() + static_cast<std::ptrdiff_t>(h.head());
+      lo = static_cast<std::size_t>(std::upper_bound(live, ev.end(), end - scope.shape.window_length_us[w], by_time) - ev.begin());
+      hi = static_cast<std::size_t>(std::upper_bound(ev.begin() + static_cast<std::ptrdiff_t>(lo), ev.end(), end, by_time) - ev.begin());
     }
-    case FeatureKind::kWeekend:
-      return (e.local.weekday == 0 || e.local.weekday == 6) ? 1.0 : 0.0;
-    case FeatureKind::kWeekday:
-      return e.local.weekday;
-    case FeatureKind::kInitiation:
-      return tx.initiation == Initiation::kNone ? kMissing : static_cast<double>(tx.initiation);
-    case FeatureKind::kKeyType:
-      return tx.payee_key_type == KeyType::kNone ? kMissing : static_cast<double>(tx.payee_key_type);
-    case FeatureKind::kChannel: {
-      if (tx.channel.empty()) return kMissing;
-      for (std::size_t i = 0; i < s.categories.size(); ++i) {
-        if (s.categories[i] == tx.channel) return static_cast<double>(i);
-      }
-      return static_cast<double>(s.categories.size());
-    }
-    default:
-      break;
+    out[i] = compute(s, w, tx, e, view, lo, hi);
   }
 
-  // Keyed kinds: history [lo, hi) is the window (t - delay - window, t - delay], which
-  // never holds the current transaction (it joins the history after its features).
+  if (has_watermark && t < watermark_us - scope.retention_us) return;  // beyond what state keeps
+  add_event(scope, h, key, t, tx.amount_cents, counterparty, e.device_id, e.fraud_known_us);
+  dropped_events_ += h.truncate(scope.shape, limits_.max_events_per_key);
+}
+
+void FeatureEngine::add_event(Scope& scope, KeyHistory& h, uint64_t key, int64_t time_us, int64_t amount_cents,
+                              uint64_t counterparty, uint64_t device, int64_t fraud_known_us) {
+  auto [seen, fresh] = scope.last_counterparty.try_emplace(PairKey{key, counterparty}, time_us);
+  h.insert(scope.shape, time_us, amount_cents, counterparty, device, fraud_known_us,
+           fresh ? KeyHistory::kNoTime : seen->second);
+  seen->second = std::max(seen->second, time_us);
+  if (device != 0) {
+    auto [dev, new_device] = scope.last_device.try_emplace(PairKey{key, device}, time_us);
+    if (!new_device) dev->second = std::max(dev->second, time_us);
+  }
+}
+
+bool FeatureEngine::occurs(const LastSeen& seen, const KeyHistory& h, uint64_t key, uint64_t other, bool device,
+                           std::size_t lo, std::size_t hi) {
+  if (lo == hi) return false;
+  const auto it = seen.find(PairKey{key, other});
+  const auto& ev = h.events();
+  if (it == seen.end() || it->second < ev[lo].time_us) return false;
+  if (it->second <= ev[hi - 1].time_us) return true;
+  for (std::size_t i = lo; i < hi; ++i) {
+    if ((device ? ev[i].device : ev[i].counterparty) == other) return true;
+  }
+  return false;
+}
+
+double FeatureEngine::compute(const FeatureSpec& s, std::size_t w, const Transaction& tx, const Enrichment& e,
+                              const KeyView& k, std::size_t lo, std::size_t hi) const {
+  // History [lo, hi) is the window (t - delay - window, t - delay], which never holds the
+  // current transaction (it joins the history after its features).
+  const KeyHistory& h = *k.history;
   const int64_t t = tx.event_time_us;
-  const auto& ev = h->events;
+  const auto& ev = h.events();
   const bool current = s.include_current && s.delay_us == 0;
 
   switch (s.kind) {
     case FeatureKind::kCount:
       return static_cast<double>(hi - lo + (current ? 1 : 0));
     case FeatureKind::kSum:
-    case FeatureKind::kMean: {
-      WideSum sum = current ? tx.amount_cents : 0;
-      for (std::size_t i = lo; i < hi; ++i) sum += ev[i].amount_cents;
+    case FeatureKind::kMean:
+    case FeatureKind::kAmountToMean: {
+      WideSum sum = 0;
+      if (h.has_huge_amount()) {
+        for (std::size_t i = lo; i < hi; ++i) sum += ev[i].amount_cents;
+      } else {
+        sum = static_cast<int64_t>(h.amount_sum(lo, hi));
+      }
+      if (s.kind == FeatureKind::kAmountToMean) {
+        if (hi == lo) return kMissing;
+        const double mean = static_cast<double>(sum) / static_cast<double>(hi - lo);
+        return mean <= 0 ? kMissing : static_cast<double>(tx.amount_cents) / mean;
+      }
+      if (current) sum += tx.amount_cents;
       const std::size_t n = hi - lo + (current ? 1 : 0);
       if (s.kind == FeatureKind::kSum) return static_cast<double>(sum) / 100.0;
       return n == 0 ? kMissing : static_cast<double>(sum) / static_cast<double>(n) / 100.0;
@@ -171,116 +200,163 @@ double FeatureEngine::compute(const FeatureSpec& s, const Transaction& tx, const
       const bool is_max = s.kind == FeatureKind::kMax;
       bool any = current;
       int64_t best = tx.amount_cents;
-      for (std::size_t i = lo; i < hi; ++i) {
-        const int64_t a = ev[i].amount_cents;
+      const auto take = [&](int64_t a) {
         if (!any || (is_max ? a > best : a < best)) best = a;
         any = true;
+      };
+      if (lo < hi && hi == ev.size()) {
+        take(h.extreme_from(lo, is_max));  // the window reaches the newest event
+      } else {
+        for (std::size_t i = lo; i < hi; ++i) take(ev[i].amount_cents);
       }
       return any ? reais(best) : kMissing;
     }
     case FeatureKind::kDistinctCounterparties: {
-      scratch_.clear();
-      for (std::size_t i = lo; i < hi; ++i) scratch_.push_back(ev[i].counterparty);
-      if (current) scratch_.push_back(counterparty);
-      std::sort(scratch_.begin(), scratch_.end());
-      return static_cast<double>(std::unique(scratch_.begin(), scratch_.end()) - scratch_.begin());
+      std::size_t distinct = 0;
+      if (k.in_order && s.delay_us == 0) {
+        distinct = h.cursor(w).distinct;
+      } else if (lo < hi) {
+        // First occurrences inside the window.
+        const int64_t first = ev[lo].time_us;
+        for (std::size_t i = lo; i < hi; ++i) distinct += ev[i].prev_same_us < first ? 1 : 0;
+      }
+      if (current && !occurs(k.scope->last_counterparty, h, k.key, k.counterparty, false, lo, hi)) ++distinct;
+      return static_cast<double>(distinct);
     }
     case FeatureKind::kFraudCount:
     case FeatureKind::kFraudRate: {
       std::size_t fraud = 0;
-      for (std::size_t i = lo; i < hi; ++i) fraud += ev[i].fraud_known_us <= t ? 1 : 0;
+      if (lo < hi) {
+        const auto& marks = h.fraud_marks();
+        const int64_t first = ev[lo].time_us, last = ev[hi - 1].time_us;
+        auto it = std::lower_bound(marks.begin(), marks.end(), first,
+                                   [](const KeyHistory::FraudMark& m, int64_t x) { return m.time_us < x; });
+        for (; it != marks.end() && it->time_us <= last; ++it) fraud += it->known_us <= t ? 1 : 0;
+      }
       if (s.kind == FeatureKind::kFraudCount) return static_cast<double>(fraud);
       return hi == lo ? kMissing : static_cast<double>(fraud) / static_cast<double>(hi - lo);
     }
     case FeatureKind::kSecondsSincePrevious:
       return hi == lo ? kMissing : static_cast<double>(t - ev[hi - 1].time_us) / 1e6;
-    case FeatureKind::kAmountToMean: {
-      if (hi == lo) return kMissing;
-      WideSum sum = 0;
-      for (std::size_t i = lo; i < hi; ++i) sum += ev[i].amount_cents;
-      const double mean = static_cast<double>(sum) / static_cast<double>(hi - lo);
-      return mean <= 0 ? kMissing : static_cast<double>(tx.amount_cents) / mean;
-    }
     case FeatureKind::kFirstTimeCounterparty:
-      for (std::size_t i = lo; i < hi; ++i) {
-        if (ev[i].counterparty == counterparty) return 0.0;
-      }
-      return 1.0;
+      return occurs(k.scope->last_counterparty, h, k.key, k.counterparty, false, lo, hi) ? 0.0 : 1.0;
     case FeatureKind::kNewDevice:
       if (e.device_id == 0) return kMissing;
-      for (std::size_t i = lo; i < hi; ++i) {
-        if (ev[i].device == e.device_id) return 0.0;
-      }
-      return 1.0;
+      return occurs(k.scope->last_device, h, k.key, e.device_id, true, lo, hi) ? 0.0 : 1.0;
     default:
-      return kMissing;  // context kinds returned above
+      return kMissing;  // context kinds are not keyed
   }
 }
 
-FeatureEngine::History& FeatureEngine::history_of(HistoryMap& map, uint64_t key) {
-  if (map.size() >= limits_.max_keys) {
-    if (auto it = map.find(key); it != map.end()) return it->second;
-    evict_oldest_keys(map);
+KeyHistory& FeatureEngine::history_of(Scope& scope, uint64_t key) {
+  if (scope.keys.size() >= limits_.max_keys) {
+    if (auto it = scope.keys.find(key); it != scope.keys.end()) return it->second;
+    evict_oldest_keys(scope);
   }
-  return map[key];
+  return scope.keys.try_emplace(key, scope.shape).first->second;
 }
 
-void FeatureEngine::evict_oldest_keys(HistoryMap& map) {
+void FeatureEngine::forget(Scope& scope, uint64_t key, const KeyHistory& h) {
+  for (const KeyHistory::Event& ev : h.events()) {
+    scope.last_counterparty.erase(PairKey{key, ev.counterparty});
+    if (ev.device != 0) scope.last_device.erase(PairKey{key, ev.device});
+  }
+}
+
+void FeatureEngine::evict_oldest_keys(Scope& scope) {
   // Evicting an eighth at a time keeps the cost per new key constant (amortised).
+  HistoryMap& map = scope.keys;
   const std::size_t keep = limits_.max_keys - std::max<std::size_t>(limits_.max_keys / 8, 1);
   if (map.size() <= keep) return;
   std::vector<std::pair<int64_t, uint64_t>> by_age;  // (newest event time, key)
   by_age.reserve(map.size());
   for (const auto& [key, h] : map) {
-    by_age.emplace_back(h.size() == 0 ? std::numeric_limits<int64_t>::min() : h.events.back().time_us, key);
+    by_age.emplace_back(h.empty() ? std::numeric_limits<int64_t>::min() : h.newest_us(), key);
   }
   const std::size_t evict = map.size() - keep;
   std::nth_element(by_age.begin(), by_age.begin() + static_cast<std::ptrdiff_t>(evict), by_age.end());
-  for (std::size_t i = 0; i < evict; ++i) map.erase(by_age[i].second);
+  for (std::size_t i = 0; i < evict; ++i) {
+    const auto it = map.find(by_age[i].second);
+    forget(scope, it->first, it->second);
+    map.erase(it);
+  }
   evicted_keys_ += evict;
 }
+
+namespace {
+
+// A history event as snapshots store it (the layout of the first snapshot version).
+struct SavedEvent {
+  int64_t time_us;
+  int64_t amount_cents;
+  uint64_t counterparty;
+  uint64_t device;
+  int64_t fraud_known_us;
+};
+static_assert(sizeof(SavedEvent) == 40);
+
+}  // namespace
 
 void FeatureEngine::save(ByteWriter* out) const {
   // One allocation for the whole snapshot: growing by doubling would copy it several times.
   std::size_t bytes = 4 * sizeof(uint64_t);
-  for (const HistoryMap* map : {&payers_, &payees_}) {
-    for (const auto& [key, h] : *map) bytes += 2 * sizeof(uint64_t) + h.size() * sizeof(Event);
+  for (const Scope* scope : {&payers_, &payees_}) {
+    for (const auto& [key, h] : scope->keys) bytes += 2 * sizeof(uint64_t) + h.size() * sizeof(SavedEvent);
   }
   out->reserve_more(bytes);
   out->put<uint64_t>(evicted_keys_);
   out->put<uint64_t>(dropped_events_);
-  for (const HistoryMap* map : {&payers_, &payees_}) {
-    out->put<uint64_t>(map->size());
-    for (const auto& [key, h] : *map) {
+  std::vector<SavedEvent> saved;
+  for (const Scope* scope : {&payers_, &payees_}) {
+    out->put<uint64_t>(scope->keys.size());
+    for (const auto& [key, h] : scope->keys) {
       out->put<uint64_t>(key);
-      out->put_array(h.events.data() + h.head, h.size());
+      saved.clear();
+      for (std::size_t i = h.head(); i < h.events().size(); ++i) {
+        const KeyHistory::Event& ev = h.events()[i];
+        saved.push_back(SavedEvent{ev.time_us, ev.amount_cents, ev.counterparty, ev.device, ev.fraud_known_us});
+      }
+      out->put_array(saved.data(), saved.size());
     }
   }
 }
 
 bool FeatureEngine::load(ByteReader* in) {
-  payers_.clear();
-  payees_.clear();
+  for (Scope* scope : {&payers_, &payees_}) {
+    scope->keys.clear();
+    scope->last_counterparty.clear();
+    scope->last_device.clear();
+  }
   evicted_keys_ = in->get<uint64_t>();
   dropped_events_ = in->get<uint64_t>();
-  for (HistoryMap* map : {&payers_, &payees_}) {
+  std::vector<SavedEvent> saved;
+  for (Scope* scope : {&payers_, &payees_}) {
     const uint64_t keys = in->get_count(2 * sizeof(uint64_t));
-    map->reserve(keys);
+    scope->keys.reserve(keys);
     for (uint64_t i = 0; i < keys && !in->failed(); ++i) {
       const uint64_t key = in->get<uint64_t>();
-      auto [it, inserted] = map->try_emplace(key);
+      auto [it, inserted] = scope->keys.try_emplace(key, scope->shape);
       if (!inserted) in->fail();  // a key appears once
-      std::vector<Event>& ev = it->second.events;
-      in->get_array(&ev);
+      saved.clear();
+      in->get_array(&saved);
       // History is kept sorted by time; a snapshot that is not would corrupt every window.
-      for (std::size_t j = 1; j < ev.size(); ++j) {
-        if (ev[j].time_us < ev[j - 1].time_us) in->fail();
+      for (std::size_t j = 1; j < saved.size(); ++j) {
+        if (saved[j].time_us < saved[j - 1].time_us) in->fail();
+      }
+      if (in->failed()) break;
+      // Rebuilt as it was built: appended in time order (the cursors are placed by the
+      // key's next transaction).
+      for (const SavedEvent& ev : saved) {
+        add_event(*scope, it->second, key, ev.time_us, ev.amount_cents, ev.counterparty, ev.device, ev.fraud_known_us);
       }
     }
   }
   if (in->failed()) {
-    payers_.clear();
-    payees_.clear();
+    for (Scope* scope : {&payers_, &payees_}) {
+      scope->keys.clear();
+      scope->last_counterparty.clear();
+      scope->last_device.clear();
+    }
     evicted_keys_ = dropped_events_ = 0;
     return false;
   }
@@ -289,35 +365,39 @@ bool FeatureEngine::load(ByteReader* in) {
 
 void FeatureEngine::expire(int64_t watermark_us) {
   if (watermark_us == Watermark::kNone) return;
-  const auto sweep = [](HistoryMap& map, int64_t cutoff) {
-    for (auto it = map.begin(); it != map.end();) {
-      prune(&it->second, cutoff);
-      if (it->second.events.empty()) {
-        map.erase(it++);
+  for (Scope* scope : {&payers_, &payees_}) {
+    if (!scope->used) continue;
+    const int64_t cutoff = watermark_us - scope->retention_us;
+    for (auto it = scope->keys.begin(); it != scope->keys.end();) {
+      it->second.prune(scope->shape, cutoff);
+      if (it->second.empty()) {
+        scope->keys.erase(it++);
       } else {
         ++it;
       }
     }
-  };
-  sweep(payers_, watermark_us - payer_retention_us_);
-  sweep(payees_, watermark_us - payee_retention_us_);
+    // A pair last seen before the cutoff has no live event left.
+    for (LastSeen* seen : {&scope->last_counterparty, &scope->last_device}) {
+      absl::erase_if(*seen, [cutoff](const auto& entry) { return entry.second < cutoff; });
+    }
+  }
 }
 
 FeatureStateStats FeatureEngine::stats() const {
   FeatureStateStats s;
-  s.payer_keys = payers_.size();
-  s.payee_keys = payees_.size();
-  std::size_t capacity = 0;
-  for (const auto& [k, h] : payers_) {
-    s.events += h.size();
-    capacity += h.events.capacity();
+  s.payer_keys = payers_.keys.size();
+  s.payee_keys = payees_.keys.size();
+  std::size_t bytes = 0;
+  for (const Scope* scope : {&payers_, &payees_}) {
+    for (const auto& [k, h] : scope->keys) {
+      s.events += h.size();
+      bytes += h.heap_bytes();
+    }
+    // flat_hash_map slots plus a control byte each.
+    bytes += scope->keys.capacity() * (sizeof(uint64_t) + sizeof(KeyHistory) + 1);
+    bytes += (scope->last_counterparty.capacity() + scope->last_device.capacity()) * (sizeof(PairKey) + sizeof(int64_t) + 1);
   }
-  for (const auto& [k, h] : payees_) {
-    s.events += h.size();
-    capacity += h.events.capacity();
-  }
-  const std::size_t slot = sizeof(uint64_t) + sizeof(History) + 1;  // flat_hash_map slot + control byte
-  s.approx_bytes = (payers_.capacity() + payees_.capacity()) * slot + capacity * sizeof(Event);
+  s.approx_bytes = bytes;
   s.evicted_keys = evicted_keys_;
   s.dropped_events = dropped_events_;
   return s;

@@ -1,12 +1,19 @@
 #pragma once
-// Stateful, point-in-time-correct features (PRODUCT.md section 4).
+// Stateful, point-in-time-correct features (docs/configuration.md, "features").
 //
 // State: per payer and per payee, the history of their transactions in event-time order
-// (time, amount, counterparty, device, when its fraud became known), kept for the scope's
-// retention = its longest window + delay. A feature of a transaction at time t reads only
-// history with time <= t and only fraud reports known at t; then the transaction joins the
-// history. Out-of-order arrivals are inserted in time order, so they never corrupt state;
-// history older than watermark - retention is dropped, and expire() drops idle keys.
+// (features/key_history.h), kept for the scope's retention = its longest window + delay. A
+// feature of a transaction at time t reads only history with time <= t and only fraud
+// reports known at t; then the transaction joins the history. Out-of-order arrivals are
+// inserted in time order, so they never corrupt state; history older than watermark -
+// retention is dropped, and expire() drops idle keys.
+//
+// Cost: every feature costs O(1) amortized per transaction when the transaction is not
+// older than its key's newest one, whatever the key's activity (window edges advance with
+// event time; sums by prefix; max/min by staircase; distinct counterparties by a running
+// count; first-time counterparty and new device by a last-seen map). A late transaction
+// reads its windows by binary search; its distinct counts, and max/min or distinct over a
+// window with a delay, scan that window (docs/architecture.md, "Feature state").
 //
 // Values are doubles; NaN means missing (models and rules treat it so). Amounts in reais.
 //
@@ -27,6 +34,7 @@
 #include "core/transaction.h"
 #include "enrich/enricher.h"
 #include "features/feature_spec.h"
+#include "features/key_history.h"
 
 namespace pixguard {
 
@@ -63,8 +71,8 @@ class FeatureEngine {
   // Hints that `e`'s keys are needed soon: the batch loop calls it a few transactions
   // ahead, so that the hash-table cache misses overlap instead of adding up.
   void prefetch(const Enrichment& e) const {
-    if (uses_payer_) payers_.prefetch(e.payer_id);
-    if (uses_payee_) payees_.prefetch(e.payee_id);
+    if (payers_.used) payers_.keys.prefetch(e.payer_id);
+    if (payees_.used) payees_.keys.prefetch(e.payee_id);
   }
 
   // Drops history older than watermark - retention and keys left without history.
@@ -77,58 +85,65 @@ class FeatureEngine {
   void save(ByteWriter* out) const;
   bool load(ByteReader* in);
 
-  int64_t retention_us(KeyScope scope) const { return scope == KeyScope::kPayer ? payer_retention_us_ : payee_retention_us_; }
+  int64_t retention_us(KeyScope scope) const { return scope == KeyScope::kPayer ? payers_.retention_us : payees_.retention_us; }
 
  private:
-  struct Event {
-    int64_t time_us;
-    int64_t amount_cents;
+  // (key, counterparty or device) -> time of their newest event together.
+  struct PairKey {
+    uint64_t key;
+    uint64_t other;
+    bool operator==(const PairKey&) const = default;
+    template <typename H>
+    friend H AbslHashValue(H h, const PairKey& p) {
+      return H::combine(std::move(h), p.key, p.other);
+    }
+  };
+  using LastSeen = absl::flat_hash_map<PairKey, int64_t>;
+  using HistoryMap = absl::flat_hash_map<uint64_t, KeyHistory>;
+
+  // The state of one key scope (payers or payees).
+  struct Scope {
+    bool used = false;
+    int64_t retention_us = 0;
+    KeyHistory::Shape shape;  // its distinct windows
+    HistoryMap keys;
+    LastSeen last_counterparty;
+    LastSeen last_device;
+  };
+  // What compute() needs of the key for one transaction.
+  struct KeyView {
+    const Scope* scope;
+    const KeyHistory* history;
+    uint64_t key;
     uint64_t counterparty;
-    uint64_t device;
-    int64_t fraud_known_us;
+    bool in_order;  // the cursors are the window edges
   };
-  struct History {
-    // Ascending time, equal times in arrival order; live events are [head, size). Expired
-    // ones are dropped by moving `head` and compacted only once they are half the vector,
-    // so that a busy key does not shift its whole history for every expiry.
-    std::vector<Event> events;
-    std::size_t head = 0;
-    std::size_t size() const { return events.size() - head; }
-  };
-  using HistoryMap = absl::flat_hash_map<uint64_t, History>;
 
-  double compute(const FeatureSpec& spec, const Transaction& tx, const Enrichment& e, const History* h,
-                 uint64_t counterparty, std::size_t lo, std::size_t hi);
-  static void prune(History* h, int64_t cutoff_us);
+  Scope& scope_of(KeyScope s) { return s == KeyScope::kPayer ? payers_ : payees_; }
+  double compute(const FeatureSpec& spec, std::size_t window, const Transaction& tx, const Enrichment& e,
+                 const KeyView& k, std::size_t lo, std::size_t hi) const;
+  // Whether `other` occurs among events [lo, hi) of the key (by the last-seen map, scanning
+  // only when its newest occurrence lies beyond hi).
+  static bool occurs(const LastSeen& seen, const KeyHistory& h, uint64_t key, uint64_t other, bool device,
+                     std::size_t lo, std::size_t hi);
+  void process_scope(Scope& scope, uint64_t key, uint64_t counterparty, const Transaction& tx, const Enrichment& e,
+                     int64_t watermark_us, double* out);
   // The key's history, creating it (and evicting old keys at the limit) when new.
-  History& history_of(HistoryMap& map, uint64_t key);
-  void evict_oldest_keys(HistoryMap& map);
-
-  struct Window {
-    KeyScope scope;
-    int64_t length_us;
-    int64_t delay_us;
-  };
-  struct Bounds {
-    std::size_t lo = 0, hi = 0;  // history index range of the window
-  };
-  static constexpr std::size_t kNoWindow = ~std::size_t{0};
+  KeyHistory& history_of(Scope& scope, uint64_t key);
+  void evict_oldest_keys(Scope& scope);
+  void forget(Scope& scope, uint64_t key, const KeyHistory& h);  // its last-seen entries
+  void add_event(Scope& scope, KeyHistory& h, uint64_t key, int64_t time_us, int64_t amount_cents,
+                 uint64_t counterparty, uint64_t device, int64_t fraud_known_us);
 
   std::vector<FeatureSpec> specs_;
-  std::vector<Window> windows_;        // distinct windows of the keyed features
-  std::vector<std::size_t> window_of_; // per feature: index in windows_, or kNoWindow
-  std::vector<Bounds> bounds_;         // per window, for the transaction being processed
+  std::vector<std::size_t> window_of_;  // per feature: index in its scope's shape, or kNoWindow
+  static constexpr std::size_t kNoWindow = ~std::size_t{0};
   ContextOptions context_;
   StateLimits limits_;
   uint64_t evicted_keys_ = 0;
   uint64_t dropped_events_ = 0;
-  bool uses_payer_ = false;
-  bool uses_payee_ = false;
-  int64_t payer_retention_us_ = 0;
-  int64_t payee_retention_us_ = 0;
-  HistoryMap payers_;
-  HistoryMap payees_;
-  std::vector<uint64_t> scratch_;  // distinct counts
+  Scope payers_;
+  Scope payees_;
 };
 
 }  // namespace pixguard

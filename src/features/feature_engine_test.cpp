@@ -1,11 +1,14 @@
-// Feature state beyond the golden cases (tests/golden): snapshots for checkpoints and the
-// memory bound.
+// Feature state beyond the golden cases (tests/golden): the engine against a brute-force
+// scan on random skewed streams, snapshots for checkpoints, and the memory bound.
 #include "features/feature_engine.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
+#include <set>
 #include <vector>
 
 namespace pixguard {
@@ -49,7 +52,8 @@ std::vector<Event> stream(std::size_t n, uint64_t payers, uint32_t seed) {
 std::vector<double> run(FeatureEngine& engine, const std::vector<Event>& events, std::size_t from, std::size_t to) {
   std::vector<double> values;
   std::vector<double> row(engine.size());
-  int64_t max_time = 0;
+  int64_t max_time = 0;  // the watermark carries on from the events before `from`
+  for (std::size_t i = 0; i < from; ++i) max_time = std::max(max_time, events[i].tx.event_time_us);
   for (std::size_t i = from; i < to; ++i) {
     max_time = std::max(max_time, events[i].tx.event_time_us);
     engine.process(events[i].tx, events[i].e, max_time - 10 * kMinute, row.data());
@@ -58,23 +62,207 @@ std::vector<double> run(FeatureEngine& engine, const std::vector<Event>& events,
   return values;
 }
 
+// Every keyed kind over several windows, with and without delay and the current one.
+std::vector<FeatureSpec> all_kinds() {
+  std::vector<FeatureSpec> out;
+  const std::vector<FeatureKind> kinds = {FeatureKind::kCount, FeatureKind::kSum, FeatureKind::kMean,
+                                          FeatureKind::kMax, FeatureKind::kMin, FeatureKind::kDistinctCounterparties,
+                                          FeatureKind::kFraudCount, FeatureKind::kFraudRate,
+                                          FeatureKind::kSecondsSincePrevious, FeatureKind::kAmountToMean,
+                                          FeatureKind::kFirstTimeCounterparty, FeatureKind::kNewDevice};
+  struct W {
+    int64_t window, delay;
+    bool current;
+  };
+  const std::vector<W> windows = {{5 * kMinute, 0, true}, {60 * kMinute, 0, false}, {0, 0, true},
+                                  {30 * kMinute, 10 * kMinute, true}};
+  for (KeyScope scope : {KeyScope::kPayer, KeyScope::kPayee}) {
+    for (FeatureKind kind : kinds) {
+      for (const W& w : windows) {
+        out.push_back({std::string(scope == KeyScope::kPayer ? "payer." : "payee.") + feature_kind_name(kind), kind,
+                       scope, w.window, w.delay, w.current, {}});
+      }
+    }
+  }
+  return out;
+}
+
+// The features of the documented semantics by scanning: the key's history is every earlier
+// inserted transaction of that key with time >= watermark - retention.
+class BruteForce {
+ public:
+  explicit BruteForce(std::vector<FeatureSpec> specs) : specs_(std::move(specs)) {
+    for (const FeatureSpec& s : specs_) {
+      int64_t& r = s.scope == KeyScope::kPayer ? payer_retention_ : payee_retention_;
+      r = std::max(r, s.window_us + s.delay_us);
+    }
+  }
+
+  void process(const Transaction& tx, const Enrichment& e, int64_t wm, double* out) {
+    const int64_t t = tx.event_time_us;
+    for (std::size_t i = 0; i < specs_.size(); ++i) {
+      const FeatureSpec& s = specs_[i];
+      const bool payer = s.scope == KeyScope::kPayer;
+      const int64_t retention = payer ? payer_retention_ : payee_retention_;
+      const uint64_t key = payer ? e.payer_id : e.payee_id;
+      const uint64_t other = payer ? e.payee_id : e.payer_id;
+      const int64_t end = t - s.delay_us, start = end - (s.window_us > 0 ? s.window_us : retention);
+      std::vector<const Stored*> w;  // the window, in time order
+      for (const Stored& x : history_) {
+        if (x.payer == payer && x.key == key && x.time >= wm - retention && x.time > start && x.time <= end) {
+          w.push_back(&x);
+        }
+      }
+      std::stable_sort(w.begin(), w.end(), [](const Stored* a, const Stored* b) { return a->time < b->time; });
+      const bool current = s.include_current && s.delay_us == 0;
+      double v = std::numeric_limits<double>::quiet_NaN();
+      switch (s.kind) {
+        case FeatureKind::kCount:
+          v = static_cast<double>(w.size() + (current ? 1 : 0));
+          break;
+        case FeatureKind::kSum:
+        case FeatureKind::kMean: {
+          int64_t sum = current ? tx.amount_cents : 0;
+          for (const Stored* x : w) sum += x->amount;
+          const std::size_t n = w.size() + (current ? 1 : 0);
+          if (s.kind == FeatureKind::kSum) v = static_cast<double>(sum) / 100.0;
+          else if (n > 0) v = static_cast<double>(sum) / static_cast<double>(n) / 100.0;
+          break;
+        }
+        case FeatureKind::kMax:
+        case FeatureKind::kMin: {
+          std::vector<int64_t> a;
+          for (const Stored* x : w) a.push_back(x->amount);
+          if (current) a.push_back(tx.amount_cents);
+          if (!a.empty()) {
+            v = static_cast<double>(s.kind == FeatureKind::kMax ? *std::max_element(a.begin(), a.end())
+                                                                : *std::min_element(a.begin(), a.end())) / 100.0;
+          }
+          break;
+        }
+        case FeatureKind::kDistinctCounterparties: {
+          std::set<uint64_t> d;
+          for (const Stored* x : w) d.insert(x->other);
+          if (current) d.insert(other);
+          v = static_cast<double>(d.size());
+          break;
+        }
+        case FeatureKind::kFraudCount:
+        case FeatureKind::kFraudRate: {
+          std::size_t f = 0;
+          for (const Stored* x : w) f += x->known <= t ? 1 : 0;
+          if (s.kind == FeatureKind::kFraudCount) v = static_cast<double>(f);
+          else if (!w.empty()) v = static_cast<double>(f) / static_cast<double>(w.size());
+          break;
+        }
+        case FeatureKind::kSecondsSincePrevious:
+          if (!w.empty()) v = static_cast<double>(t - w.back()->time) / 1e6;
+          break;
+        case FeatureKind::kAmountToMean: {
+          if (w.empty()) break;
+          int64_t sum = 0;
+          for (const Stored* x : w) sum += x->amount;
+          const double mean = static_cast<double>(sum) / static_cast<double>(w.size());
+          if (mean > 0) v = static_cast<double>(tx.amount_cents) / mean;
+          break;
+        }
+        case FeatureKind::kFirstTimeCounterparty:
+          v = std::any_of(w.begin(), w.end(), [&](const Stored* x) { return x->other == other; }) ? 0.0 : 1.0;
+          break;
+        case FeatureKind::kNewDevice:
+          if (e.device_id != 0) {
+            v = std::any_of(w.begin(), w.end(), [&](const Stored* x) { return x->device == e.device_id; }) ? 0.0 : 1.0;
+          }
+          break;
+        default:
+          break;
+      }
+      out[i] = v;
+    }
+    for (bool payer : {true, false}) {
+      if (t >= wm - (payer ? payer_retention_ : payee_retention_)) {
+        history_.push_back({payer, payer ? e.payer_id : e.payee_id, payer ? e.payee_id : e.payer_id, e.device_id, t,
+                            tx.amount_cents, e.fraud_known_us});
+      }
+    }
+  }
+
+ private:
+  struct Stored {
+    bool payer;
+    uint64_t key, other, device;
+    int64_t time, amount, known;
+  };
+  std::vector<FeatureSpec> specs_;
+  int64_t payer_retention_ = 0, payee_retention_ = 0;
+  std::vector<Stored> history_;
+};
+
+// A skewed stream: a few payees take most transfers, bursts of equal times, late arrivals
+// (some far behind), repeated counterparties and devices, and fraud known before or after.
+std::vector<Event> skewed_stream(std::size_t n, uint32_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<Event> out(n);
+  int64_t t = 1'700'000'000'000'000;
+  for (Event& ev : out) {
+    const uint64_t r = rng() % 100;
+    t += r < 20 ? 0 : static_cast<int64_t>(rng() % 30'000'000);  // a fifth share a time
+    int64_t time = t;
+    if (rng() % 10 == 0) time -= static_cast<int64_t>(rng() % (20 * kMinute));  // late
+    if (rng() % 200 == 0) time -= static_cast<int64_t>(rng() % (90 * kMinute));  // very late
+    ev.tx.event_time_us = time;
+    ev.tx.amount_cents = static_cast<int64_t>(rng() % (rng() % 7 == 0 ? 5'000'000 : 10'000)) + 1;
+    ev.e.payer_id = rng() % 4 == 0 ? rng() % 3 + 1 : rng() % 60 + 1;
+    ev.e.payee_id = rng() % 3 != 0 ? rng() % 4 + 1 : rng() % 200 + 1;  // hot payees
+    ev.e.device_id = rng() % 5 == 0 ? 0 : rng() % 6 + 1;
+    if (rng() % 8 == 0) ev.e.fraud_known_us = time + static_cast<int64_t>(rng() % (40 * kMinute)) - 10 * kMinute;
+  }
+  return out;
+}
+
+TEST(FeatureEngineExactness, EqualsABruteForceScanOnSkewedLateStreams) {
+  for (uint32_t seed : {1u, 2u, 3u}) {
+    const std::vector<Event> events = skewed_stream(4'000, seed);
+    FeatureEngine engine(all_kinds(), {});
+    BruteForce reference(all_kinds());
+    std::vector<double> got(engine.size()), want(engine.size());
+    int64_t max_time = std::numeric_limits<int64_t>::min();
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      max_time = std::max(max_time, events[i].tx.event_time_us);
+      const int64_t wm = max_time - 5 * kMinute;
+      engine.process(events[i].tx, events[i].e, wm, got.data());
+      reference.process(events[i].tx, events[i].e, wm, want.data());
+      for (std::size_t f = 0; f < got.size(); ++f) {
+        if (std::isnan(want[f])) {
+          ASSERT_TRUE(std::isnan(got[f])) << "seed " << seed << " event " << i << " " << engine.specs()[f].name;
+        } else {
+          ASSERT_DOUBLE_EQ(got[f], want[f]) << "seed " << seed << " event " << i << " " << engine.specs()[f].name
+                                            << " window " << engine.specs()[f].window_us << " delay "
+                                            << engine.specs()[f].delay_us;
+        }
+      }
+      if (i % 500 == 499) engine.expire(wm);  // epoch ends
+    }
+  }
+}
+
 TEST(FeatureEngineSnapshot, RestoredEngineContinuesExactlyLikeTheOriginal) {
-  const std::vector<Event> events = stream(20'000, 300, 7);
-  FeatureEngine uninterrupted(specs(), {});
+  const std::vector<Event> events = skewed_stream(6'000, 7);
+  FeatureEngine uninterrupted(all_kinds(), {});
   const std::vector<double> expected = run(uninterrupted, events, 0, events.size());
 
-  FeatureEngine first(specs(), {});
-  std::vector<double> got = run(first, events, 0, 12'345);
+  FeatureEngine first(all_kinds(), {});
+  std::vector<double> got = run(first, events, 0, 2'345);
   std::string snapshot;
   ByteWriter w(&snapshot);
   first.save(&w);
 
-  FeatureEngine restored(specs(), {});
+  FeatureEngine restored(all_kinds(), {});
   ByteReader r(snapshot);
   ASSERT_TRUE(restored.load(&r));
   EXPECT_TRUE(r.at_end());
   EXPECT_EQ(restored.stats().events, first.stats().events);
-  const std::vector<double> rest = run(restored, events, 12'345, events.size());
+  const std::vector<double> rest = run(restored, events, 2'345, events.size());
   got.insert(got.end(), rest.begin(), rest.end());
   EXPECT_EQ(got, expected);
 }
