@@ -4,6 +4,11 @@
 // fields and nothing else (the decode ceiling; DEPENDENCIES.md).
 //
 //   pipeline_bench [--config PATH] [--count N] [--batch N] [--json]
+//   pipeline_bench [--config PATH] [--count N] --payees 80000,1000,100,10,1
+//
+// With --payees, the skew table instead: the same stream (same seed, payers and times) with
+// its transfers spread over each number of payees in turn, the time per transaction of the
+// whole pipeline and of the features stage, as a ratio to the first count's.
 //
 // Prints figures; asserts nothing about speed (targets live in docs/performance.md).
 #include <simdjson.h>
@@ -110,6 +115,41 @@ double percentile(std::vector<double> v, double q) {
   return v[k];
 }
 
+std::vector<std::string> generate(GeneratorOptions g) {
+  Generator gen(g);
+  std::vector<std::string> messages;
+  std::string m;
+  while (gen.next(&m)) {
+    messages.push_back(m);
+    m.clear();
+  }
+  return messages;
+}
+
+// The skew table (--payees): a hot key must cost no more per transaction than a cold one.
+int skew_table(const Config& config, std::shared_ptr<const Model> model, uint64_t count, std::size_t batch_size,
+               const std::vector<uint64_t>& payee_counts) {
+  std::printf("%10s %12s %12s %14s %14s\n", "payees", "tx/s", "ratio", "features ns/tx", "ratio");
+  double first_rate = 0, first_features = 0;
+  for (uint64_t payees : payee_counts) {
+    GeneratorOptions g = config.source.generator;
+    g.count = count;
+    g.payees = static_cast<uint32_t>(payees);
+    const std::vector<std::string> messages = generate(g);
+    const PipelineRun r = run_pipeline(config, model, make_batches(messages, batch_size), false);
+    const double n = static_cast<double>(messages.size());
+    const double rate = n / r.seconds;
+    const double features_ns = static_cast<double>(r.accounting.stage_times.nanos[StageTimes::kFeatures]) / n;
+    if (first_rate == 0) {
+      first_rate = rate;
+      first_features = features_ns;
+    }
+    std::printf("%10llu %12.0f %12.2f %14.1f %14.2f\n", static_cast<unsigned long long>(payees), rate,
+                first_rate / rate, features_ns, features_ns / first_features);
+  }
+  return 0;
+}
+
 }  // namespace
 }  // namespace pixguard
 
@@ -119,6 +159,7 @@ int main(int argc, char** argv) {
   uint64_t count = 300'000;
   bool json = false;
   std::size_t batch_size = 0;  // 0 = the config's pipeline.batch_size
+  std::vector<uint64_t> payee_counts;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--config" && i + 1 < argc) {
@@ -129,8 +170,14 @@ int main(int argc, char** argv) {
       batch_size = std::stoull(argv[++i]);
     } else if (a == "--json") {
       json = true;
+    } else if (a == "--payees" && i + 1 < argc) {
+      for (std::string list = argv[++i]; !list.empty();) {
+        const std::size_t comma = list.find(',');
+        payee_counts.push_back(std::stoull(list.substr(0, comma)));
+        list = comma == std::string::npos ? "" : list.substr(comma + 1);
+      }
     } else {
-      std::fprintf(stderr, "usage: pipeline_bench [--config PATH] [--count N] [--batch N] [--json]\n");
+      std::fprintf(stderr, "usage: pipeline_bench [--config PATH] [--count N] [--batch N] [--json] [--payees N,N,...]\n");
       return 2;
     }
   }
@@ -141,20 +188,7 @@ int main(int argc, char** argv) {
   }
   GeneratorOptions g = config.source.generator;
   g.count = count;
-  Generator gen(g);
-  std::vector<std::string> messages;
-  std::string m;
-  while (gen.next(&m)) {
-    messages.push_back(m);
-    m.clear();
-  }
-
   if (batch_size == 0) batch_size = config.batch_size;
-  const auto batches = make_batches(messages, batch_size);
-  const auto singles = make_batches(messages, 1);
-  std::size_t checksum = 0;
-  const double baseline_s = simdjson_baseline(batches, &checksum);
-  if (checksum == 0) std::fprintf(stderr, "pipeline_bench: the baseline read no field: the comparison is void\n");
   // The config's model, as `run` would serve it (the shipped one: 100 trees, depth 6).
   std::shared_ptr<const Model> model;
   if (!config.model_path.empty()) {
@@ -165,6 +199,13 @@ int main(int argc, char** argv) {
     }
     model = std::move(gbdt);
   }
+  if (!payee_counts.empty()) return skew_table(config, model, count, batch_size, payee_counts);
+  const std::vector<std::string> messages = generate(g);
+  const auto batches = make_batches(messages, batch_size);
+  const auto singles = make_batches(messages, 1);
+  std::size_t checksum = 0;
+  const double baseline_s = simdjson_baseline(batches, &checksum);
+  if (checksum == 0) std::fprintf(stderr, "pipeline_bench: the baseline read no field: the comparison is void\n");
   const PipelineRun throughput = run_pipeline(config, model, batches, false);
   const PipelineRun latency = run_pipeline(config, model, singles, true);
 

@@ -14,10 +14,6 @@ constexpr int64_t kDefaultRetentionUs = 30LL * 86'400'000'000;
 
 double reais(int64_t cents) { return static_cast<double>(cents) / 100.0; }
 
-// Sums of amounts are exact in 128 bits: int64 centavos of a few maximal amounts would
-// overflow (the largest valid amount is about 9.2e16 centavos).
-__extension__ using WideSum = __int128;
-
 }  // namespace
 
 FeatureEngine::FeatureEngine(std::vector<FeatureSpec> specs, ContextOptions context, StateLimits limits)
@@ -49,9 +45,11 @@ FeatureEngine::FeatureEngine(std::vector<FeatureSpec> specs, ContextOptions cont
         shape.window_delay_us.push_back(s.delay_us);
       }
       if (s.kind == FeatureKind::kMax || s.kind == FeatureKind::kMin) shape.staircases = true;
+      scope_of(s.scope).features.push_back(window_of_.size());
     }
     window_of_.push_back(slot);
   }
+  bounds_.resize(std::max(payers_.shape.window_length_us.size(), payees_.shape.window_length_us.size()));
 }
 
 void FeatureEngine::process(const Transaction& tx, const Enrichment& e, int64_t watermark_us, double* out) {
@@ -108,67 +106,39 @@ void FeatureEngine::process_scope(Scope& scope, uint64_t key, uint64_t counterpa
   if (has_watermark) h.prune(scope.shape, watermark_us - scope.retention_us);
 
   const int64_t t = tx.event_time_us;
-  // In order: not older than the key's newest event nor its cursors (a restored key has
-  // no cursors until its first transaction in order).
-  const bool in_order = t >= h.cursor_time_us() && (h.empty() || t >= h.newest_us());
-  const KeyView view{&scope, &h, key, counterparty, in_order};
-  if (view.in_order) h.advance(scope.shape, t);
-  const KeyScope which = &scope == &payers_ ? KeyScope::kPayer : KeyScope::kPayee;
+  const bool in_order = h.in_order(t);
+  if (in_order) h.advance(scope.shape, t);
+  // The edges of each window of this scope: the cursors, or (a small key, or a late
+  // transaction whose windows lie behind the cursors) a binary search.
+  const KeyHistory::Shape& shape = scope.shape;
   const auto& ev = h.events();
   const auto by_time = [](int64_t x, const KeyHistory::Event& y) { return x < y.time_us; };
-  for (std::size_t i = 0; i < specs_.size(); ++i) {
-    const FeatureSpec& s = specs_[i];
-    if (s.scope != which || !feature_kind_needs_key(s.kind)) continue;
-    const std::size_t w = window_of_[i];
-    std::size_t lo, hi;
-    if (view.in_order) {
-      lo = h.cursor(w).lo;
-      hi = h.cursor(w).hi;
-    } else {
-      // A late transaction: its window lies behind the cursors.
-      const int64_t end = t - scope.shape.window_delay_us[w];
-      const auto live = ev.begin() + static_cast<std::ptrdiff_t>(h.head());
-      lo = static_cast<std::size_t>(std::upper_bound(live, ev.end(), end - scope.shape.window_length_us[w], by_time) - ev.begin());
-      hi = static_cast<std::size_t>(std::upper_bound(ev.begin() + static_cast<std::ptrdiff_t>(lo), ev.end(), end, by_time) - ev.begin());
+  for (std::size_t w = 0; w < shape.window_length_us.size(); ++w) {
+    if (in_order) {
+      bounds_[w] = {h.cursor(w).lo, h.cursor(w).hi};
+      continue;
     }
-    out[i] = compute(s, w, tx, e, view, lo, hi);
+    const int64_t end = t - shape.window_delay_us[w];
+    const auto live = ev.begin() + static_cast<std::ptrdiff_t>(h.head());
+    const auto lo = std::upper_bound(live, ev.end(), end - shape.window_length_us[w], by_time);
+    bounds_[w] = {static_cast<std::size_t>(lo - ev.begin()),
+                  static_cast<std::size_t>(std::upper_bound(lo, ev.end(), end, by_time) - ev.begin())};
+  }
+  for (const std::size_t i : scope.features) {
+    const std::size_t w = window_of_[i];
+    out[i] = compute(specs_[i], w, tx, e, h, counterparty, in_order, bounds_[w].lo, bounds_[w].hi);
   }
 
   if (has_watermark && t < watermark_us - scope.retention_us) return;  // beyond what state keeps
-  add_event(scope, h, key, t, tx.amount_cents, counterparty, e.device_id, e.fraud_known_us);
+  h.insert(scope.shape, t, tx.amount_cents, counterparty, e.device_id, e.fraud_known_us);
   dropped_events_ += h.truncate(scope.shape, limits_.max_events_per_key);
 }
 
-void FeatureEngine::add_event(Scope& scope, KeyHistory& h, uint64_t key, int64_t time_us, int64_t amount_cents,
-                              uint64_t counterparty, uint64_t device, int64_t fraud_known_us) {
-  auto [seen, fresh] = scope.last_counterparty.try_emplace(PairKey{key, counterparty}, time_us);
-  h.insert(scope.shape, time_us, amount_cents, counterparty, device, fraud_known_us,
-           fresh ? KeyHistory::kNoTime : seen->second);
-  seen->second = std::max(seen->second, time_us);
-  if (device != 0) {
-    auto [dev, new_device] = scope.last_device.try_emplace(PairKey{key, device}, time_us);
-    if (!new_device) dev->second = std::max(dev->second, time_us);
-  }
-}
-
-bool FeatureEngine::occurs(const LastSeen& seen, const KeyHistory& h, uint64_t key, uint64_t other, bool device,
-                           std::size_t lo, std::size_t hi) {
-  if (lo == hi) return false;
-  const auto it = seen.find(PairKey{key, other});
-  const auto& ev = h.events();
-  if (it == seen.end() || it->second < ev[lo].time_us) return false;
-  if (it->second <= ev[hi - 1].time_us) return true;
-  for (std::size_t i = lo; i < hi; ++i) {
-    if ((device ? ev[i].device : ev[i].counterparty) == other) return true;
-  }
-  return false;
-}
-
 double FeatureEngine::compute(const FeatureSpec& s, std::size_t w, const Transaction& tx, const Enrichment& e,
-                              const KeyView& k, std::size_t lo, std::size_t hi) const {
+                              const KeyHistory& h, uint64_t counterparty, bool in_order, std::size_t lo,
+                              std::size_t hi) const {
   // History [lo, hi) is the window (t - delay - window, t - delay], which never holds the
   // current transaction (it joins the history after its features).
-  const KeyHistory& h = *k.history;
   const int64_t t = tx.event_time_us;
   const auto& ev = h.events();
   const bool current = s.include_current && s.delay_us == 0;
@@ -177,72 +147,43 @@ double FeatureEngine::compute(const FeatureSpec& s, std::size_t w, const Transac
     case FeatureKind::kCount:
       return static_cast<double>(hi - lo + (current ? 1 : 0));
     case FeatureKind::kSum:
-    case FeatureKind::kMean:
-    case FeatureKind::kAmountToMean: {
-      WideSum sum = 0;
-      if (h.has_huge_amount()) {
-        for (std::size_t i = lo; i < hi; ++i) sum += ev[i].amount_cents;
-      } else {
-        sum = static_cast<int64_t>(h.amount_sum(lo, hi));
-      }
-      if (s.kind == FeatureKind::kAmountToMean) {
-        if (hi == lo) return kMissing;
-        const double mean = static_cast<double>(sum) / static_cast<double>(hi - lo);
-        return mean <= 0 ? kMissing : static_cast<double>(tx.amount_cents) / mean;
-      }
-      if (current) sum += tx.amount_cents;
+    case FeatureKind::kMean: {
+      const WideSum sum = h.amount_sum(lo, hi) + (current ? tx.amount_cents : 0);
       const std::size_t n = hi - lo + (current ? 1 : 0);
       if (s.kind == FeatureKind::kSum) return static_cast<double>(sum) / 100.0;
       return n == 0 ? kMissing : static_cast<double>(sum) / static_cast<double>(n) / 100.0;
     }
+    case FeatureKind::kAmountToMean: {
+      if (hi == lo) return kMissing;
+      const double mean = static_cast<double>(h.amount_sum(lo, hi)) / static_cast<double>(hi - lo);
+      return mean <= 0 ? kMissing : static_cast<double>(tx.amount_cents) / mean;
+    }
     case FeatureKind::kMax:
     case FeatureKind::kMin: {
       const bool is_max = s.kind == FeatureKind::kMax;
-      bool any = current;
-      int64_t best = tx.amount_cents;
-      const auto take = [&](int64_t a) {
-        if (!any || (is_max ? a > best : a < best)) best = a;
-        any = true;
-      };
-      if (lo < hi && hi == ev.size()) {
-        take(h.extreme_from(lo, is_max));  // the window reaches the newest event
-      } else {
-        for (std::size_t i = lo; i < hi; ++i) take(ev[i].amount_cents);
-      }
-      return any ? reais(best) : kMissing;
+      if (lo == hi) return current ? reais(tx.amount_cents) : kMissing;
+      int64_t best = h.extreme(lo, hi, is_max);
+      if (current && (is_max ? tx.amount_cents > best : tx.amount_cents < best)) best = tx.amount_cents;
+      return reais(best);
     }
     case FeatureKind::kDistinctCounterparties: {
-      std::size_t distinct = 0;
-      if (k.in_order && s.delay_us == 0) {
-        distinct = h.cursor(w).distinct;
-      } else if (lo < hi) {
-        // First occurrences inside the window.
-        const int64_t first = ev[lo].time_us;
-        for (std::size_t i = lo; i < hi; ++i) distinct += ev[i].prev_same_us < first ? 1 : 0;
-      }
-      if (current && !occurs(k.scope->last_counterparty, h, k.key, k.counterparty, false, lo, hi)) ++distinct;
-      return static_cast<double>(distinct);
+      const std::size_t distinct = in_order && s.delay_us == 0 ? h.cursor(w).distinct : h.distinct_between(lo, hi);
+      const bool add_current = current && !h.occurs(counterparty, false, lo, hi);
+      return static_cast<double>(distinct + (add_current ? 1 : 0));
     }
     case FeatureKind::kFraudCount:
     case FeatureKind::kFraudRate: {
-      std::size_t fraud = 0;
-      if (lo < hi) {
-        const auto& marks = h.fraud_marks();
-        const int64_t first = ev[lo].time_us, last = ev[hi - 1].time_us;
-        auto it = std::lower_bound(marks.begin(), marks.end(), first,
-                                   [](const KeyHistory::FraudMark& m, int64_t x) { return m.time_us < x; });
-        for (; it != marks.end() && it->time_us <= last; ++it) fraud += it->known_us <= t ? 1 : 0;
-      }
+      const std::size_t fraud = h.frauds_known(lo, hi, t);
       if (s.kind == FeatureKind::kFraudCount) return static_cast<double>(fraud);
       return hi == lo ? kMissing : static_cast<double>(fraud) / static_cast<double>(hi - lo);
     }
     case FeatureKind::kSecondsSincePrevious:
       return hi == lo ? kMissing : static_cast<double>(t - ev[hi - 1].time_us) / 1e6;
     case FeatureKind::kFirstTimeCounterparty:
-      return occurs(k.scope->last_counterparty, h, k.key, k.counterparty, false, lo, hi) ? 0.0 : 1.0;
+      return h.occurs(counterparty, false, lo, hi) ? 0.0 : 1.0;
     case FeatureKind::kNewDevice:
       if (e.device_id == 0) return kMissing;
-      return occurs(k.scope->last_device, h, k.key, e.device_id, true, lo, hi) ? 0.0 : 1.0;
+      return h.occurs(e.device_id, true, lo, hi) ? 0.0 : 1.0;
     default:
       return kMissing;  // context kinds are not keyed
   }
@@ -253,14 +194,7 @@ KeyHistory& FeatureEngine::history_of(Scope& scope, uint64_t key) {
     if (auto it = scope.keys.find(key); it != scope.keys.end()) return it->second;
     evict_oldest_keys(scope);
   }
-  return scope.keys.try_emplace(key, scope.shape).first->second;
-}
-
-void FeatureEngine::forget(Scope& scope, uint64_t key, const KeyHistory& h) {
-  for (const KeyHistory::Event& ev : h.events()) {
-    scope.last_counterparty.erase(PairKey{key, ev.counterparty});
-    if (ev.device != 0) scope.last_device.erase(PairKey{key, ev.device});
-  }
+  return scope.keys[key];
 }
 
 void FeatureEngine::evict_oldest_keys(Scope& scope) {
@@ -275,11 +209,7 @@ void FeatureEngine::evict_oldest_keys(Scope& scope) {
   }
   const std::size_t evict = map.size() - keep;
   std::nth_element(by_age.begin(), by_age.begin() + static_cast<std::ptrdiff_t>(evict), by_age.end());
-  for (std::size_t i = 0; i < evict; ++i) {
-    const auto it = map.find(by_age[i].second);
-    forget(scope, it->first, it->second);
-    map.erase(it);
-  }
+  for (std::size_t i = 0; i < evict; ++i) map.erase(by_age[i].second);
   evicted_keys_ += evict;
 }
 
@@ -322,11 +252,8 @@ void FeatureEngine::save(ByteWriter* out) const {
 }
 
 bool FeatureEngine::load(ByteReader* in) {
-  for (Scope* scope : {&payers_, &payees_}) {
-    scope->keys.clear();
-    scope->last_counterparty.clear();
-    scope->last_device.clear();
-  }
+  payers_.keys.clear();
+  payees_.keys.clear();
   evicted_keys_ = in->get<uint64_t>();
   dropped_events_ = in->get<uint64_t>();
   std::vector<SavedEvent> saved;
@@ -335,7 +262,7 @@ bool FeatureEngine::load(ByteReader* in) {
     scope->keys.reserve(keys);
     for (uint64_t i = 0; i < keys && !in->failed(); ++i) {
       const uint64_t key = in->get<uint64_t>();
-      auto [it, inserted] = scope->keys.try_emplace(key, scope->shape);
+      auto [it, inserted] = scope->keys.try_emplace(key);
       if (!inserted) in->fail();  // a key appears once
       saved.clear();
       in->get_array(&saved);
@@ -345,18 +272,15 @@ bool FeatureEngine::load(ByteReader* in) {
       }
       if (in->failed()) break;
       // Rebuilt as it was built: appended in time order (the cursors are placed by the
-      // key's next transaction).
+      // key's next transaction in order).
       for (const SavedEvent& ev : saved) {
-        add_event(*scope, it->second, key, ev.time_us, ev.amount_cents, ev.counterparty, ev.device, ev.fraud_known_us);
+        it->second.insert(scope->shape, ev.time_us, ev.amount_cents, ev.counterparty, ev.device, ev.fraud_known_us);
       }
     }
   }
   if (in->failed()) {
-    for (Scope* scope : {&payers_, &payees_}) {
-      scope->keys.clear();
-      scope->last_counterparty.clear();
-      scope->last_device.clear();
-    }
+    payers_.keys.clear();
+    payees_.keys.clear();
     evicted_keys_ = dropped_events_ = 0;
     return false;
   }
@@ -376,10 +300,6 @@ void FeatureEngine::expire(int64_t watermark_us) {
         ++it;
       }
     }
-    // A pair last seen before the cutoff has no live event left.
-    for (LastSeen* seen : {&scope->last_counterparty, &scope->last_device}) {
-      absl::erase_if(*seen, [cutoff](const auto& entry) { return entry.second < cutoff; });
-    }
   }
 }
 
@@ -395,7 +315,6 @@ FeatureStateStats FeatureEngine::stats() const {
     }
     // flat_hash_map slots plus a control byte each.
     bytes += scope->keys.capacity() * (sizeof(uint64_t) + sizeof(KeyHistory) + 1);
-    bytes += (scope->last_counterparty.capacity() + scope->last_device.capacity()) * (sizeof(PairKey) + sizeof(int64_t) + 1);
   }
   s.approx_bytes = bytes;
   s.evicted_keys = evicted_keys_;

@@ -88,56 +88,33 @@ class FeatureEngine {
   int64_t retention_us(KeyScope scope) const { return scope == KeyScope::kPayer ? payers_.retention_us : payees_.retention_us; }
 
  private:
-  // (key, counterparty or device) -> time of their newest event together.
-  struct PairKey {
-    uint64_t key;
-    uint64_t other;
-    bool operator==(const PairKey&) const = default;
-    template <typename H>
-    friend H AbslHashValue(H h, const PairKey& p) {
-      return H::combine(std::move(h), p.key, p.other);
-    }
-  };
-  using LastSeen = absl::flat_hash_map<PairKey, int64_t>;
   using HistoryMap = absl::flat_hash_map<uint64_t, KeyHistory>;
 
   // The state of one key scope (payers or payees).
   struct Scope {
     bool used = false;
     int64_t retention_us = 0;
-    KeyHistory::Shape shape;  // its distinct windows
+    KeyHistory::Shape shape;            // its distinct windows
+    std::vector<std::size_t> features;  // indices of its keyed features
     HistoryMap keys;
-    LastSeen last_counterparty;
-    LastSeen last_device;
-  };
-  // What compute() needs of the key for one transaction.
-  struct KeyView {
-    const Scope* scope;
-    const KeyHistory* history;
-    uint64_t key;
-    uint64_t counterparty;
-    bool in_order;  // the cursors are the window edges
   };
 
   Scope& scope_of(KeyScope s) { return s == KeyScope::kPayer ? payers_ : payees_; }
-  double compute(const FeatureSpec& spec, std::size_t window, const Transaction& tx, const Enrichment& e,
-                 const KeyView& k, std::size_t lo, std::size_t hi) const;
-  // Whether `other` occurs among events [lo, hi) of the key (by the last-seen map, scanning
-  // only when its newest occurrence lies beyond hi).
-  static bool occurs(const LastSeen& seen, const KeyHistory& h, uint64_t key, uint64_t other, bool device,
-                     std::size_t lo, std::size_t hi);
   void process_scope(Scope& scope, uint64_t key, uint64_t counterparty, const Transaction& tx, const Enrichment& e,
                      int64_t watermark_us, double* out);
+  double compute(const FeatureSpec& spec, std::size_t window, const Transaction& tx, const Enrichment& e,
+                 const KeyHistory& h, uint64_t counterparty, bool in_order, std::size_t lo, std::size_t hi) const;
   // The key's history, creating it (and evicting old keys at the limit) when new.
   KeyHistory& history_of(Scope& scope, uint64_t key);
   void evict_oldest_keys(Scope& scope);
-  void forget(Scope& scope, uint64_t key, const KeyHistory& h);  // its last-seen entries
-  void add_event(Scope& scope, KeyHistory& h, uint64_t key, int64_t time_us, int64_t amount_cents,
-                 uint64_t counterparty, uint64_t device, int64_t fraud_known_us);
 
   std::vector<FeatureSpec> specs_;
   std::vector<std::size_t> window_of_;  // per feature: index in its scope's shape, or kNoWindow
   static constexpr std::size_t kNoWindow = ~std::size_t{0};
+  struct Bounds {
+    std::size_t lo = 0, hi = 0;  // history index range of a window
+  };
+  std::vector<Bounds> bounds_;  // per window of the scope being processed
   ContextOptions context_;
   StateLimits limits_;
   uint64_t evicted_keys_ = 0;

@@ -11,24 +11,92 @@ int64_t window_start(const KeyHistory::Shape& s, std::size_t w, int64_t t) {
 }
 int64_t window_end(const KeyHistory::Shape& s, std::size_t w, int64_t t) { return t - s.window_delay_us[w]; }
 
+bool is_huge(int64_t amount_cents) { return amount_cents < 0 || amount_cents >= (int64_t{1} << 40); }
+
 }  // namespace
 
-int64_t KeyHistory::extreme_from(std::size_t lo, bool is_max) const {
-  const std::vector<Step>& stair = is_max ? max_stair_ : min_stair_;
-  // Every live event is at or before some step no smaller (larger) than it, so the first
-  // step at or after the window's first event is the window's extreme.
-  const auto it = std::lower_bound(stair.begin(), stair.end(), events_[lo].time_us,
-                                   [](const Step& s, int64_t time) { return s.time_us < time; });
-  return it->amount_cents;
+WideSum KeyHistory::amount_sum(std::size_t lo, std::size_t hi) const {
+  if (huge_amounts_ == 0) return static_cast<int64_t>(prefix_at(hi) - prefix_at(lo));
+  WideSum sum = 0;
+  for (std::size_t i = lo; i < hi; ++i) sum += events_[i].amount_cents;
+  return sum;
+}
+
+int64_t KeyHistory::extreme(std::size_t lo, std::size_t hi, bool is_max) const {
+  if (index_ != nullptr && hi == events_.size()) {
+    // Every live event is at or before a step no smaller (larger) than it, so the first step
+    // at or after the window's first event is the extreme of a window reaching the newest.
+    const std::vector<Step>& stair = is_max ? index_->max_stair : index_->min_stair;
+    const auto it = std::lower_bound(stair.begin(), stair.end(), events_[lo].time_us,
+                                     [](const Step& s, int64_t time) { return s.time_us < time; });
+    return it->amount_cents;
+  }
+  int64_t best = events_[lo].amount_cents;
+  for (std::size_t i = lo + 1; i < hi; ++i) {
+    const int64_t a = events_[i].amount_cents;
+    if (is_max ? a > best : a < best) best = a;
+  }
+  return best;
+}
+
+std::size_t KeyHistory::distinct_between(std::size_t lo, std::size_t hi) const {
+  if (lo == hi) return 0;
+  // A counterparty counts at its first occurrence inside the window.
+  const int64_t first = events_[lo].time_us;
+  std::size_t n = 0;
+  for (std::size_t i = lo; i < hi; ++i) n += events_[i].prev_same_us < first ? 1 : 0;
+  return n;
+}
+
+std::size_t KeyHistory::frauds_known(std::size_t lo, std::size_t hi, int64_t t) const {
+  if (lo == hi) return 0;
+  std::size_t n = 0;
+  if (index_ == nullptr) {
+    for (std::size_t i = lo; i < hi; ++i) n += events_[i].fraud_known_us <= t ? 1 : 0;
+    return n;
+  }
+  // Events at the window's first and last times are all inside it (windows cut by time).
+  const auto& marks = index_->frauds;
+  const int64_t last = events_[hi - 1].time_us;
+  auto it = std::lower_bound(marks.begin(), marks.end(), events_[lo].time_us,
+                             [](const FraudMark& m, int64_t x) { return m.time_us < x; });
+  for (; it != marks.end() && it->time_us <= last; ++it) n += it->known_us <= t ? 1 : 0;
+  return n;
+}
+
+int64_t KeyHistory::last_seen(uint64_t other, bool device) const {
+  if (index_ != nullptr) {
+    const auto& seen = device ? index_->last_device : index_->last_counterparty;
+    const auto it = seen.find(other);
+    return it == seen.end() ? kNoTime : it->second;
+  }
+  for (std::size_t i = events_.size(); i > head_; --i) {
+    if ((device ? events_[i - 1].device : events_[i - 1].counterparty) == other) return events_[i - 1].time_us;
+  }
+  return kNoTime;
+}
+
+bool KeyHistory::occurs(uint64_t other, bool device, std::size_t lo, std::size_t hi) const {
+  if (lo == hi) return false;
+  if (index_ != nullptr) {
+    const int64_t last = last_seen(other, device);
+    if (last == kNoTime || last < events_[lo].time_us) return false;
+    if (last <= events_[hi - 1].time_us) return true;
+  }
+  for (std::size_t i = hi; i > lo; --i) {
+    if ((device ? events_[i - 1].device : events_[i - 1].counterparty) == other) return true;
+  }
+  return false;
 }
 
 void KeyHistory::advance(const Shape& shape, int64_t t) {
+  Index& x = *index_;
   const std::size_t n = events_.size();
-  if (cursor_time_us_ == kNoTime) {
-    // First query (or the first after a restore): place the edges by search, count afresh.
-    for (std::size_t w = 0; w < cursors_.size(); ++w) {
-      Cursor& c = cursors_[w];
-      const auto by_time = [](int64_t x, const Event& e) { return x < e.time_us; };
+  if (x.cursor_time_us == kNoTime) {
+    // First query in order since the index was built: place the edges by search.
+    for (std::size_t w = 0; w < x.cursors.size(); ++w) {
+      Cursor& c = x.cursors[w];
+      const auto by_time = [](int64_t v, const Event& e) { return v < e.time_us; };
       const auto live = events_.begin() + static_cast<std::ptrdiff_t>(head_);
       c.lo = static_cast<uint32_t>(std::upper_bound(live, events_.end(), window_start(shape, w, t), by_time) - events_.begin());
       c.hi = static_cast<uint32_t>(std::upper_bound(live, events_.end(), window_end(shape, w, t), by_time) - events_.begin());
@@ -37,11 +105,11 @@ void KeyHistory::advance(const Shape& shape, int64_t t) {
         for (std::size_t i = c.lo; i < n; ++i) c.distinct += events_[i].has_next ? 0 : 1;
       }
     }
-    cursor_time_us_ = t;
+    x.cursor_time_us = t;
     return;
   }
-  for (std::size_t w = 0; w < cursors_.size(); ++w) {
-    Cursor& c = cursors_[w];
+  for (std::size_t w = 0; w < x.cursors.size(); ++w) {
+    Cursor& c = x.cursors[w];
     const int64_t end = window_end(shape, w, t);
     while (c.hi < n && events_[c.hi].time_us <= end) ++c.hi;
     const int64_t start = window_start(shape, w, t);
@@ -52,7 +120,7 @@ void KeyHistory::advance(const Shape& shape, int64_t t) {
       ++c.lo;
     }
   }
-  cursor_time_us_ = t;
+  x.cursor_time_us = t;
 }
 
 std::size_t KeyHistory::find_same(int64_t time_us, uint64_t counterparty, std::size_t before) const {
@@ -66,8 +134,8 @@ std::size_t KeyHistory::find_same(int64_t time_us, uint64_t counterparty, std::s
   return found;
 }
 
-std::size_t KeyHistory::insert(const Shape& shape, int64_t time_us, int64_t amount_cents, uint64_t counterparty,
-                               uint64_t device, int64_t fraud_known_us, int64_t last_same_us) {
+void KeyHistory::insert(const Shape& shape, int64_t time_us, int64_t amount_cents, uint64_t counterparty,
+                        uint64_t device, int64_t fraud_known_us) {
   const std::size_t n = events_.size();
   std::size_t pos = n;
   if (head_ < n && events_.back().time_us > time_us) {
@@ -77,7 +145,8 @@ std::size_t KeyHistory::insert(const Shape& shape, int64_t time_us, int64_t amou
   }
 
   Event ev{time_us, amount_cents, counterparty, device, fraud_known_us, 0, kNoTime, false};
-  if (last_same_us != kNoTime && last_same_us > time_us) {
+  const int64_t last_same = last_seen(counterparty, false);
+  if (last_same != kNoTime && last_same > time_us) {
     // The counterparty appears later: the new event slips in before its next occurrence
     // and takes over that one's previous occurrence.
     std::size_t next = pos;
@@ -87,43 +156,63 @@ std::size_t KeyHistory::insert(const Shape& shape, int64_t time_us, int64_t amou
       ev.has_next = true;
       events_[next].prev_same_us = time_us;
     }
-  } else if (last_same_us != kNoTime) {
-    ev.prev_same_us = last_same_us;
-    const std::size_t prev = find_same(last_same_us, counterparty, pos);
+  } else if (last_same != kNoTime) {
+    ev.prev_same_us = last_same;
+    const std::size_t prev = find_same(last_same, counterparty, pos);
     if (prev < n) events_[prev].has_next = true;
   }
 
   // Edges at or after the insertion point move with it; a window that covers its time
   // gains it (and, without delay, its counterparty when new to the window).
-  if (cursor_time_us_ != kNoTime) {
-    for (std::size_t w = 0; w < cursors_.size(); ++w) {
-      Cursor& c = cursors_[w];
-      const int64_t start = window_start(shape, w, cursor_time_us_);
-      if (time_us <= start) {
+  if (index_ != nullptr && index_->cursor_time_us != kNoTime) {
+    const int64_t at = index_->cursor_time_us;
+    for (std::size_t w = 0; w < index_->cursors.size(); ++w) {
+      Cursor& c = index_->cursors[w];
+      if (time_us <= window_start(shape, w, at)) {
         ++c.lo;
       } else if (shape.window_delay_us[w] == 0) {
         const bool present = ev.has_next || (ev.prev_same_us != kNoTime && c.lo < n && ev.prev_same_us >= events_[c.lo].time_us);
         if (!present) ++c.distinct;
       }
-      if (time_us <= window_end(shape, w, cursor_time_us_)) ++c.hi;
+      if (time_us <= window_end(shape, w, at)) ++c.hi;
     }
   }
 
   ev.amount_prefix = prefix_at(pos) + static_cast<uint64_t>(amount_cents);
   events_.insert(events_.begin() + static_cast<std::ptrdiff_t>(pos), ev);
   for (std::size_t i = pos + 1; i < events_.size(); ++i) events_[i].amount_prefix += static_cast<uint64_t>(amount_cents);
-  if (amount_cents >= kHugeAmountCents || amount_cents < 0) ++huge_amounts_;
+  if (is_huge(amount_cents)) ++huge_amounts_;
 
+  if (index_ != nullptr) {
+    index_event(shape, ev);
+  } else if (size() > kIndexFrom) {
+    build_index(shape);
+  }
+}
+
+void KeyHistory::build_index(const Shape& shape) {
+  index_ = std::make_unique<Index>();
+  index_->cursors.resize(shape.window_length_us.size());
+  for (std::size_t i = head_; i < events_.size(); ++i) index_event(shape, events_[i]);
+}
+
+void KeyHistory::index_event(const Shape& shape, const Event& ev) {
+  Index& x = *index_;
   if (shape.staircases) {
-    add_step(&max_stair_, true, time_us, amount_cents);
-    add_step(&min_stair_, false, time_us, amount_cents);
+    add_step(&x.max_stair, true, ev.time_us, ev.amount_cents);
+    add_step(&x.min_stair, false, ev.time_us, ev.amount_cents);
   }
-  if (fraud_known_us != std::numeric_limits<int64_t>::max()) {
-    const auto at = std::upper_bound(frauds_.begin(), frauds_.end(), time_us,
-                                     [](int64_t x, const FraudMark& m) { return x < m.time_us; });
-    frauds_.insert(at, FraudMark{time_us, fraud_known_us});
+  if (ev.fraud_known_us != kNotFraud) {
+    const auto at = std::upper_bound(x.frauds.begin(), x.frauds.end(), ev.time_us,
+                                     [](int64_t v, const FraudMark& m) { return v < m.time_us; });
+    x.frauds.insert(at, FraudMark{ev.time_us, ev.fraud_known_us});
   }
-  return pos;
+  auto [seen, fresh] = x.last_counterparty.try_emplace(ev.counterparty, ev.time_us);
+  if (!fresh) seen->second = std::max(seen->second, ev.time_us);
+  if (ev.device != 0) {
+    auto [dev, new_device] = x.last_device.try_emplace(ev.device, ev.time_us);
+    if (!new_device) dev->second = std::max(dev->second, ev.time_us);
+  }
 }
 
 void KeyHistory::add_step(std::vector<Step>* stair, bool is_max, int64_t time_us, int64_t amount) {
@@ -153,54 +242,75 @@ std::size_t KeyHistory::truncate(const Shape& shape, std::size_t max_events) {
 }
 
 std::size_t KeyHistory::heap_bytes() const {
-  return events_.capacity() * sizeof(Event) + (max_stair_.capacity() + min_stair_.capacity()) * sizeof(Step) +
-         frauds_.capacity() * sizeof(FraudMark) + (cursors_.size() > 4 ? cursors_.capacity() * sizeof(Cursor) : 0);
+  std::size_t bytes = events_.capacity() * sizeof(Event);
+  if (index_ != nullptr) {
+    const Index& x = *index_;
+    bytes += sizeof(Index) + (x.max_stair.capacity() + x.min_stair.capacity()) * sizeof(Step) +
+             x.frauds.capacity() * sizeof(FraudMark) +
+             (x.last_counterparty.capacity() + x.last_device.capacity()) * (2 * sizeof(int64_t) + 1);
+  }
+  return bytes;
 }
 
 void KeyHistory::drop_front_to(const Shape& shape, std::size_t new_head) {
   const std::size_t n = events_.size();
-  for (std::size_t i = head_; i < new_head; ++i) {
-    if (events_[i].amount_cents >= kHugeAmountCents || events_[i].amount_cents < 0) --huge_amounts_;
-  }
+  for (std::size_t i = head_; i < new_head; ++i) huge_amounts_ -= is_huge(events_[i].amount_cents) ? 1 : 0;
   if (new_head == n) {
     events_.clear();
     head_ = 0;
     prefix_base_ = 0;
-    for (Cursor& c : cursors_) c = Cursor{};
-    max_stair_.clear();
-    min_stair_.clear();
-    frauds_.clear();
+    index_.reset();
     return;
   }
-  if (cursor_time_us_ != kNoTime) {
-    for (std::size_t w = 0; w < cursors_.size(); ++w) {
-      Cursor& c = cursors_[w];
-      const bool counts = shape.window_delay_us[w] == 0;
-      for (; c.lo < new_head; ++c.lo) c.distinct -= (counts && !events_[c.lo].has_next) ? 1 : 0;
-      c.hi = std::max<uint32_t>(c.hi, static_cast<uint32_t>(new_head));
+  if (index_ != nullptr) {
+    Index& x = *index_;
+    if (x.cursor_time_us != kNoTime) {
+      for (std::size_t w = 0; w < x.cursors.size(); ++w) {
+        Cursor& c = x.cursors[w];
+        const bool counts = shape.window_delay_us[w] == 0;
+        for (; c.lo < new_head; ++c.lo) c.distinct -= (counts && !events_[c.lo].has_next) ? 1 : 0;
+        c.hi = std::max<uint32_t>(c.hi, static_cast<uint32_t>(new_head));
+      }
     }
+    // Steps and marks of dropped events go with them (events at one time go together when
+    // pruning by time; a cut by max_events may split equal times).
+    const int64_t keep_from = events_[new_head].time_us;
+    const auto before_step = [keep_from](const Step& s) { return s.time_us < keep_from; };
+    for (std::vector<Step>* stair : {&x.max_stair, &x.min_stair}) {
+      stair->erase(stair->begin(), std::find_if_not(stair->begin(), stair->end(), before_step));
+    }
+    x.frauds.erase(x.frauds.begin(), std::find_if_not(x.frauds.begin(), x.frauds.end(),
+                                                      [keep_from](const FraudMark& m) { return m.time_us < keep_from; }));
   }
-  // Steps and marks of dropped events go with them (events at one time go together when
-  // pruning by time; a cut by max_events may split equal times, and is flagged as inexact).
-  const int64_t keep_from = events_[new_head].time_us;
-  const auto before_step = [keep_from](const Step& s) { return s.time_us < keep_from; };
-  for (std::vector<Step>* stair : {&max_stair_, &min_stair_}) {
-    stair->erase(stair->begin(), std::find_if_not(stair->begin(), stair->end(), before_step));
-  }
-  frauds_.erase(frauds_.begin(), std::find_if_not(frauds_.begin(), frauds_.end(),
-                                                  [keep_from](const FraudMark& m) { return m.time_us < keep_from; }));
   head_ = new_head;
   // Dropped events are compacted away only once they are half the vector, so that a busy
   // key does not shift its whole history for every expiry.
   if (head_ >= 16 && head_ * 2 >= n) compact();
+  if (index_ != nullptr) {
+    Index& x = *index_;
+    if (size() < kIndexFrom / 4) {
+      index_.reset();  // a key gone quiet is scanned again
+    } else if (x.last_counterparty.size() + x.last_device.size() > 4 * size() + kIndexFrom) {
+      // Most entries are of dropped events: rebuild them from the live ones.
+      x.last_counterparty.clear();
+      x.last_device.clear();
+      for (std::size_t i = head_; i < events_.size(); ++i) {
+        const Event& ev = events_[i];
+        x.last_counterparty[ev.counterparty] = ev.time_us;  // time order: the newest stays
+        if (ev.device != 0) x.last_device[ev.device] = ev.time_us;
+      }
+    }
+  }
 }
 
 void KeyHistory::compact() {
   prefix_base_ = events_[head_ - 1].amount_prefix;
   events_.erase(events_.begin(), events_.begin() + static_cast<std::ptrdiff_t>(head_));
-  for (Cursor& c : cursors_) {
-    c.lo -= static_cast<uint32_t>(head_);
-    c.hi -= static_cast<uint32_t>(head_);
+  if (index_ != nullptr) {
+    for (Cursor& c : index_->cursors) {
+      c.lo -= static_cast<uint32_t>(head_);
+      c.hi -= static_cast<uint32_t>(head_);
+    }
   }
   head_ = 0;
 }

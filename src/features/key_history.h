@@ -8,47 +8,51 @@
 //     so a window's sum is a difference of two prefixes;
 //   - prev_same_us / has_next: when this counterparty last appeared before it, and whether
 //     it appears again later, so distinct counterparties are counted without a set.
-// Per window (the engine's distinct (length, delay) pairs of this scope), a Cursor holds the
-// window's edges as of the key's latest in-order query time `cursor_time`, and for windows
-// without delay the number of distinct counterparties between its edges. The edges move
-// forward as event time moves (each event passes each edge once); a late event (older than
-// cursor_time) reads its window by binary search instead, and its insertion shifts the edges
-// behind it.
-// Staircases keep the suffix maxima and minima of the amounts (each entry larger, resp.
-// smaller, than everything after it): the maximum of any window that reaches the newest
-// event is its first step inside the window.
-// Fraud marks (events whose fraud report has a known time) are few; they are kept apart.
+//
+// A key with few events is read by scanning them (a few cache lines; most keys are like
+// this). A key that grows past kIndexFrom events gets an Index:
+//   - per window (the engine's distinct (length, delay) pairs of this scope), a Cursor: the
+//     window's edges as of the key's latest in-order query time `cursor_time`, and for
+//     windows without delay the number of distinct counterparties between its edges. The
+//     edges move forward as event time moves (each event passes each edge once); a late
+//     event (older than cursor_time) reads its window by binary search instead, and its
+//     insertion shifts the edges behind it;
+//   - staircases of the suffix maxima and minima of the amounts (each step larger, resp.
+//     smaller, than everything after it): the maximum of a window that reaches the newest
+//     event is its first step inside the window;
+//   - the newest time of each counterparty and device (first-time counterparty, new device);
+//   - the events whose fraud report has a known time (few), apart.
 //
 // Threading: none; owned by one FeatureEngine.
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <vector>
 
+#include <absl/container/flat_hash_map.h>
 #include <absl/container/inlined_vector.h>
 
 namespace pixguard {
 
+// Sums of amounts are exact in 128 bits: int64 centavos of a few maximal amounts would
+// overflow (the largest valid amount is about 9.2e16 centavos).
+__extension__ using WideSum = __int128;
+
 class KeyHistory {
  public:
   static constexpr int64_t kNoTime = std::numeric_limits<int64_t>::min();
+  static constexpr int64_t kNotFraud = std::numeric_limits<int64_t>::max();
+  static constexpr std::size_t kIndexFrom = 32;  // live events beyond which a key is indexed
 
   struct Event {
     int64_t time_us;
     int64_t amount_cents;
     uint64_t counterparty;
     uint64_t device;           // 0 when absent
-    int64_t fraud_known_us;    // Enrichment::kNever when not fraud
+    int64_t fraud_known_us;    // kNotFraud when not fraud
     uint64_t amount_prefix;    // wrapping sum of amounts up to and including this event
     int64_t prev_same_us;      // time of the previous event with this counterparty, or kNoTime
     bool has_next;             // a later event has this counterparty
-  };
-  struct Step {
-    int64_t time_us;
-    int64_t amount_cents;
-  };
-  struct FraudMark {
-    int64_t time_us;
-    int64_t known_us;
   };
   struct Cursor {
     uint32_t lo = 0;        // first event with time > cursor_time - delay - length (>= head)
@@ -62,32 +66,36 @@ class KeyHistory {
     bool staircases = false;  // a max/min feature reads them
   };
 
-  explicit KeyHistory(const Shape& shape) : cursors_(shape.window_length_us.size()) {}
+  KeyHistory() = default;
 
   const std::vector<Event>& events() const { return events_; }
   std::size_t head() const { return head_; }
   std::size_t size() const { return events_.size() - head_; }
   bool empty() const { return head_ == events_.size(); }
   int64_t newest_us() const { return events_.back().time_us; }  // !empty()
-  int64_t cursor_time_us() const { return cursor_time_us_; }
-  const Cursor& cursor(std::size_t w) const { return cursors_[w]; }
-  const std::vector<FraudMark>& fraud_marks() const { return frauds_; }
-  // Some live amount is so large that a window sum might not fit in 64 bits.
-  bool has_huge_amount() const { return huge_amounts_ > 0; }
 
-  // Sum of the amounts of events [lo, hi) modulo 2^64 (exact unless has_huge_amount()).
-  uint64_t amount_sum(std::size_t lo, std::size_t hi) const { return prefix_at(hi) - prefix_at(lo); }
-
-  // Maximum (is_max) or minimum amount of events [lo, size()) through the staircase; lo < size.
-  int64_t extreme_from(std::size_t lo, bool is_max) const;
-
-  // Moves the cursors to time t >= cursor_time_us(), newest_us() (a query in order).
+  // Whether the cursors are the window edges for a query at t: the key is indexed and t is
+  // not older than its newest event nor its cursors. advance() then moves them to t.
+  bool in_order(int64_t t) const {
+    return index_ != nullptr && t >= index_->cursor_time_us && (empty() || t >= newest_us());
+  }
   void advance(const Shape& shape, int64_t t);
+  const Cursor& cursor(std::size_t w) const { return index_->cursors[w]; }  // in_order()
 
-  // Adds an event in time order. `last_same_us` is the time of the newest event with this
-  // counterparty before the insertion (kNoTime when none). Returns where it went.
-  std::size_t insert(const Shape& shape, int64_t time_us, int64_t amount_cents, uint64_t counterparty, uint64_t device,
-                     int64_t fraud_known_us, int64_t last_same_us);
+  // Sum of the amounts of events [lo, hi), exact.
+  WideSum amount_sum(std::size_t lo, std::size_t hi) const;
+  // Maximum (is_max) or minimum amount of events [lo, hi); lo < hi.
+  int64_t extreme(std::size_t lo, std::size_t hi, bool is_max) const;
+  // Distinct counterparties of events [lo, hi) (windows read out of order or with a delay).
+  std::size_t distinct_between(std::size_t lo, std::size_t hi) const;
+  // Events of [lo, hi) whose fraud report is known at t.
+  std::size_t frauds_known(std::size_t lo, std::size_t hi, int64_t t) const;
+  // Whether `other` is the counterparty (or, with `device`, the device) of an event in [lo, hi).
+  bool occurs(uint64_t other, bool device, std::size_t lo, std::size_t hi) const;
+
+  // Adds an event in time order.
+  void insert(const Shape& shape, int64_t time_us, int64_t amount_cents, uint64_t counterparty, uint64_t device,
+              int64_t fraud_known_us);
 
   // Drops the events with time < cutoff_us.
   void prune(const Shape& shape, int64_t cutoff_us);
@@ -98,23 +106,39 @@ class KeyHistory {
   std::size_t heap_bytes() const;
 
  private:
-  static constexpr int64_t kHugeAmountCents = int64_t{1} << 40;  // 2^24 of them fit in 2^64
+  struct Step {
+    int64_t time_us;
+    int64_t amount_cents;
+  };
+  struct FraudMark {
+    int64_t time_us;
+    int64_t known_us;
+  };
+  struct Index {
+    int64_t cursor_time_us = kNoTime;  // kNoTime: the cursors are placed by the next advance()
+    absl::InlinedVector<Cursor, 4> cursors;
+    std::vector<Step> max_stair, min_stair;
+    std::vector<FraudMark> frauds;
+    absl::flat_hash_map<uint64_t, int64_t> last_counterparty;  // newest event time of each
+    absl::flat_hash_map<uint64_t, int64_t> last_device;
+  };
 
   uint64_t prefix_at(std::size_t i) const { return i == 0 ? prefix_base_ : events_[i - 1].amount_prefix; }
+  // Newest time of `other` among live events (kNoTime when none).
+  int64_t last_seen(uint64_t other, bool device) const;
+  void build_index(const Shape& shape);
+  void index_event(const Shape& shape, const Event& ev);  // stairs, frauds, last-seen
   void drop_front_to(const Shape& shape, std::size_t new_head);
   void compact();
-  void add_step(std::vector<Step>* stair, bool is_max, int64_t time_us, int64_t amount);
-  // Index of the live event at `time_us` with `counterparty` before index `before`, or size.
+  static void add_step(std::vector<Step>* stair, bool is_max, int64_t time_us, int64_t amount);
+  // Index of the newest live event at `time_us` with `counterparty` before `before`, or size.
   std::size_t find_same(int64_t time_us, uint64_t counterparty, std::size_t before) const;
 
   std::vector<Event> events_;
   std::size_t head_ = 0;
-  uint64_t prefix_base_ = 0;  // amount prefix before events_[0]
-  uint32_t huge_amounts_ = 0;  // live events with an amount >= kHugeAmountCents
-  int64_t cursor_time_us_ = kNoTime;
-  absl::InlinedVector<Cursor, 4> cursors_;
-  std::vector<Step> max_stair_, min_stair_;
-  std::vector<FraudMark> frauds_;
+  uint64_t prefix_base_ = 0;   // amount prefix before events_[0]
+  uint32_t huge_amounts_ = 0;  // live events with an amount a 64-bit window sum might not hold
+  std::unique_ptr<Index> index_;
 };
 
 }  // namespace pixguard

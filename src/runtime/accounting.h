@@ -18,7 +18,7 @@ namespace pixguard {
 
 // Wall time spent in each stage, summed over batches.
 struct StageTimes {
-  static constexpr std::size_t kCount = 8;
+  enum Stage : std::size_t { kDecode, kValidate, kDedupe, kEnrich, kFeatures, kScore, kDecide, kSink, kCount };
   static constexpr std::array<const char*, kCount> kNames = {"decode",   "validate", "dedupe", "enrich",
                                                              "features", "score",    "decide", "sink"};
   std::array<int64_t, kCount> nanos{};

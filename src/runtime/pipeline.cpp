@@ -240,7 +240,7 @@ Status Pipeline::process(const RecordBatch& batch, std::string_view source_name)
     }
   }
   int64_t t1 = now_nanos();
-  times[0] += t1 - t0;
+  times[StageTimes::kDecode] += t1 - t0;
 
   for (std::size_t i = 0; i < n; ++i) {
     if (fate_[i] != Fate::kAlive) continue;
@@ -255,7 +255,7 @@ Status Pipeline::process(const RecordBatch& batch, std::string_view source_name)
     watermark_at_[i] = watermark.current();
   }
   t0 = now_nanos();
-  times[1] += t0 - t1;
+  times[StageTimes::kValidate] += t0 - t1;
 
   for (std::size_t i = 0; i < n; ++i) {
     if (fate_[i] != Fate::kAlive || !dedupe_enabled_) continue;
@@ -267,13 +267,13 @@ Status Pipeline::process(const RecordBatch& batch, std::string_view source_name)
     }
   }
   t1 = now_nanos();
-  times[2] += t1 - t0;
+  times[StageTimes::kDedupe] += t1 - t0;
 
   for (std::size_t i = 0; i < n; ++i) {
     if (fate_[i] == Fate::kAlive) enricher_.enrich(txs_[i], &enrichments_[i]);
   }
   t0 = now_nanos();
-  times[3] += t0 - t1;
+  times[StageTimes::kEnrich] += t0 - t1;
 
   constexpr std::size_t kPrefetchDistance = 4;
   for (std::size_t i = 0; i < n; ++i) {
@@ -284,20 +284,20 @@ Status Pipeline::process(const RecordBatch& batch, std::string_view source_name)
     part_of_[i]->features.process(txs_[i], enrichments_[i], watermark_at_[i], feature_rows_.data() + i * nf);
   }
   t1 = now_nanos();
-  times[4] += t1 - t0;
+  times[StageTimes::kFeatures] += t1 - t0;
 
   for (std::size_t i = 0; i < n; ++i) {
     if (fate_[i] == Fate::kAlive) scores_[i] = scorer_.score(feature_rows_.data() + i * nf);
   }
   t0 = now_nanos();
-  times[5] += t0 - t1;
+  times[StageTimes::kScore] += t0 - t1;
 
   for (std::size_t i = 0; i < n; ++i) {
     if (fate_[i] != Fate::kAlive) continue;
     decisions_[i] = decider_->decide(txs_[i], feature_rows_.data() + i * nf, scores_[i]);
   }
   t1 = now_nanos();
-  times[6] += t1 - t0;
+  times[StageTimes::kDecide] += t1 - t0;
 
   const bool want_scored = !sinks(Output::kScored).empty();
   const bool want_alerts = !sinks(Output::kAlerts).empty();
@@ -329,7 +329,7 @@ Status Pipeline::process(const RecordBatch& batch, std::string_view source_name)
       if (Status s = emit(Output::kAlerts, {key, line_, &record}); !s.ok()) return s;
     }
   }
-  times[7] += now_nanos() - t1;
+  times[StageTimes::kSink] += now_nanos() - t1;
   return std::exchange(sink_error_, Status::Ok());
 }
 
