@@ -74,6 +74,13 @@ class FeatureEngine {
     if (payers_.used) payers_.keys.prefetch(e.payer_id);
     if (payees_.used) payees_.keys.prefetch(e.payee_id);
   }
+  // The second step, once prefetch() has brought the slots in: the keys' histories.
+  void prefetch_histories(const Enrichment& e) const {
+    for (const auto& [scope, key] : {std::pair{&payers_, e.payer_id}, std::pair{&payees_, e.payee_id}}) {
+      if (!scope->used) continue;
+      if (const auto it = scope->keys.find(key); it != scope->keys.end()) it->second.prefetch();
+    }
+  }
 
   // Drops history older than watermark - retention and keys left without history.
   void expire(int64_t watermark_us);

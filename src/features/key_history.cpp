@@ -64,11 +64,16 @@ std::size_t KeyHistory::frauds_known(std::size_t lo, std::size_t hi, int64_t t) 
   return n;
 }
 
-int64_t KeyHistory::last_seen(uint64_t other, bool device) const {
+int64_t KeyHistory::last_seen(uint64_t other, bool device, std::size_t* at) const {
   if (index_ != nullptr) {
     const auto& seen = device ? index_->last_device : index_->last_counterparty;
     const auto it = seen.find(other);
-    return it == seen.end() ? kNoTime : it->second;
+    if (it == seen.end()) return kNoTime;
+    if (at != nullptr) {
+      const uint64_t i = it->second.seq - erased_;
+      *at = it->second.seq >= erased_ && i >= head_ && i < events_.size() ? static_cast<std::size_t>(i) : events_.size();
+    }
+    return it->second.time_us;
   }
   for (std::size_t i = events_.size(); i > head_; --i) {
     if ((device ? events_[i - 1].device : events_[i - 1].counterparty) == other) return events_[i - 1].time_us;
@@ -145,7 +150,8 @@ void KeyHistory::insert(const Shape& shape, int64_t time_us, int64_t amount_cent
   }
 
   Event ev{time_us, amount_cents, counterparty, device, fraud_known_us, 0, kNoTime, false};
-  const int64_t last_same = last_seen(counterparty, false);
+  std::size_t hint = n;
+  const int64_t last_same = last_seen(counterparty, false, &hint);
   if (last_same != kNoTime && last_same > time_us) {
     // The counterparty appears later: the new event slips in before its next occurrence
     // and takes over that one's previous occurrence.
@@ -158,7 +164,11 @@ void KeyHistory::insert(const Shape& shape, int64_t time_us, int64_t amount_cent
     }
   } else if (last_same != kNoTime) {
     ev.prev_same_us = last_same;
-    const std::size_t prev = find_same(last_same, counterparty, pos);
+    // The index remembers where the newest occurrence was; it is still there when it is the
+    // last event of its time before the insertion point.
+    const bool hint_holds = hint < pos && events_[hint].time_us == last_same && events_[hint].counterparty == counterparty &&
+                            (hint + 1 == pos || events_[hint + 1].time_us > last_same);
+    const std::size_t prev = hint_holds ? hint : find_same(last_same, counterparty, pos);
     if (prev < n) events_[prev].has_next = true;
   }
 
@@ -184,7 +194,7 @@ void KeyHistory::insert(const Shape& shape, int64_t time_us, int64_t amount_cent
   if (is_huge(amount_cents)) ++huge_amounts_;
 
   if (index_ != nullptr) {
-    index_event(shape, ev);
+    index_event(shape, pos);
   } else if (size() > kIndexFrom) {
     build_index(shape);
   }
@@ -193,11 +203,13 @@ void KeyHistory::insert(const Shape& shape, int64_t time_us, int64_t amount_cent
 void KeyHistory::build_index(const Shape& shape) {
   index_ = std::make_unique<Index>();
   index_->cursors.resize(shape.window_length_us.size());
-  for (std::size_t i = head_; i < events_.size(); ++i) index_event(shape, events_[i]);
+  for (std::size_t i = head_; i < events_.size(); ++i) index_event(shape, i);
 }
 
-void KeyHistory::index_event(const Shape& shape, const Event& ev) {
+void KeyHistory::index_event(const Shape& shape, std::size_t i) {
   Index& x = *index_;
+  const Event& ev = events_[i];
+  const Seen seen_now{ev.time_us, erased_ + i};
   if (shape.staircases) {
     add_step(&x.max_stair, true, ev.time_us, ev.amount_cents);
     add_step(&x.min_stair, false, ev.time_us, ev.amount_cents);
@@ -207,11 +219,12 @@ void KeyHistory::index_event(const Shape& shape, const Event& ev) {
                                      [](int64_t v, const FraudMark& m) { return v < m.time_us; });
     x.frauds.insert(at, FraudMark{ev.time_us, ev.fraud_known_us});
   }
-  auto [seen, fresh] = x.last_counterparty.try_emplace(ev.counterparty, ev.time_us);
-  if (!fresh) seen->second = std::max(seen->second, ev.time_us);
+  // Equal times: the later insertion is the later event.
+  auto [seen, fresh] = x.last_counterparty.try_emplace(ev.counterparty, seen_now);
+  if (!fresh && ev.time_us >= seen->second.time_us) seen->second = seen_now;
   if (ev.device != 0) {
-    auto [dev, new_device] = x.last_device.try_emplace(ev.device, ev.time_us);
-    if (!new_device) dev->second = std::max(dev->second, ev.time_us);
+    auto [dev, new_device] = x.last_device.try_emplace(ev.device, seen_now);
+    if (!new_device && ev.time_us >= dev->second.time_us) dev->second = seen_now;
   }
 }
 
@@ -247,7 +260,7 @@ std::size_t KeyHistory::heap_bytes() const {
     const Index& x = *index_;
     bytes += sizeof(Index) + (x.max_stair.capacity() + x.min_stair.capacity()) * sizeof(Step) +
              x.frauds.capacity() * sizeof(FraudMark) +
-             (x.last_counterparty.capacity() + x.last_device.capacity()) * (2 * sizeof(int64_t) + 1);
+             (x.last_counterparty.capacity() + x.last_device.capacity()) * (sizeof(uint64_t) + sizeof(Seen) + 1);
   }
   return bytes;
 }
@@ -256,6 +269,7 @@ void KeyHistory::drop_front_to(const Shape& shape, std::size_t new_head) {
   const std::size_t n = events_.size();
   for (std::size_t i = head_; i < new_head; ++i) huge_amounts_ -= is_huge(events_[i].amount_cents) ? 1 : 0;
   if (new_head == n) {
+    erased_ += n;
     events_.clear();
     head_ = 0;
     prefix_base_ = 0;
@@ -296,8 +310,8 @@ void KeyHistory::drop_front_to(const Shape& shape, std::size_t new_head) {
       x.last_device.clear();
       for (std::size_t i = head_; i < events_.size(); ++i) {
         const Event& ev = events_[i];
-        x.last_counterparty[ev.counterparty] = ev.time_us;  // time order: the newest stays
-        if (ev.device != 0) x.last_device[ev.device] = ev.time_us;
+        x.last_counterparty[ev.counterparty] = Seen{ev.time_us, erased_ + i};  // time order: the newest stays
+        if (ev.device != 0) x.last_device[ev.device] = Seen{ev.time_us, erased_ + i};
       }
     }
   }
@@ -305,6 +319,7 @@ void KeyHistory::drop_front_to(const Shape& shape, std::size_t new_head) {
 
 void KeyHistory::compact() {
   prefix_base_ = events_[head_ - 1].amount_prefix;
+  erased_ += head_;
   events_.erase(events_.begin(), events_.begin() + static_cast<std::ptrdiff_t>(head_));
   if (index_ != nullptr) {
     for (Cursor& c : index_->cursors) {

@@ -73,6 +73,12 @@ class KeyHistory {
   std::size_t size() const { return events_.size() - head_; }
   bool empty() const { return head_ == events_.size(); }
   int64_t newest_us() const { return events_.back().time_us; }  // !empty()
+  // Hints that the history is read soon: its first live event and its newest.
+  void prefetch() const {
+    if (events_.empty()) return;
+    __builtin_prefetch(events_.data() + head_);
+    __builtin_prefetch(events_.data() + events_.size() - 1);
+  }
 
   // Whether the cursors are the window edges for a query at t: the key is indexed and t is
   // not older than its newest event nor its cursors. advance() then moves them to t.
@@ -114,20 +120,25 @@ class KeyHistory {
     int64_t time_us;
     int64_t known_us;
   };
+  struct Seen {
+    int64_t time_us;
+    uint64_t seq;  // erased_ + its index when it was inserted (stale once a late event lands before it)
+  };
   struct Index {
     int64_t cursor_time_us = kNoTime;  // kNoTime: the cursors are placed by the next advance()
     absl::InlinedVector<Cursor, 4> cursors;
     std::vector<Step> max_stair, min_stair;
     std::vector<FraudMark> frauds;
-    absl::flat_hash_map<uint64_t, int64_t> last_counterparty;  // newest event time of each
-    absl::flat_hash_map<uint64_t, int64_t> last_device;
+    absl::flat_hash_map<uint64_t, Seen> last_counterparty;  // the newest event of each
+    absl::flat_hash_map<uint64_t, Seen> last_device;
   };
 
   uint64_t prefix_at(std::size_t i) const { return i == 0 ? prefix_base_ : events_[i - 1].amount_prefix; }
-  // Newest time of `other` among live events (kNoTime when none).
-  int64_t last_seen(uint64_t other, bool device) const;
+  // Newest time of `other` among live events (kNoTime when none); `at` (indexed keys) the
+  // newest event's index when still known, else size.
+  int64_t last_seen(uint64_t other, bool device, std::size_t* at = nullptr) const;
   void build_index(const Shape& shape);
-  void index_event(const Shape& shape, const Event& ev);  // stairs, frauds, last-seen
+  void index_event(const Shape& shape, std::size_t i);  // stairs, frauds, last-seen
   void drop_front_to(const Shape& shape, std::size_t new_head);
   void compact();
   static void add_step(std::vector<Step>* stair, bool is_max, int64_t time_us, int64_t amount);
@@ -136,6 +147,7 @@ class KeyHistory {
 
   std::vector<Event> events_;
   std::size_t head_ = 0;
+  uint64_t erased_ = 0;        // events erased from the front of events_, ever
   uint64_t prefix_base_ = 0;   // amount prefix before events_[0]
   uint32_t huge_amounts_ = 0;  // live events with an amount a 64-bit window sum might not hold
   std::unique_ptr<Index> index_;

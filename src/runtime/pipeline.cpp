@@ -275,10 +275,16 @@ Status Pipeline::process(const RecordBatch& batch, std::string_view source_name)
   t0 = now_nanos();
   times[StageTimes::kEnrich] += t0 - t1;
 
-  constexpr std::size_t kPrefetchDistance = 4;
+  // Two prefetch stages: the keys' hash-table slots, then (once those are in cache) their
+  // histories.
+  constexpr std::size_t kPrefetchDistance = 8;
+  constexpr std::size_t kHistoryPrefetchDistance = 4;
   for (std::size_t i = 0; i < n; ++i) {
     if (i + kPrefetchDistance < n && fate_[i + kPrefetchDistance] == Fate::kAlive) {
       part_of_[i + kPrefetchDistance]->features.prefetch(enrichments_[i + kPrefetchDistance]);
+    }
+    if (i + kHistoryPrefetchDistance < n && fate_[i + kHistoryPrefetchDistance] == Fate::kAlive) {
+      part_of_[i + kHistoryPrefetchDistance]->features.prefetch_histories(enrichments_[i + kHistoryPrefetchDistance]);
     }
     if (fate_[i] != Fate::kAlive) continue;
     part_of_[i]->features.process(txs_[i], enrichments_[i], watermark_at_[i], feature_rows_.data() + i * nf);
