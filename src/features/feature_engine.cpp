@@ -101,9 +101,9 @@ void FeatureEngine::process(const Transaction& tx, const Enrichment& e, int64_t 
 
 void FeatureEngine::process_scope(Scope& scope, uint64_t key, uint64_t counterparty, const Transaction& tx,
                                   const Enrichment& e, int64_t watermark_us, double* out) {
-  KeyHistory& h = history_of(scope, key);
+  KeyHistory& h = history_of(scope, key, tx.event_time_us);
   const bool has_watermark = watermark_us != Watermark::kNone;
-  if (has_watermark) h.prune(scope.shape, watermark_us - scope.retention_us);
+  if (has_watermark) scope.events -= h.prune(scope.shape, watermark_us - scope.retention_us);
 
   const int64_t t = tx.event_time_us;
   const bool in_order = h.in_order(t);
@@ -131,7 +131,9 @@ void FeatureEngine::process_scope(Scope& scope, uint64_t key, uint64_t counterpa
 
   if (has_watermark && t < watermark_us - scope.retention_us) return;  // beyond what state keeps
   h.insert(scope.shape, t, tx.amount_cents, counterparty, e.device_id, e.fraud_known_us);
-  dropped_events_ += h.truncate(scope.shape, limits_.max_events_per_key);
+  const std::size_t dropped = h.truncate(scope.shape, limits_.max_events_per_key);
+  scope.events += 1 - dropped;
+  dropped_events_ += dropped;
 }
 
 double FeatureEngine::compute(const FeatureSpec& s, std::size_t w, const Transaction& tx, const Enrichment& e,
@@ -189,12 +191,19 @@ double FeatureEngine::compute(const FeatureSpec& s, std::size_t w, const Transac
   }
 }
 
-KeyHistory& FeatureEngine::history_of(Scope& scope, uint64_t key) {
+KeyHistory& FeatureEngine::history_of(Scope& scope, uint64_t key, int64_t time_us) {
   if (scope.keys.size() >= limits_.max_keys) {
     if (auto it = scope.keys.find(key); it != scope.keys.end()) return it->second;
     evict_oldest_keys(scope);
   }
-  return scope.keys[key];
+  auto [it, created] = scope.keys.try_emplace(key);
+  if (created) queue_expiry(scope, key, it->second, time_us + scope.retention_us);
+  return it->second;
+}
+
+void FeatureEngine::queue_expiry(Scope& scope, uint64_t key, KeyHistory& h, int64_t at_us) {
+  h.set_expiry_us(at_us);
+  scope.expiry.push(Expiry{at_us, key});
 }
 
 void FeatureEngine::evict_oldest_keys(Scope& scope) {
@@ -209,7 +218,12 @@ void FeatureEngine::evict_oldest_keys(Scope& scope) {
   }
   const std::size_t evict = map.size() - keep;
   std::nth_element(by_age.begin(), by_age.begin() + static_cast<std::ptrdiff_t>(evict), by_age.end());
-  for (std::size_t i = 0; i < evict; ++i) map.erase(by_age[i].second);
+  // Their queue entries are left behind: stale, they are skipped when they come up.
+  for (std::size_t i = 0; i < evict; ++i) {
+    const auto it = map.find(by_age[i].second);
+    scope.events -= it->second.size();
+    map.erase(it);
+  }
   evicted_keys_ += evict;
 }
 
@@ -252,8 +266,7 @@ void FeatureEngine::save(ByteWriter* out) const {
 }
 
 bool FeatureEngine::load(ByteReader* in) {
-  payers_.keys.clear();
-  payees_.keys.clear();
+  for (Scope* scope : {&payers_, &payees_}) clear(*scope);
   evicted_keys_ = in->get<uint64_t>();
   dropped_events_ = in->get<uint64_t>();
   std::vector<SavedEvent> saved;
@@ -276,15 +289,22 @@ bool FeatureEngine::load(ByteReader* in) {
       for (const SavedEvent& ev : saved) {
         it->second.insert(scope->shape, ev.time_us, ev.amount_cents, ev.counterparty, ev.device, ev.fraud_known_us);
       }
+      scope->events += saved.size();
+      queue_expiry(*scope, key, it->second, saved.empty() ? KeyHistory::kNoTime : saved.back().time_us + scope->retention_us);
     }
   }
   if (in->failed()) {
-    payers_.keys.clear();
-    payees_.keys.clear();
+    for (Scope* scope : {&payers_, &payees_}) clear(*scope);
     evicted_keys_ = dropped_events_ = 0;
     return false;
   }
   return true;
+}
+
+void FeatureEngine::clear(Scope& scope) {
+  scope.keys.clear();
+  scope.expiry = {};
+  scope.events = 0;
 }
 
 void FeatureEngine::expire(int64_t watermark_us) {
@@ -292,12 +312,17 @@ void FeatureEngine::expire(int64_t watermark_us) {
   for (Scope* scope : {&payers_, &payees_}) {
     if (!scope->used) continue;
     const int64_t cutoff = watermark_us - scope->retention_us;
-    for (auto it = scope->keys.begin(); it != scope->keys.end();) {
-      it->second.prune(scope->shape, cutoff);
-      if (it->second.empty()) {
-        scope->keys.erase(it++);
+    while (!scope->expiry.empty() && scope->expiry.top().at_us < watermark_us) {
+      const Expiry due = scope->expiry.top();
+      scope->expiry.pop();
+      const auto it = scope->keys.find(due.key);
+      if (it == scope->keys.end() || it->second.expiry_us() != due.at_us) continue;  // stale entry
+      KeyHistory& h = it->second;
+      scope->events -= h.prune(scope->shape, cutoff);
+      if (h.empty()) {
+        scope->keys.erase(it);
       } else {
-        ++it;
+        queue_expiry(*scope, due.key, h, h.newest_us() + scope->retention_us);
       }
     }
   }
@@ -307,16 +332,11 @@ FeatureStateStats FeatureEngine::stats() const {
   FeatureStateStats s;
   s.payer_keys = payers_.keys.size();
   s.payee_keys = payees_.keys.size();
-  std::size_t bytes = 0;
-  for (const Scope* scope : {&payers_, &payees_}) {
-    for (const auto& [k, h] : scope->keys) {
-      s.events += h.size();
-      bytes += h.heap_bytes();
-    }
-    // flat_hash_map slots plus a control byte each.
-    bytes += scope->keys.capacity() * (sizeof(uint64_t) + sizeof(KeyHistory) + 1);
-  }
-  s.approx_bytes = bytes;
+  s.events = payers_.events + payees_.events;
+  // An estimate kept in O(1): events and hash-table slots; indexes of busy keys come on top.
+  s.approx_bytes = s.events * sizeof(KeyHistory::Event) +
+                   (payers_.keys.capacity() + payees_.keys.capacity()) * (sizeof(uint64_t) + sizeof(KeyHistory) + 1) +
+                   (payers_.expiry.size() + payees_.expiry.size()) * sizeof(Expiry);
   s.evicted_keys = evicted_keys_;
   s.dropped_events = dropped_events_;
   return s;

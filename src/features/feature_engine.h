@@ -25,6 +25,8 @@
 //
 // Threading: not thread-safe; one engine per pipeline (per partition set).
 #include <cstdint>
+#include <functional>
+#include <queue>
 #include <string>
 #include <vector>
 
@@ -82,7 +84,9 @@ class FeatureEngine {
     }
   }
 
-  // Drops history older than watermark - retention and keys left without history.
+  // Drops the keys left without history at watermark - retention (their newest event is
+  // older), in O(keys dropped): an expiry queue holds each key at newest + retention. The
+  // keys dropped depend on the watermark only, not on when expire() ran before.
   void expire(int64_t watermark_us);
 
   FeatureStateStats stats() const;
@@ -96,6 +100,11 @@ class FeatureEngine {
 
  private:
   using HistoryMap = absl::flat_hash_map<uint64_t, KeyHistory>;
+  struct Expiry {
+    int64_t at_us;  // the key's newest event time + retention, when queued
+    uint64_t key;
+    bool operator>(const Expiry& o) const { return at_us != o.at_us ? at_us > o.at_us : key > o.key; }
+  };
 
   // The state of one key scope (payers or payees).
   struct Scope {
@@ -104,6 +113,8 @@ class FeatureEngine {
     KeyHistory::Shape shape;            // its distinct windows
     std::vector<std::size_t> features;  // indices of its keyed features
     HistoryMap keys;
+    std::priority_queue<Expiry, std::vector<Expiry>, std::greater<>> expiry;  // one live entry per key
+    std::size_t events = 0;                                                 // live, over all keys
   };
 
   Scope& scope_of(KeyScope s) { return s == KeyScope::kPayer ? payers_ : payees_; }
@@ -111,9 +122,12 @@ class FeatureEngine {
                      int64_t watermark_us, double* out);
   double compute(const FeatureSpec& spec, std::size_t window, const Transaction& tx, const Enrichment& e,
                  const KeyHistory& h, uint64_t counterparty, bool in_order, std::size_t lo, std::size_t hi) const;
-  // The key's history, creating it (and evicting old keys at the limit) when new.
-  KeyHistory& history_of(Scope& scope, uint64_t key);
+  // The key's history, creating it (and evicting old keys at the limit) when new; a new key
+  // is queued to expire at `time_us` + retention.
+  KeyHistory& history_of(Scope& scope, uint64_t key, int64_t time_us);
+  static void queue_expiry(Scope& scope, uint64_t key, KeyHistory& h, int64_t at_us);
   void evict_oldest_keys(Scope& scope);
+  static void clear(Scope& scope);
 
   std::vector<FeatureSpec> specs_;
   std::vector<std::size_t> window_of_;  // per feature: index in its scope's shape, or kNoWindow

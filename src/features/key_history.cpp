@@ -241,10 +241,12 @@ void KeyHistory::add_step(std::vector<Step>* stair, bool is_max, int64_t time_us
   stair->insert(q, Step{time_us, amount});
 }
 
-void KeyHistory::prune(const Shape& shape, int64_t cutoff_us) {
+std::size_t KeyHistory::prune(const Shape& shape, int64_t cutoff_us) {
   std::size_t h = head_;
   while (h < events_.size() && events_[h].time_us < cutoff_us) ++h;
-  if (h != head_) drop_front_to(shape, h);
+  const std::size_t dropped = h - head_;
+  if (dropped > 0) drop_front_to(shape, h);
+  return dropped;
 }
 
 std::size_t KeyHistory::truncate(const Shape& shape, std::size_t max_events) {

@@ -103,13 +103,17 @@ class KeyHistory {
   void insert(const Shape& shape, int64_t time_us, int64_t amount_cents, uint64_t counterparty, uint64_t device,
               int64_t fraud_known_us);
 
-  // Drops the events with time < cutoff_us.
-  void prune(const Shape& shape, int64_t cutoff_us);
+  // Drops the events with time < cutoff_us; returns how many.
+  std::size_t prune(const Shape& shape, int64_t cutoff_us);
   // Drops the oldest events beyond max_events; returns how many.
   std::size_t truncate(const Shape& shape, std::size_t max_events);
 
   // Heap memory held (capacity, not size).
   std::size_t heap_bytes() const;
+
+  // The time of this key's entry in its engine's expiry queue (FeatureEngine::expire).
+  int64_t expiry_us() const { return expiry_us_; }
+  void set_expiry_us(int64_t t) { expiry_us_ = t; }
 
  private:
   struct Step {
@@ -150,6 +154,7 @@ class KeyHistory {
   uint64_t erased_ = 0;        // events erased from the front of events_, ever
   uint64_t prefix_base_ = 0;   // amount prefix before events_[0]
   uint32_t huge_amounts_ = 0;  // live events with an amount a 64-bit window sum might not hold
+  int64_t expiry_us_ = kNoTime;
   std::unique_ptr<Index> index_;
 };
 
