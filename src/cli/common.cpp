@@ -54,6 +54,7 @@ int run_job(Job& job, const Config& config, const Checkpointing* checkpoints, bo
     options.part_checkpoints = checkpoints->parts.get();
     options.part_writer = checkpoints->writer;
     options.part_committed = checkpoints->committed;
+    if (config.checkpoint.incremental) options.incremental_config = &config;
   }
   options.pipeline_id = config.pipeline_id;
   options.model_watcher = job.model_watcher.get();

@@ -533,13 +533,17 @@ Config parse(const Reader& r, const YAML::Node& root, const std::string& path) {
     }
   }
   if (const YAML::Node k = root["checkpoint"]) {
-    r.only(k, "checkpoint", {"dir", "interval", "keep"});
+    r.only(k, "checkpoint", {"dir", "interval", "keep", "incremental", "compact_after"});
     if (k["dir"]) c.checkpoint.dir = k["dir"].IsNull() ? "" : r.str(k["dir"], "checkpoint.dir");
     if (k["interval"]) {
       c.checkpoint.interval_us = r.duration(k["interval"], "checkpoint.interval");
       if (c.checkpoint.interval_us < 1000) r.fail(k["interval"], "checkpoint.interval", "must be at least 1ms");
     }
     if (k["keep"]) c.checkpoint.keep = r.count(k["keep"], "checkpoint.keep", 1, 1000);
+    if (k["incremental"]) c.checkpoint.incremental = r.boolean(k["incremental"], "checkpoint.incremental");
+    if (k["compact_after"]) {
+      c.checkpoint.compact_after = r.count(k["compact_after"], "checkpoint.compact_after", 1, uint64_t{1} << 40);
+    }
   }
   read_source(r, root["source"], &c);
   read_kafka(r, root["kafka"], &c);

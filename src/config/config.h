@@ -112,6 +112,8 @@ struct CheckpointConfig {
   std::string dir = "data/checkpoints";  // empty = no checkpoints (no resume after a crash)
   int64_t interval_us = 5'000'000;
   std::size_t keep = 2;                  // newest checkpoints kept; older ones are deleted
+  bool incremental = true;               // write each epoch's state changes, not the whole state
+  uint64_t compact_after = 1'000'000;    // changes since the base that start a compaction (at least)
 };
 
 struct Config {

@@ -7,8 +7,11 @@
 
 namespace pixguard {
 
-bool Deduplicator::seen_before(std::string_view id, int64_t event_time_us) {
-  const Fingerprint fp{stable_hash(id, 0x5151), stable_hash(id, 0xa7a7)};
+Deduplicator::Fingerprint Deduplicator::fingerprint(std::string_view id) {
+  return {stable_hash(id, 0x5151), stable_hash(id, 0xa7a7)};
+}
+
+bool Deduplicator::seen_before(const Fingerprint& fp, int64_t event_time_us) {
   if (!ids_.insert(fp).second) return true;
   // `while`: a snapshot taken under a larger bound may hold more than this one allows.
   while (count_ > 0 && count_ >= options_.max_entries) {

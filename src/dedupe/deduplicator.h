@@ -25,10 +25,19 @@ struct DedupeOptions {
 
 class Deduplicator {
  public:
+  struct Fingerprint {
+    uint64_t a, b;
+    bool operator==(const Fingerprint&) const = default;
+    template <typename H>
+    friend H AbslHashValue(H h, const Fingerprint& f) { return H::combine(std::move(h), f.a); }
+  };
+
   explicit Deduplicator(DedupeOptions options) : options_(options) {}
 
+  static Fingerprint fingerprint(std::string_view id);
   // True when `id` was already seen (the message is a duplicate); otherwise remembers it.
-  bool seen_before(std::string_view id, int64_t event_time_us);
+  bool seen_before(std::string_view id, int64_t event_time_us) { return seen_before(fingerprint(id), event_time_us); }
+  bool seen_before(const Fingerprint& id, int64_t event_time_us);
 
   // Forgets ids whose event time is older than `watermark_us - horizon`, oldest first.
   void expire(int64_t watermark_us);
@@ -43,12 +52,6 @@ class Deduplicator {
   bool load(ByteReader* in);
 
  private:
-  struct Fingerprint {
-    uint64_t a, b;
-    bool operator==(const Fingerprint&) const = default;
-    template <typename H>
-    friend H AbslHashValue(H h, const Fingerprint& f) { return H::combine(std::move(h), f.a); }
-  };
   struct Remembered {
     Fingerprint id;
     int64_t event_time_us;

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "core/atomic_file.h"
 #include "core/byte_io.h"
 #include "core/crc32c.h"
 #include "core/file_io.h"
@@ -25,20 +26,60 @@ constexpr uint32_t kFormat = 1;
 constexpr std::size_t kHeaderBytes = sizeof kMagic + 4 + 4 + 8;
 constexpr std::string_view kPrefix = "checkpoint-";
 constexpr std::string_view kSuffix = ".ckpt";
+constexpr std::string_view kChangesPrefix = "changes-", kChangesSuffix = ".log";
+constexpr std::string_view kBasePrefix = "parts-", kBaseSuffix = ".base";
+constexpr char kChangesMagic[8] = {'P', 'X', 'G', 'C', 'H', 'G', 'S', '1'};
+constexpr char kBaseMagic[8] = {'P', 'X', 'G', 'B', 'A', 'S', 'E', '1'};
+constexpr uint32_t kStateFileFormat = 1;
 
 std::string errno_text() { return std::strerror(errno); }
 
-// The epoch of "checkpoint-NNNNNNNNNNNNNNNNNNNN.ckpt", or 0 for any other name.
-uint64_t epoch_of(const std::string& name) {
-  if (name.size() != kPrefix.size() + 20 + kSuffix.size() || !name.starts_with(kPrefix) || !name.ends_with(kSuffix)) {
+// The epoch of "<prefix>NNNNNNNNNNNNNNNNNNNN<suffix>", or 0 for any other name.
+uint64_t epoch_of(const std::string& name, std::string_view prefix = kPrefix, std::string_view suffix = kSuffix) {
+  if (name.size() != prefix.size() + 20 + suffix.size() || !name.starts_with(prefix) || !name.ends_with(suffix)) {
     return 0;
   }
   uint64_t e = 0;
-  for (std::size_t i = kPrefix.size(); i < kPrefix.size() + 20; ++i) {
+  for (std::size_t i = prefix.size(); i < prefix.size() + 20; ++i) {
     if (name[i] < '0' || name[i] > '9') return 0;
     e = e * 10 + static_cast<uint64_t>(name[i] - '0');
   }
   return e;
+}
+
+std::string file_name(std::string_view prefix, uint64_t epoch, std::string_view suffix) {
+  char digits[24];
+  std::snprintf(digits, sizeof digits, "%020llu", static_cast<unsigned long long>(epoch));
+  return std::string(prefix) + digits + std::string(suffix);
+}
+
+// A state file: magic | u32 format | u32 CRC-32C of the body | u64 body size | body.
+std::string frame(const char (&magic)[8], std::string_view body) {
+  std::string out(magic, sizeof magic);
+  ByteWriter w(&out);
+  w.put(kStateFileFormat);
+  w.put(crc32c(body));
+  w.put<uint64_t>(body.size());
+  out.append(body);
+  return out;
+}
+
+Status unframe(const std::string& path, const char (&magic)[8], std::string* body) {
+  std::string bytes;
+  if (Status s = read_whole_file(path, &bytes); !s.ok()) return s;
+  if (bytes.size() < kHeaderBytes || std::memcmp(bytes.data(), magic, sizeof magic) != 0) {
+    return Status::Corruption(path + ": bad magic or shorter than its header");
+  }
+  ByteReader h(std::string_view(bytes).substr(sizeof magic, kHeaderBytes - sizeof magic));
+  const uint32_t format = h.get<uint32_t>();
+  const uint32_t crc = h.get<uint32_t>();
+  const uint64_t size = h.get<uint64_t>();
+  if (format != kStateFileFormat) return Status::Unsupported(path + ": format " + std::to_string(format));
+  if (size != bytes.size() - kHeaderBytes) return Status::Corruption(path + ": truncated");
+  if (crc32c(std::string_view(bytes).substr(kHeaderBytes)) != crc) return Status::Corruption(path + ": checksum mismatch");
+  bytes.erase(0, kHeaderBytes);
+  *body = std::move(bytes);
+  return Status::Ok();
 }
 
 }  // namespace
@@ -55,7 +96,10 @@ Status CheckpointStore::open() {
   if (ec) return Status::IoError("checkpoint directory " + dir_ + ": " + ec.message());
   for (const auto& entry : fs::directory_iterator(dir_, ec)) {
     const std::string name = entry.path().filename().string();
-    if (name.starts_with(kPrefix) && name.ends_with(".ckpt.tmp")) fs::remove(entry.path(), ec);
+    if (name.ends_with(".tmp") && (name.starts_with(kPrefix) || name.starts_with(kChangesPrefix) ||
+                                   name.starts_with(kBasePrefix))) {
+      fs::remove(entry.path(), ec);
+    }
   }
   if (ec) return Status::IoError("checkpoint directory " + dir_ + ": " + ec.message());
   return Status::Ok();
@@ -208,7 +252,69 @@ Status CheckpointStore::load(uint64_t epoch, Checkpoint* out) const {
 Status CheckpointStore::clear() {
   std::error_code ec;
   for (const uint64_t e : epochs_on_disk()) fs::remove(path_of(e), ec);
+  if (!ec) remove_state_before(~uint64_t{0});
   if (ec) return Status::IoError("checkpoint directory " + dir_ + ": " + ec.message());
+  return Status::Ok();
+}
+
+Status CheckpointStore::write_changes(uint64_t epoch, const std::vector<StateChange>& changes, uint64_t* bytes) {
+  std::string body;
+  ByteWriter w(&body);
+  w.reserve_more(16 + changes.size() * sizeof(StateChange));
+  w.put(epoch);
+  w.put_array(changes.data(), changes.size());
+  const std::string file = frame(kChangesMagic, body);
+  *bytes = file.size();
+  return write_file_atomically(dir_ + "/" + file_name(kChangesPrefix, epoch, kChangesSuffix), file);
+}
+
+Status CheckpointStore::read_changes(uint64_t epoch, std::vector<StateChange>* out) const {
+  const std::string path = dir_ + "/" + file_name(kChangesPrefix, epoch, kChangesSuffix);
+  std::string body;
+  if (Status s = unframe(path, kChangesMagic, &body); !s.ok()) return s;
+  ByteReader r(body);
+  out->clear();
+  if (r.get<uint64_t>() != epoch) return Status::Corruption(path + ": holds another epoch");
+  r.get_array(out);
+  if (r.failed() || !r.at_end()) return Status::Corruption(path + ": malformed");
+  return Status::Ok();
+}
+
+Status CheckpointStore::write_base(uint64_t epoch, std::string_view parts, uint64_t* bytes) {
+  const std::string file = frame(kBaseMagic, parts);
+  *bytes = file.size();
+  return write_file_atomically(dir_ + "/" + file_name(kBasePrefix, epoch, kBaseSuffix), file);
+}
+
+Status CheckpointStore::read_base(uint64_t epoch, std::string* parts) const {
+  return unframe(dir_ + "/" + file_name(kBasePrefix, epoch, kBaseSuffix), kBaseMagic, parts);
+}
+
+void CheckpointStore::remove_state_before(uint64_t oldest_base) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    const std::string name = entry.path().filename().string();
+    const uint64_t base = epoch_of(name, kBasePrefix, kBaseSuffix);
+    const uint64_t changes = epoch_of(name, kChangesPrefix, kChangesSuffix);
+    if ((base > 0 && base < oldest_base) || (changes > 0 && changes <= oldest_base)) fs::remove(entry.path(), ec);
+  }
+}
+
+std::string IncrementalState::encode() const {
+  std::string out(kMagic);
+  ByteWriter w(&out);
+  w.put(base_epoch);
+  w.put_string(accounting);
+  return out;
+}
+
+Status IncrementalState::decode(std::string_view state, IncrementalState* out, bool* incremental) {
+  *incremental = state.starts_with(kMagic);
+  if (!*incremental) return Status::Ok();
+  ByteReader r(state.substr(kMagic.size()));
+  out->base_epoch = r.get<uint64_t>();
+  out->accounting = r.get_string();
+  if (r.failed() || !r.at_end()) return Status::Corruption("incremental checkpoint state is malformed");
   return Status::Ok();
 }
 

@@ -3,6 +3,13 @@
 //   <dir>/checkpoint-<epoch, 20 digits>.ckpt
 // laid out as  magic "PXGCKPT1" | u32 format | u32 CRC-32C of the body | u64 body size | body,
 // the body being the fields of Checkpoint with the (large) state last.
+//
+// Incremental checkpoints keep the part state beside them, framed the same way (magics
+// "PXGCHGS1", "PXGBASE1"):
+//   <dir>/changes-<epoch>.log   the StateChanges of one epoch, written as it ends;
+//   <dir>/parts-<epoch>.base    every part's state as of the end of an epoch (compaction);
+// and the checkpoint's state is then small (IncrementalState): the accounting and the base
+// it builds on. Its part state = that base + the changes of every later epoch up to its own.
 // write() goes to a ".tmp" file, fsyncs it, renames it into place and fsyncs the directory,
 // so a crash at any instant leaves the old checkpoint or the new one, never a torn one.
 // load_latest() verifies magic, size and checksum; a checkpoint that fails them is logged
@@ -11,9 +18,11 @@
 // Threading: one store per job, used by the runner's thread.
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
+#include "runtime/part_state.h"
 
 namespace pixguard {
 
@@ -28,8 +37,19 @@ struct Checkpoint {
   std::string state;            // Pipeline::save_state()
 };
 
+// The state of an incremental checkpoint.
+struct IncrementalState {
+  std::string accounting;   // Pipeline::save_accounting_state()
+  uint64_t base_epoch = 0;  // parts-<base_epoch>.base; 0: empty part state
+  static constexpr std::string_view kMagic = "PXGINCR1";
+  std::string encode() const;
+  // False when `state` is not an incremental state (a full one); Corruption when it is, damaged.
+  static Status decode(std::string_view state, IncrementalState* out, bool* incremental);
+};
+
 struct CheckpointWriteStats {
   uint64_t bytes = 0;
+  uint64_t state_bytes = 0;  // incremental: the epoch's changes file (a separate file)
   double seconds = 0;  // encode + checksum + write + fsync + rename
 };
 
@@ -46,8 +66,18 @@ class CheckpointStore {
   Status load_latest(Checkpoint* out, bool* found) const;
   // The checkpoint of exactly `epoch`; fails when it is missing (pruned) or damaged.
   Status load(uint64_t epoch, Checkpoint* out) const;
-  // Deletes every checkpoint (for --overwrite).
+  // Deletes every checkpoint and state file (for --overwrite).
   Status clear();
+
+  // The files of incremental checkpoints (above). Writes are atomic and durable; reads check
+  // magic, size and checksum.
+  Status write_changes(uint64_t epoch, const std::vector<StateChange>& changes, uint64_t* bytes);
+  Status read_changes(uint64_t epoch, std::vector<StateChange>* out) const;
+  Status write_base(uint64_t epoch, std::string_view parts, uint64_t* bytes);
+  Status read_base(uint64_t epoch, std::string* parts) const;
+  // Deletes the bases older than `oldest_base` and the changes at or before it: what no
+  // checkpoint built on `oldest_base` or a later base reads.
+  void remove_state_before(uint64_t oldest_base);
 
   const std::string& dir() const { return dir_; }
   std::string path_of(uint64_t epoch) const;

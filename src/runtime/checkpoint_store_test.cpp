@@ -146,5 +146,80 @@ TEST(CheckpointStore, ClearDeletesEveryCheckpoint) {
   EXPECT_FALSE(found);
 }
 
+TEST(CheckpointStoreStateFiles, ChangesAndBasesRoundTripAndRefuseDamage) {
+  CheckpointStore store(fresh_dir(), 2);
+  ASSERT_TRUE(store.open().ok());
+  std::vector<StateChange> changes(3);
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    changes[i].part = static_cast<uint32_t>(i);
+    changes[i].event_time_us = 1'000 * static_cast<int64_t>(i);
+    changes[i].payer_id = 7 + i;
+  }
+  uint64_t bytes = 0;
+  ASSERT_TRUE(store.write_changes(4, changes, &bytes).ok());
+  EXPECT_GT(bytes, changes.size() * sizeof(StateChange));
+  std::vector<StateChange> back;
+  ASSERT_TRUE(store.read_changes(4, &back).ok());
+  ASSERT_EQ(back.size(), 3u);
+  EXPECT_EQ(back[2].payer_id, 9u);
+  EXPECT_EQ(back[1].event_time_us, 1'000);
+  EXPECT_EQ(store.read_changes(5, &back).code(), StatusCode::kNotFound);
+
+  ASSERT_TRUE(store.write_base(4, "the parts", &bytes).ok());
+  std::string base;
+  ASSERT_TRUE(store.read_base(4, &base).ok());
+  EXPECT_EQ(base, "the parts");
+
+  // One flipped byte in either file is refused, never read as state.
+  const std::string changes_path = store.dir() + "/changes-00000000000000000004.log";
+  std::string damaged = read(changes_path);
+  damaged[damaged.size() - 5] ^= 0x01;
+  overwrite(changes_path, damaged);
+  const Status s = store.read_changes(4, &back);
+  EXPECT_EQ(s.code(), StatusCode::kCorruption);
+  EXPECT_NE(s.message().find("checksum"), std::string::npos) << s.message();
+  const std::string base_path = store.dir() + "/parts-00000000000000000004.base";
+  overwrite(base_path, read(base_path).substr(0, 20));
+  EXPECT_EQ(store.read_base(4, &base).code(), StatusCode::kCorruption);
+}
+
+TEST(CheckpointStoreStateFiles, RemovesWhatNoCheckpointReadsAndClearsAll) {
+  CheckpointStore store(fresh_dir(), 2);
+  ASSERT_TRUE(store.open().ok());
+  uint64_t bytes = 0;
+  for (uint64_t e = 1; e <= 6; ++e) ASSERT_TRUE(store.write_changes(e, {}, &bytes).ok());
+  ASSERT_TRUE(store.write_base(2, "b2", &bytes).ok());
+  ASSERT_TRUE(store.write_base(5, "b5", &bytes).ok());
+  store.remove_state_before(5);  // checkpoints read base 5 and the changes after it
+  std::vector<StateChange> back;
+  EXPECT_FALSE(store.read_changes(5, &back).ok());
+  EXPECT_TRUE(store.read_changes(6, &back).ok());
+  std::string base;
+  EXPECT_FALSE(store.read_base(2, &base).ok());
+  EXPECT_TRUE(store.read_base(5, &base).ok());
+  ASSERT_TRUE(store.write(make(6)).ok());
+  ASSERT_TRUE(store.clear().ok());
+  EXPECT_FALSE(store.read_changes(6, &back).ok());
+  EXPECT_FALSE(store.read_base(5, &base).ok());
+  EXPECT_TRUE(store.epochs_on_disk().empty());
+}
+
+TEST(IncrementalStateTest, EncodesAndTellsFullStatesApart) {
+  IncrementalState inc;
+  inc.accounting = std::string("acc\0ounting", 11);
+  inc.base_epoch = 42;
+  IncrementalState back;
+  bool incremental = false;
+  ASSERT_TRUE(IncrementalState::decode(inc.encode(), &back, &incremental).ok());
+  EXPECT_TRUE(incremental);
+  EXPECT_EQ(back.base_epoch, 42u);
+  EXPECT_EQ(back.accounting, inc.accounting);
+  ASSERT_TRUE(IncrementalState::decode("a full state", &back, &incremental).ok());
+  EXPECT_FALSE(incremental);
+  std::string cut = inc.encode();
+  cut.pop_back();
+  EXPECT_EQ(IncrementalState::decode(cut, &back, &incremental).code(), StatusCode::kCorruption);
+}
+
 }  // namespace
 }  // namespace pixguard

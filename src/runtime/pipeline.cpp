@@ -21,16 +21,11 @@ bool is_blank(std::string_view s) {
 
 }  // namespace
 
-Pipeline::PartState::PartState(const Config& config)
-    : watermark(config.allowed_lateness_us),
-      dedupe(config.dedupe),
-      features(config.features, config.context, config.state_limits) {}
-
 Pipeline::Pipeline(const Config& config, std::unique_ptr<Decoder> decoder, const LabelStore* labels)
     : max_message_bytes_(config.max_message_bytes),
       decoder_(std::move(decoder)),
       validator_(config.validation),
-      dedupe_enabled_(config.dedupe_enabled && config.validation.mapping.mapped(Field::kEndToEndId)),
+      parts_(config),
       enricher_(config.context_zone, config.label_timing, labels),
       feature_count_(config.features.size()),
       config_(&config),
@@ -38,12 +33,6 @@ Pipeline::Pipeline(const Config& config, std::unique_ptr<Decoder> decoder, const
   const FeatureEngine shape(config.features, config.context, config.state_limits);
   state_shape_ = "payer retention " + std::to_string(shape.retention_us(KeyScope::kPayer) / 1'000'000) +
                  "s, payee retention " + std::to_string(shape.retention_us(KeyScope::kPayee) / 1'000'000) + "s";
-}
-
-Pipeline::PartState& Pipeline::part(uint32_t id) {
-  if (id >= parts_.size()) parts_.resize(id + 1);
-  if (parts_[id] == nullptr) parts_[id] = std::make_unique<PartState>(*config_);
-  return *parts_[id];
 }
 
 Status Pipeline::create(const Config& config, std::unique_ptr<Decoder> decoder, std::shared_ptr<const Model> model,
@@ -65,15 +54,13 @@ Status Pipeline::set_model(std::shared_ptr<const Model> model) {
 }
 
 void Pipeline::expire_state() {
-  for (const auto& p : parts_) {
-    if (p != nullptr) p->features.expire(p->watermark.current());
-  }
+  parts_.expire();
   refresh_state_summary();
 }
 
 int64_t Pipeline::watermark_us() const {
   int64_t lowest = Watermark::kNone;
-  for (const auto& p : parts_) {
+  for (const auto& p : parts_.all()) {
     if (p == nullptr || !p->watermark.started()) continue;
     const int64_t w = p->watermark.current();
     if (lowest == Watermark::kNone || w < lowest) lowest = w;
@@ -84,7 +71,7 @@ int64_t Pipeline::watermark_us() const {
 void Pipeline::refresh_state_summary() {
   StateSummary& s = accounting_.state;
   s = StateSummary{};
-  for (const auto& p : parts_) {
+  for (const auto& p : parts_.all()) {
     if (p == nullptr) continue;
     const FeatureStateStats f = p->features.stats();
     s.payer_keys += f.payer_keys;
@@ -98,22 +85,8 @@ void Pipeline::refresh_state_summary() {
   }
 }
 
-// Snapshot layout versions: bump when any save() below changes its bytes.
+// Snapshot layout version: bump when any save() below changes its bytes.
 constexpr uint32_t kStateFormat = 2;
-constexpr uint32_t kPartFormat = 1;
-
-void Pipeline::save_part_state(const PartState& p, ByteWriter* out) const {
-  out->put(kPartFormat);
-  out->put(p.watermark.max_event_time());
-  p.dedupe.save(out);
-  p.features.save(out);
-}
-
-bool Pipeline::load_part_state(ByteReader* in, PartState* p) {
-  if (in->get<uint32_t>() != kPartFormat) return false;
-  p->watermark.restore(in->get<int64_t>());
-  return p->dedupe.load(in) && p->features.load(in);
-}
 
 namespace {
 
@@ -142,18 +115,14 @@ Status Pipeline::load_accounting_state(std::string_view snapshot) {
 
 void Pipeline::save_state(ByteWriter* out) const {
   save_accounting_state(out);
-  if (has_part(0)) {
-    save_part_state(*parts_[0], out);
-  } else {
-    save_part_state(PartState(*config_), out);
-  }
+  save_part(0, out);
 }
 
 Status Pipeline::load_state(std::string_view snapshot) {
   ByteReader in(snapshot);
   if (Status s = check_format(&in); !s.ok()) return s;
   parts_.clear();
-  const bool ok = load_accounting(&in, rule_names(), &accounting_) && load_part_state(&in, &part(0));
+  const bool ok = load_accounting(&in, rule_names(), &accounting_) && parts_.part(0).load(&in);
   if (!ok || !in.at_end()) return Status::Corruption("state snapshot is malformed");
   refresh_state_summary();
   return Status::Ok();
@@ -161,24 +130,49 @@ Status Pipeline::load_state(std::string_view snapshot) {
 
 void Pipeline::save_part(uint32_t id, ByteWriter* out) const {
   if (has_part(id)) {
-    save_part_state(*parts_[id], out);
+    parts_.get(id).save(out);
   } else {
-    save_part_state(PartState(*config_), out);
+    PartState(*config_).save(out);
   }
 }
 
 Status Pipeline::load_part(uint32_t id, std::string_view snapshot) {
   ByteReader in(snapshot);
   drop_part(id);
-  if (!load_part_state(&in, &part(id)) || !in.at_end()) {
+  if (!parts_.part(id).load(&in) || !in.at_end()) {
     drop_part(id);
     return Status::Corruption("part state snapshot is malformed");
   }
   return Status::Ok();
 }
 
-void Pipeline::drop_part(uint32_t id) {
-  if (id < parts_.size()) parts_[id].reset();
+Status Pipeline::load_parts(std::string_view snapshot) {
+  ByteReader in(snapshot);
+  if (!parts_.load(&in) || !in.at_end()) return Status::Corruption("part states snapshot is malformed");
+  refresh_state_summary();
+  return Status::Ok();
+}
+
+void Pipeline::replay_changes(const std::vector<StateChange>& changes) {
+  for (const StateChange& c : changes) parts_.apply(c);
+}
+
+void Pipeline::record_changes(const RecordBatch& batch) {
+  // Every validated message, duplicates included: they move the watermark.
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (fate_[i] == Fate::kDeadLetter) continue;
+    StateChange& c = change_log_->emplace_back();
+    c.part = batch.part(i);
+    c.event_time_us = txs_[i].event_time_us;
+    if (parts_.dedupe_enabled()) c.id = Deduplicator::fingerprint(txs_[i].end_to_end_id);
+    if (fate_[i] != Fate::kAlive) continue;
+    const Enrichment& e = enrichments_[i];
+    c.amount_cents = txs_[i].amount_cents;
+    c.payer_id = e.payer_id;
+    c.payee_id = e.payee_id;
+    c.device_id = e.device_id;
+    c.fraud_known_us = e.fraud_known_us;
+  }
 }
 
 std::string Pipeline::state_shape() const { return state_shape_; }
@@ -214,7 +208,7 @@ Status Pipeline::process(const RecordBatch& batch, std::string_view source_name)
   const std::size_t nf = feature_count_;
   fate_.assign(n, Fate::kAlive);
   part_of_.resize(n);
-  for (std::size_t i = 0; i < n; ++i) part_of_[i] = &part(batch.part(i));
+  for (std::size_t i = 0; i < n; ++i) part_of_[i] = &parts_.part(batch.part(i));
   fields_.resize(n);
   txs_.resize(n);
   watermark_at_.resize(n);
@@ -258,7 +252,7 @@ Status Pipeline::process(const RecordBatch& batch, std::string_view source_name)
   times[StageTimes::kValidate] += t0 - t1;
 
   for (std::size_t i = 0; i < n; ++i) {
-    if (fate_[i] != Fate::kAlive || !dedupe_enabled_) continue;
+    if (fate_[i] != Fate::kAlive || !parts_.dedupe_enabled()) continue;
     Deduplicator& dedupe = part_of_[i]->dedupe;
     dedupe.expire(watermark_at_[i]);
     if (dedupe.seen_before(txs_[i].end_to_end_id, txs_[i].event_time_us)) {
@@ -289,6 +283,7 @@ Status Pipeline::process(const RecordBatch& batch, std::string_view source_name)
     if (fate_[i] != Fate::kAlive) continue;
     part_of_[i]->features.process(txs_[i], enrichments_[i], watermark_at_[i], feature_rows_.data() + i * nf);
   }
+  if (change_log_ != nullptr) record_changes(batch);
   t1 = now_nanos();
   times[StageTimes::kFeatures] += t1 - t0;
 

@@ -27,6 +27,7 @@
 #include "enrich/enricher.h"
 #include "features/feature_engine.h"
 #include "runtime/accounting.h"
+#include "runtime/part_state.h"
 #include "score/scorer.h"
 #include "sinks/record_encoder.h"
 #include "sinks/sink.h"
@@ -71,8 +72,17 @@ class Pipeline {
   // The state summary in the accounting follows at the next expire_state(): a summary
   // walks every key, too slow to redo for each part of a rebalance.
   Status load_part(uint32_t part, std::string_view snapshot);  // replaces the part's state
-  void drop_part(uint32_t part);                               // the part moved elsewhere
-  bool has_part(uint32_t part) const { return part < parts_.size() && parts_[part] != nullptr; }
+  void drop_part(uint32_t part) { parts_.drop(part); }         // the part moved elsewhere
+  bool has_part(uint32_t part) const { return parts_.has(part); }
+
+  // Incremental checkpoints: while `log` is set, every message that changes part state
+  // appends its StateChange there, in order. A base snapshot of the parts alone
+  // (save_parts) plus the changes since, replayed (load_parts, replay_changes, and
+  // expire_state() where an epoch ended), restores the state exactly.
+  void set_change_log(std::vector<StateChange>* log) { change_log_ = log; }
+  void save_parts(ByteWriter* out) const { parts_.save(out); }
+  Status load_parts(std::string_view snapshot);
+  void replay_changes(const std::vector<StateChange>& changes);
   // What the feature state was built for (the retention per key scope), recorded in
   // checkpoints so that a changed config is noticed on resume.
   std::string state_shape() const;
@@ -84,19 +94,9 @@ class Pipeline {
   int64_t watermark_us() const;
 
  private:
-  // The event-time state of one part.
-  struct PartState {
-    explicit PartState(const Config& config);
-    Watermark watermark;
-    Deduplicator dedupe;
-    FeatureEngine features;
-  };
-
   Pipeline(const Config& config, std::unique_ptr<Decoder> decoder, const LabelStore* labels);
   void refresh_state_summary();
-  PartState& part(uint32_t id);  // created empty on first use
-  void save_part_state(const PartState& p, ByteWriter* out) const;
-  bool load_part_state(ByteReader* in, PartState* p);
+  void record_changes(const RecordBatch& batch);
 
   void reject(const RecordBatch& batch, std::size_t i, const Rejection& why, std::string_view source_name);
   Status emit(Output kind, SinkRecord record);
@@ -107,8 +107,7 @@ class Pipeline {
   std::size_t max_message_bytes_;
   std::unique_ptr<Decoder> decoder_;
   Validator validator_;
-  bool dedupe_enabled_;
-  std::vector<std::unique_ptr<PartState>> parts_;  // by part id; null: not held
+  PartStates parts_;
   Enricher enricher_;
   std::size_t feature_count_;
   std::string state_shape_;
@@ -119,6 +118,7 @@ class Pipeline {
   std::vector<Sink*> sinks_[3];
   Accounting accounting_;
   Status sink_error_;  // first dead-letter write failure of the batch
+  std::vector<StateChange>* change_log_ = nullptr;
 
   // Reused per batch.
   TextArena arena_;

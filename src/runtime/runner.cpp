@@ -4,6 +4,8 @@
 #include <chrono>
 #include <map>
 
+#include <fmt/format.h>
+
 #include "core/clock.h"
 #include "core/log.h"
 
@@ -52,7 +54,12 @@ Status Runner::recover() {
         if (!s.ok()) return s.with_context(where);
         for (PartSection& section : sections) orphans_[section.part] = std::move(section);
       } else {
-        if (Status s = pipeline_->load_state(c.state); !s.ok()) return s.with_context(where);
+        IncrementalState inc;
+        bool incremental = false;
+        Status restored = IncrementalState::decode(c.state, &inc, &incremental);
+        if (restored.ok()) restored = incremental ? restore_incremental(c, inc) : pipeline_->load_state(c.state);
+        if (restored.ok() && !incremental && incremental_) restored = write_base_now(c.epoch);
+        if (!restored.ok()) return restored.with_context(where);
         if (Status s = source_->seek(c.source_position); !s.ok()) {
           return s.with_context(where + ": cannot seek the source");
         }
@@ -110,6 +117,101 @@ Status Runner::step_back_for_uncommitted_sinks(Checkpoint* c, bool* found) {
   return options_.checkpoints->load(target, c);
 }
 
+Status Runner::restore_incremental(const Checkpoint& c, const IncrementalState& inc) {
+  CheckpointStore* store = options_.checkpoints;
+  if (Status s = pipeline_->load_accounting_state(inc.accounting); !s.ok()) return s;
+  std::string base;
+  if (inc.base_epoch > 0) {
+    if (Status s = store->read_base(inc.base_epoch, &base); !s.ok()) return s;
+  } else {
+    ByteWriter empty(&base);
+    PartStates(*options_.incremental_config).save(&empty);
+  }
+  if (Status s = pipeline_->load_parts(base); !s.ok()) return s;
+  base_bytes_ = base.size();
+  base.clear();
+  std::vector<StateChange> changes;
+  changes_since_base_ = 0;
+  for (uint64_t e = inc.base_epoch + 1; e <= c.epoch; ++e) {
+    if (Status s = store->read_changes(e, &changes); !s.ok()) return s;
+    pipeline_->replay_changes(changes);
+    pipeline_->expire_state();
+    changes_since_base_ += changes.size();
+  }
+  base_epoch_ = inc.base_epoch;
+  // Every kept checkpoint's base stays until the checkpoints reading it are gone.
+  for (const uint64_t e : store->epochs_on_disk()) {
+    Checkpoint other;
+    IncrementalState other_inc;
+    bool is_incremental = false;
+    if (store->load(e, &other).ok() && IncrementalState::decode(other.state, &other_inc, &is_incremental).ok() &&
+        is_incremental) {
+      kept_.emplace_front(e, other_inc.base_epoch);
+    }
+  }
+  return Status::Ok();
+}
+
+Status Runner::write_base_now(uint64_t epoch) {
+  // Resuming from a full checkpoint: later checkpoints build on its state as a base.
+  std::string base;
+  ByteWriter w(&base);
+  pipeline_->save_parts(&w);
+  if (Status s = options_.checkpoints->write_base(epoch, base, &base_bytes_); !s.ok()) return s;
+  base_epoch_ = epoch;
+  changes_since_base_ = 0;
+  return Status::Ok();
+}
+
+Status Runner::write_changes(std::string* state) {
+  uint64_t bytes = 0;
+  if (Status s = options_.checkpoints->write_changes(epoch_, changes_, &bytes); !s.ok()) return s;
+  changes_since_base_ += changes_.size();
+  changes_.clear();
+  IncrementalState inc;
+  ByteWriter a(&inc.accounting);
+  pipeline_->save_accounting_state(&a);
+  inc.base_epoch = base_epoch_;
+  *state = inc.encode();
+  last_checkpoint_.state_bytes = bytes;
+  return Status::Ok();
+}
+
+Status Runner::after_incremental_checkpoint() {
+  CheckpointStore* store = options_.checkpoints;
+  kept_.emplace_back(epoch_, base_epoch_);
+  const std::vector<uint64_t> on_disk = store->epochs_on_disk();
+  while (!kept_.empty() && std::find(on_disk.begin(), on_disk.end(), kept_.front().first) == on_disk.end()) {
+    kept_.pop_front();
+  }
+  CompactionResult done;
+  if (compactor_->poll(&done)) {
+    last_compaction_ = done;
+    if (!done.status.ok()) {
+      // The changes stay until a later compaction succeeds: nothing is lost, restores read more.
+      log(LogLevel::kWarn, "state compaction to epoch " + std::to_string(done.base_epoch) + " failed: " +
+                               done.status.message());
+    } else {
+      log(LogLevel::kInfo, fmt::format("state compacted into the base of epoch {} ({:.1f} MiB, {:.2f} s, on the "
+                                       "compactor's thread)", done.base_epoch, static_cast<double>(done.bytes) / 1048576.0,
+                                       done.seconds));
+      // Checkpoints from the next one on build on it.
+      changes_since_base_ -= std::min(changes_since_base_, done_changes_);
+      base_epoch_ = done.base_epoch;
+      base_bytes_ = done.bytes;
+    }
+  }
+  store->remove_state_before(kept_.empty() ? base_epoch_ : kept_.front().second);
+  // Due when replaying the changes would cost more than reading the base.
+  const uint64_t due =
+      std::max<uint64_t>(options_.incremental_config->checkpoint.compact_after, base_bytes_ / sizeof(StateChange));
+  if (!compactor_->busy() && changes_since_base_ >= due) {
+    done_changes_ = changes_since_base_;
+    compactor_->start(base_epoch_, epoch_);
+  }
+  return Status::Ok();
+}
+
 Status Runner::begin_epoch() {
   ++epoch_;
   for (Sink* s : all_sinks()) {
@@ -154,13 +256,18 @@ Status Runner::write_checkpoint() {
     PartWriter writer = options_.part_writer;
     writer.epoch = epoch_;
     c.state = encode_partitioned_state(accounting, writer, sections);
+  } else if (incremental_) {
+    if (Status s = write_changes(&c.state); !s.ok()) return s;
   } else {
     ByteWriter w(&c.state);
     pipeline_->save_state(&w);
   }
+  const uint64_t changes_bytes = last_checkpoint_.state_bytes;
   if (Status s = options_.checkpoints->write(c, &last_checkpoint_); !s.ok()) return s;
   last_checkpoint_unix_us_ = unix_micros();
-  return Status::Ok();
+  if (!incremental_) return Status::Ok();
+  last_checkpoint_.state_bytes = changes_bytes;
+  return after_incremental_checkpoint();
 }
 
 Status Runner::parts_revoked(const std::vector<SourcePart>& parts) {
@@ -302,7 +409,10 @@ Status Runner::run(const std::atomic<bool>& stop) {
   sample_.started_unix_us = unix_micros();
   publish_metrics(/*force=*/true);
   partitioned_ = source_->partitioned();
+  incremental_ = options_.incremental_config != nullptr && options_.checkpoints != nullptr && !partitioned_;
+  if (incremental_) compactor_ = std::make_unique<StateCompactor>(*options_.incremental_config, options_.checkpoints);
   if (Status s = recover(); !s.ok()) return s;
+  if (incremental_) pipeline_->set_change_log(&changes_);
   recovered_ = true;
   publish_metrics(/*force=*/true);
   if (Status s = begin_epoch(); !s.ok()) return s;
@@ -325,6 +435,10 @@ Status Runner::run(const std::atomic<bool>& stop) {
     }
   }
   if (failure.ok()) failure = end_epoch();
+  if (incremental_) {
+    pipeline_->set_change_log(nullptr);
+    compactor_->wait();  // a base being written is finished (or the next run redoes it)
+  }
   // Later revocations (when the consumer leaves the group) find nothing left to do.
   if (partitioned_) source_->set_part_listener(nullptr);
   // An epoch that did not commit leaves nothing visible; its input is read again on restart.

@@ -13,8 +13,14 @@
 // gone) commits first in step 3; when it missed epoch e, recovery resumes from checkpoint
 // e-1 (which `checkpoint.keep` >= 2 keeps) and e is produced again, for every sink.
 //
-// Recovery (start of run()): the newest valid checkpoint restores the state and seeks the
-// source; sinks settle to it. With no checkpoint, sinks that already hold committed output
+// Incremental checkpoints (`incremental_config` set, unpartitioned sources): the pipeline
+// logs every state change; ending epoch e writes e's changes and a small checkpoint naming
+// the base it builds on, so the pause does not grow with the state; a StateCompactor folds
+// base + changes into a new base on its own thread once the changes since the base
+// outweigh it (or 1M changes), and files no kept checkpoint reads are deleted.
+//
+// Recovery (start of run()): the newest valid checkpoint restores the state (a base and
+// the changes after it, replayed epoch by epoch) and seeks the source; sinks settle to it. With no checkpoint, sinks that already hold committed output
 // are refused (resuming without state would write every record twice).
 //
 // Partitioned sources (Kafka): the runner is the source's PartListener. The checkpoint
@@ -31,15 +37,20 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/status.h"
 #include "runtime/checkpoint_store.h"
 #include "runtime/part_checkpoints.h"
 #include "runtime/live_metrics.h"
 #include "runtime/pipeline.h"
+#include "runtime/state_compactor.h"
 #include "score/model_watcher.h"
 #include "sources/source.h"
 
@@ -57,6 +68,9 @@ struct RunnerOptions {
   const ModelWatcher* model_watcher = nullptr;
   // When set, the run's live picture is published there (the operations endpoint).
   LiveMetrics* metrics = nullptr;
+  // Set: incremental checkpoints (unpartitioned sources; partitioned ones write each part's
+  // whole state, as parts move between members).
+  const Config* incremental_config = nullptr;
   // Partitioned sources: the members' checkpoints, to restore assigned parts from (null:
   // parts start afresh when assigned), who this run is as their writer (the runner fills in
   // the epoch), and which writers' epochs committed (null: all).
@@ -75,6 +89,10 @@ class Runner final : public PartListener {
   uint64_t last_epoch() const { return epoch_; }
   uint64_t resumed_from_epoch() const { return resumed_from_; }  // 0 = started fresh
   const CheckpointWriteStats& last_checkpoint() const { return last_checkpoint_; }
+  // Incremental checkpoints: the base the last checkpoint builds on, and the compaction that
+  // last finished.
+  uint64_t base_epoch() const { return base_epoch_; }
+  const CompactionResult& last_compaction() const { return last_compaction_; }
 
  private:
   std::vector<Sink*> all_sinks() const;
@@ -84,6 +102,13 @@ class Runner final : public PartListener {
   Status begin_epoch();
   Status end_epoch();
   Status write_checkpoint();
+  // Incremental checkpoints: writes the epoch's changes and fills `state`; then (after the
+  // checkpoint) adopts a finished compaction, deletes files no kept checkpoint reads, and
+  // starts a compaction when due.
+  Status write_changes(std::string* state);
+  Status after_incremental_checkpoint();
+  Status restore_incremental(const Checkpoint& c, const IncrementalState& inc);
+  Status write_base_now(uint64_t epoch);
   Status parts_revoked(const std::vector<SourcePart>& parts) override;
   Status parts_assigned(std::vector<SourcePart>* parts) override;
   // Runs the batch through the pipeline (and the metrics).
@@ -113,6 +138,17 @@ class Runner final : public PartListener {
   // Partitioned: the last sections of parts not held (given up, or not given back yet after
   // a restart), carried forward in every checkpoint until another member has adopted them.
   std::map<std::string, PartSection> orphans_;
+
+  // Incremental checkpoints.
+  bool incremental_ = false;
+  std::vector<StateChange> changes_;  // of the epoch in progress
+  uint64_t base_epoch_ = 0;
+  uint64_t changes_since_base_ = 0;
+  uint64_t base_bytes_ = 0;
+  uint64_t done_changes_ = 0;  // changes_since_base_ when the running compaction started
+  std::deque<std::pair<uint64_t, uint64_t>> kept_;  // (epoch, base) of the checkpoints kept
+  std::unique_ptr<StateCompactor> compactor_;
+  CompactionResult last_compaction_;
 };
 
 }  // namespace pixguard

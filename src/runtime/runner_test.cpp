@@ -65,10 +65,11 @@ class TransactionalMemorySink final : public Sink {
 struct Life {
   Accounting accounting;
   uint64_t resumed_from = 0;
+  uint64_t base_epoch = 0;  // incremental checkpoints: the base of the last one
   Status status;
 };
 
-Life run_once(const Config& config, CheckpointStore* store, TransactionalMemorySink* sink) {
+Life run_once(const Config& config, CheckpointStore* store, TransactionalMemorySink* sink, bool incremental = false) {
   Job job;
   Life life;
   if (life.status = build_job(config, &job); !life.status.ok()) return life;
@@ -78,10 +79,12 @@ Life run_once(const Config& config, CheckpointStore* store, TransactionalMemoryS
   o.epoch_interval_us = 1;  // an epoch per batch
   o.checkpoints = store;
   o.pipeline_id = config.pipeline_id;
+  if (incremental) o.incremental_config = &config;
   Runner runner(job.source.get(), job.pipeline.get(), o);
   std::atomic<bool> stop{false};
   life.status = runner.run(stop);
   life.resumed_from = runner.resumed_from_epoch();
+  life.base_epoch = runner.base_epoch();
   life.accounting = job.pipeline->accounting();
   return life;
 }
@@ -157,6 +160,42 @@ TEST(Runner, ResumesFromTheEpochASinkThatCannotRecommitLastCommitted) {
   ASSERT_TRUE(clean_store.open().ok());
   ASSERT_TRUE(run_once(config, &clean_store, &clean_sink).status.ok());
   EXPECT_EQ(seen, as_multiset(clean));
+  std::filesystem::remove_all(dir);
+}
+
+// Incremental checkpoints with compactions all along: a run that dies at epoch 40 resumes
+// from a base and the changes after it, and commits what one clean run commits.
+TEST(Runner, IncrementalCheckpointsResumeFromABaseAndItsChanges) {
+  Config config = shipped_config(6'000);
+  config.checkpoint.compact_after = 300;
+  const std::string dir = fresh_dir();
+  CheckpointStore store(dir, 2);
+  ASSERT_TRUE(store.open().ok());
+  std::map<uint64_t, std::vector<std::string>> committed;
+  TransactionalMemorySink sink;
+  sink.committed = &committed;
+  sink.fail_commit_of = 40;
+  const Life first = run_once(config, &store, &sink, true);
+  ASSERT_FALSE(first.status.ok());
+  EXPECT_GT(first.base_epoch, 0u) << "no compaction finished in 40 epochs";
+  EXPECT_LT(first.base_epoch, 40u);
+  sink.fail_commit_of = 0;
+  const Life second = run_once(config, &store, &sink, true);
+  ASSERT_TRUE(second.status.ok()) << second.status.message();
+  EXPECT_EQ(second.resumed_from, 39u);
+  EXPECT_TRUE(second.accounting.balanced());
+
+  std::map<uint64_t, std::vector<std::string>> clean;
+  TransactionalMemorySink clean_sink;
+  clean_sink.committed = &clean;
+  std::filesystem::remove_all(dir);
+  CheckpointStore clean_store(dir, 2);
+  ASSERT_TRUE(clean_store.open().ok());
+  const Life reference = run_once(config, &clean_store, &clean_sink);  // full checkpoints
+  ASSERT_TRUE(reference.status.ok());
+  EXPECT_EQ(as_multiset(committed), as_multiset(clean));
+  EXPECT_EQ(second.accounting.state.events, reference.accounting.state.events);
+  EXPECT_EQ(second.accounting.state.payee_keys, reference.accounting.state.payee_keys);
   std::filesystem::remove_all(dir);
 }
 

@@ -4,6 +4,9 @@
 Usage: chaos_test.py --pixguard PATH --source-dir DIR --scenario NAME [--seed N]
 Scenarios:
   kill_restart        SIGKILL at random instants, restart until done; outputs equal an uninterrupted run's.
+  kill_compacting     the same with state compaction running all the time (checkpoint.compact_after
+                      small): kills land while the compactor's thread writes a base, and restores read
+                      bases and changes of every age.
   corrupt_checkpoint  the newest checkpoint is damaged; recovery falls back and still writes each record once.
   memory_bound        far more keys than the state limits: state stays bounded, evictions are counted.
 """
@@ -75,9 +78,26 @@ def uninterrupted(pg, src, tmp, stream):
 
 
 def scenario_kill_restart(pg, src, tmp, seed):
+    kill_until_done(pg, src, tmp, seed)
+
+
+def scenario_kill_compacting(pg, src, tmp, seed):
+    stderr = kill_until_done(pg, src, tmp, seed, compact_after=3000)
+    compactions = stderr.count("state compacted into the base of epoch")
+    print(f"{compactions} compactions finished across the lives")
+    check(compactions >= 2, f"only {compactions} compactions finished: the scenario did not exercise them")
+    check(glob.glob(f"{tmp}/chaos/checkpoints/parts-*.base"), "no base left beside the checkpoints")
+
+
+def kill_until_done(pg, src, tmp, seed, compact_after=None):
+    """Kills runs at random instants until one finishes; checks its outputs. Returns all stderr."""
     stream = generate_stream(pg, tmp)
     reference, duration = uninterrupted(pg, src, tmp, stream)
     cfg = file_config(src, tmp, stream, f"{tmp}/chaos", "100ms", "chaos.yaml")
+    if compact_after is not None:
+        text = open(cfg, encoding="utf-8").read().replace("  keep: 2", f"  keep: 2\n  compact_after: {compact_after}")
+        check(f"compact_after: {compact_after}" in text, "could not set checkpoint.compact_after")
+        open(cfg, "w", encoding="utf-8").write(text)
     rng = random.Random(seed)
     # Kill instants spread from "still starting up" to "well into the run", scaled to this
     # machine and build (the sanitizer build is slower): every phase gets hit, mid-epoch,
@@ -85,7 +105,7 @@ def scenario_kill_restart(pg, src, tmp, seed):
     # them cannot finish the job: all twelve kills land.
     longest = duration / 13
     print(f"seed {seed} (PIXGUARD_CHAOS_SEED reproduces the kill instants)")
-    kills, delays, final = 0, [], None
+    kills, delays, final, stderr, interrupted_bases = 0, [], None, "", 0
     for attempt in range(200):
         proc = subprocess.Popen([pg, "run", "--config", cfg, "--json", "-q"], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, cwd=harness.SOURCE_DIR)
@@ -94,18 +114,23 @@ def scenario_kill_restart(pg, src, tmp, seed):
             out, err = proc.communicate(timeout=delay if delay is not None else 600)
         except subprocess.TimeoutExpired:
             proc.kill()
-            proc.communicate()
+            _, err = proc.communicate()
+            stderr += err
+            interrupted_bases += len(glob.glob(f"{tmp}/chaos/checkpoints/parts-*.base.tmp"))
             kills += 1
             delays.append(round(delay, 3))
             continue
+        stderr += err
         check(proc.returncode == 0, f"run exited {proc.returncode} after {kills} kills:\n{err}")
         final = json.loads(out)
         break
     check(final is not None, "the job never finished")
-    print(f"{kills} kills (seed {seed}) at {delays} s; uninterrupted run {duration:.2f} s")
+    print(f"{kills} kills (seed {seed}) at {delays} s; uninterrupted run {duration:.2f} s; "
+          f"{interrupted_bases} kills cut a base write short")
     check(kills >= 10, f"only {kills} kills landed before the run finished (seed {seed})")
     compare_accounting(final, reference, f"{kills} kills")
     compare_outputs(tmp, "chaos", "reference", f"{kills} kills")
+    return stderr
 
 
 def scenario_corrupt_checkpoint(pg, src, tmp, seed):
@@ -187,8 +212,8 @@ def scenario_memory_bound(pg, src, tmp, seed):
     check(large < small * 1.25, f"memory grew with the key count: {small} KiB -> {large} KiB")
 
 
-SCENARIOS = {"kill_restart": scenario_kill_restart, "corrupt_checkpoint": scenario_corrupt_checkpoint,
-             "memory_bound": scenario_memory_bound}
+SCENARIOS = {"kill_restart": scenario_kill_restart, "kill_compacting": scenario_kill_compacting,
+             "corrupt_checkpoint": scenario_corrupt_checkpoint, "memory_bound": scenario_memory_bound}
 
 if __name__ == "__main__":
     seed = int(os.environ.get("PIXGUARD_CHAOS_SEED", random.randrange(1 << 30)))

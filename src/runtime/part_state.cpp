@@ -1,0 +1,95 @@
+#include "runtime/part_state.h"
+
+namespace pixguard {
+namespace {
+
+// Bump when PartState::save() changes its bytes.
+constexpr uint32_t kPartFormat = 1;
+
+}  // namespace
+
+PartState::PartState(const Config& config)
+    : watermark(config.allowed_lateness_us),
+      dedupe(config.dedupe),
+      features(config.features, config.context, config.state_limits) {}
+
+void PartState::save(ByteWriter* out) const {
+  out->put(kPartFormat);
+  out->put(watermark.max_event_time());
+  dedupe.save(out);
+  features.save(out);
+}
+
+bool PartState::load(ByteReader* in) {
+  if (in->get<uint32_t>() != kPartFormat) return false;
+  watermark.restore(in->get<int64_t>());
+  return dedupe.load(in) && features.load(in);
+}
+
+PartStates::PartStates(const Config& config)
+    : config_(&config),
+      dedupe_enabled_(config.dedupe_enabled && config.validation.mapping.mapped(Field::kEndToEndId)),
+      feature_row_(config.features.size()) {}
+
+PartState& PartStates::part(uint32_t id) {
+  if (id >= parts_.size()) parts_.resize(id + 1);
+  if (parts_[id] == nullptr) parts_[id] = std::make_unique<PartState>(*config_);
+  return *parts_[id];
+}
+
+void PartStates::drop(uint32_t id) {
+  if (id < parts_.size()) parts_[id].reset();
+}
+
+void PartStates::expire() {
+  for (const auto& p : parts_) {
+    if (p != nullptr) p->features.expire(p->watermark.current());
+  }
+}
+
+void PartStates::apply(const StateChange& change) {
+  // The steps of Pipeline::process for one message, in its order.
+  PartState& p = part(change.part);
+  p.watermark.observe(change.event_time_us);
+  const int64_t watermark = p.watermark.current();
+  if (dedupe_enabled_) {
+    p.dedupe.expire(watermark);
+    if (p.dedupe.seen_before(change.id, change.event_time_us)) return;
+  }
+  Transaction tx;
+  tx.event_time_us = change.event_time_us;
+  tx.amount_cents = change.amount_cents;
+  Enrichment e;
+  e.payer_id = change.payer_id;
+  e.payee_id = change.payee_id;
+  e.device_id = change.device_id;
+  e.fraud_known_us = change.fraud_known_us;
+  p.features.process(tx, e, watermark, feature_row_.data());
+}
+
+void PartStates::save(ByteWriter* out) const {
+  uint32_t held = 0;
+  for (const auto& p : parts_) held += p != nullptr ? 1 : 0;
+  out->put(held);
+  for (uint32_t id = 0; id < parts_.size(); ++id) {
+    if (parts_[id] == nullptr) continue;
+    out->put(id);
+    parts_[id]->save(out);
+  }
+}
+
+bool PartStates::load(ByteReader* in) {
+  parts_.clear();
+  const uint32_t held = in->get<uint32_t>();
+  for (uint32_t i = 0; i < held && !in->failed(); ++i) {
+    const uint32_t id = in->get<uint32_t>();
+    if (in->failed() || id > (1u << 20) || has(id) || !part(id).load(in)) {
+      parts_.clear();
+      return false;
+    }
+  }
+  if (in->failed()) parts_.clear();
+  return !in->failed();
+}
+
+}  // namespace pixguard
