@@ -286,6 +286,7 @@ bool FeatureEngine::load(ByteReader* in) {
       if (in->failed()) break;
       // Rebuilt as it was built: appended in time order (the cursors are placed by the
       // key's next transaction in order).
+      it->second.reserve(saved.size());
       for (const SavedEvent& ev : saved) {
         it->second.insert(scope->shape, ev.time_us, ev.amount_cents, ev.counterparty, ev.device, ev.fraud_known_us);
       }

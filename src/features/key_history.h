@@ -99,6 +99,7 @@ class KeyHistory {
   // Whether `other` is the counterparty (or, with `device`, the device) of an event in [lo, hi).
   bool occurs(uint64_t other, bool device, std::size_t lo, std::size_t hi) const;
 
+  void reserve(std::size_t events) { events_.reserve(events); }
   // Adds an event in time order.
   void insert(const Shape& shape, int64_t time_us, int64_t amount_cents, uint64_t counterparty, uint64_t device,
               int64_t fraud_known_us);
