@@ -2,7 +2,8 @@
 //   - memory: resident set size per key and per event held (the process's RSS, before and
 //     after building the state);
 //   - incremental checkpoints, epochs touching `--touch` of the keys each: the pipeline's
-//     pause per epoch (expiry, writing the epoch's changes and the checkpoint, durable),
+//     pause per epoch (expiry, the last of the epoch's changes written and the changes file
+//     made durable, the checkpoint written; earlier chunks go while the epoch runs),
 //     bytes written per epoch, and the background compaction;
 //   - restore: a base and the changes after it, against a full checkpoint of the same state
 //     (what checkpoints were before: snapshot everything, write, read back, rebuild),
@@ -26,6 +27,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "runtime/changes_writer.h"
 #include "runtime/checkpoint_store.h"
 #include "runtime/part_state.h"
 #include "runtime/state_compactor.h"
@@ -154,20 +156,23 @@ int run(int argc, char** argv) {
   std::vector<uint64_t> bytes;
   uint64_t base_epoch = 1, previous_base = 1, changes_since_base = 0, done_changes = 0;
   StateCompactor compactor(config, &store);
+  ChangesWriter writer(&store);
   CompactionResult last_compaction;
   std::size_t compactions = 0;
   for (uint64_t epoch = 2; epoch <= epochs + 1; ++epoch) {
+    // As the runner does: the changes go to the writer in chunks while the epoch runs.
     changes.clear();
     for (std::size_t i = 0; i < touched; ++i) {
       changes.push_back(transfer(rng() % keys, keys, now + static_cast<int64_t>(i)));
       parts.apply(changes.back());
+      if (changes.size() == 16'384) writer.append(epoch, &changes);
     }
     now += kMinute;
     // The pause: what Runner::end_epoch does for the state on the pipeline's thread.
     t = Clock::now();
     parts.expire();
     uint64_t written = 0;
-    if (Status s = store.write_changes(epoch, changes, &written); !s.ok()) {
+    if (Status s = writer.finish(epoch, &changes, &written); !s.ok()) {
       std::fprintf(stderr, "%s\n", s.message().c_str());
       return 1;
     }
@@ -181,7 +186,7 @@ int run(int argc, char** argv) {
       std::fprintf(stderr, "%s\n", s.message().c_str());
       return 1;
     }
-    changes_since_base += changes.size();
+    changes_since_base += touched;
     CompactionResult r;
     if (compactor.poll(&r)) {
       last_compaction = r;

@@ -28,7 +28,7 @@ constexpr std::string_view kPrefix = "checkpoint-";
 constexpr std::string_view kSuffix = ".ckpt";
 constexpr std::string_view kChangesPrefix = "changes-", kChangesSuffix = ".log";
 constexpr std::string_view kBasePrefix = "parts-", kBaseSuffix = ".base";
-constexpr char kChangesMagic[8] = {'P', 'X', 'G', 'C', 'H', 'G', 'S', '1'};
+constexpr char kChangesMagic[8] = {'P', 'X', 'G', 'C', 'H', 'G', 'S', '2'};
 constexpr char kBaseMagic[8] = {'P', 'X', 'G', 'B', 'A', 'S', 'E', '1'};
 constexpr uint32_t kStateFileFormat = 1;
 
@@ -257,26 +257,93 @@ Status CheckpointStore::clear() {
   return Status::Ok();
 }
 
+Status CheckpointStore::begin_changes(uint64_t epoch, std::unique_ptr<ChangesFile>* out) {
+  const std::string path = dir_ + "/" + file_name(kChangesPrefix, epoch, kChangesSuffix);
+  std::unique_ptr<ChangesFile> f(new ChangesFile(dir_, path, epoch));
+  const std::string tmp = path + ".tmp";
+  f->fd_ = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (f->fd_ < 0) return Status::IoError("changes: create " + tmp + ": " + errno_text());
+  // The header is written last, once the body's size and checksum are known.
+  if (::lseek(f->fd_, static_cast<off_t>(kHeaderBytes), SEEK_SET) < 0) {
+    return Status::IoError("changes: seek " + tmp + ": " + errno_text());
+  }
+  *out = std::move(f);
+  return Status::Ok();
+}
+
+ChangesFile::~ChangesFile() {
+  if (fd_ < 0) return;
+  ::close(fd_);
+  ::unlink((path_ + ".tmp").c_str());
+}
+
+Status ChangesFile::append(const StateChange* changes, std::size_t n) {
+  const std::string_view bytes(reinterpret_cast<const char*>(changes), n * sizeof(StateChange));
+  crc_ = crc32c(bytes, crc_);
+  count_ += n;
+  body_bytes_ += bytes.size();
+  return write_all(fd_, bytes, path_ + ".tmp");
+}
+
+Status ChangesFile::sync() {
+  if (::fdatasync(fd_) != 0) return Status::IoError("changes: fsync " + path_ + ".tmp: " + errno_text());
+  return Status::Ok();
+}
+
+Status ChangesFile::finish(uint64_t* bytes) {
+  const std::string tmp = path_ + ".tmp";
+  std::string trailer;
+  ByteWriter t(&trailer);
+  t.put(epoch_);
+  t.put(count_);
+  crc_ = crc32c(trailer, crc_);
+  body_bytes_ += trailer.size();
+  std::string header(kChangesMagic, sizeof kChangesMagic);
+  ByteWriter h(&header);
+  h.put(kStateFileFormat);
+  h.put(crc_);
+  h.put(body_bytes_);
+  Status s = write_all(fd_, trailer, tmp);
+  if (s.ok() && ::pwrite(fd_, header.data(), header.size(), 0) != static_cast<ssize_t>(header.size())) {
+    s = Status::IoError("changes: write header " + tmp + ": " + errno_text());
+  }
+  if (s.ok() && ::fsync(fd_) != 0) s = Status::IoError("changes: fsync " + tmp + ": " + errno_text());
+  ::close(fd_);
+  fd_ = -1;
+  if (s.ok() && ::rename(tmp.c_str(), path_.c_str()) != 0) s = Status::IoError("changes: rename " + tmp + ": " + errno_text());
+  if (s.ok()) s = fsync_dir(dir_);
+  if (!s.ok()) {
+    ::unlink(tmp.c_str());
+    return s;
+  }
+  *bytes = kHeaderBytes + body_bytes_;
+  return Status::Ok();
+}
+
 Status CheckpointStore::write_changes(uint64_t epoch, const std::vector<StateChange>& changes, uint64_t* bytes) {
-  std::string body;
-  ByteWriter w(&body);
-  w.reserve_more(16 + changes.size() * sizeof(StateChange));
-  w.put(epoch);
-  w.put_array(changes.data(), changes.size());
-  const std::string file = frame(kChangesMagic, body);
-  *bytes = file.size();
-  return write_file_atomically(dir_ + "/" + file_name(kChangesPrefix, epoch, kChangesSuffix), file);
+  std::unique_ptr<ChangesFile> f;
+  Status s = begin_changes(epoch, &f);
+  if (s.ok()) s = f->append(changes.data(), changes.size());
+  if (s.ok()) s = f->finish(bytes);
+  return s;
 }
 
 Status CheckpointStore::read_changes(uint64_t epoch, std::vector<StateChange>* out) const {
   const std::string path = dir_ + "/" + file_name(kChangesPrefix, epoch, kChangesSuffix);
   std::string body;
   if (Status s = unframe(path, kChangesMagic, &body); !s.ok()) return s;
-  ByteReader r(body);
   out->clear();
-  if (r.get<uint64_t>() != epoch) return Status::Corruption(path + ": holds another epoch");
-  r.get_array(out);
-  if (r.failed() || !r.at_end()) return Status::Corruption(path + ": malformed");
+  constexpr std::size_t kTrailer = 2 * sizeof(uint64_t);
+  if (body.size() < kTrailer || (body.size() - kTrailer) % sizeof(StateChange) != 0) {
+    return Status::Corruption(path + ": malformed");
+  }
+  ByteReader trailer(std::string_view(body).substr(body.size() - kTrailer));
+  const uint64_t stored_epoch = trailer.get<uint64_t>();
+  const uint64_t count = trailer.get<uint64_t>();
+  if (stored_epoch != epoch) return Status::Corruption(path + ": holds another epoch");
+  if (count != (body.size() - kTrailer) / sizeof(StateChange)) return Status::Corruption(path + ": malformed");
+  out->resize(count);
+  if (count > 0) std::memcpy(out->data(), body.data(), count * sizeof(StateChange));
   return Status::Ok();
 }
 

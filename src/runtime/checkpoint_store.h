@@ -5,8 +5,10 @@
 // the body being the fields of Checkpoint with the (large) state last.
 //
 // Incremental checkpoints keep the part state beside them, framed the same way (magics
-// "PXGCHGS1", "PXGBASE1"):
-//   <dir>/changes-<epoch>.log   the StateChanges of one epoch, written as it ends;
+// "PXGCHGS2", "PXGBASE1"):
+//   <dir>/changes-<epoch>.log   the StateChanges of one epoch (then u64 epoch, u64 count),
+//                               streamed while the epoch runs (ChangesFile) and made visible
+//                               as it ends;
 //   <dir>/parts-<epoch>.base    every part's state as of the end of an epoch (compaction);
 // and the checkpoint's state is then small (IncrementalState): the accounting and the base
 // it builds on. Its part state = that base + the changes of every later epoch up to its own.
@@ -17,6 +19,7 @@
 //
 // Threading: one store per job, used by the runner's thread.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,6 +56,27 @@ struct CheckpointWriteStats {
   double seconds = 0;  // encode + checksum + write + fsync + rename
 };
 
+// One epoch's changes file being written: appended to as the epoch runs (each append
+// checksummed as it goes), then finished: trailer, header, fsync, rename into place.
+// Threading: one thread at a time (the runner's changes writer).
+class ChangesFile {
+ public:
+  ~ChangesFile();  // unfinished: the ".tmp" is removed
+  Status append(const StateChange* changes, std::size_t n);
+  Status sync();  // flushes what was appended (so that finishing has little left to flush)
+  Status finish(uint64_t* bytes);
+
+ private:
+  friend class CheckpointStore;
+  ChangesFile(std::string dir, std::string path, uint64_t epoch) : dir_(std::move(dir)), path_(std::move(path)), epoch_(epoch) {}
+  std::string dir_, path_;
+  uint64_t epoch_;
+  int fd_ = -1;
+  uint32_t crc_ = 0;
+  uint64_t count_ = 0;
+  uint64_t body_bytes_ = 0;
+};
+
 class CheckpointStore {
  public:
   CheckpointStore(std::string dir, std::size_t keep) : dir_(std::move(dir)), keep_(keep < 1 ? 1 : keep) {}
@@ -71,6 +95,7 @@ class CheckpointStore {
 
   // The files of incremental checkpoints (above). Writes are atomic and durable; reads check
   // magic, size and checksum.
+  Status begin_changes(uint64_t epoch, std::unique_ptr<ChangesFile>* out);
   Status write_changes(uint64_t epoch, const std::vector<StateChange>& changes, uint64_t* bytes);
   Status read_changes(uint64_t epoch, std::vector<StateChange>* out) const;
   Status write_base(uint64_t epoch, std::string_view parts, uint64_t* bytes);

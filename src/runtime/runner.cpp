@@ -165,9 +165,9 @@ Status Runner::write_base_now(uint64_t epoch) {
 
 Status Runner::write_changes(std::string* state) {
   uint64_t bytes = 0;
-  if (Status s = options_.checkpoints->write_changes(epoch_, changes_, &bytes); !s.ok()) return s;
-  changes_since_base_ += changes_.size();
-  changes_.clear();
+  if (Status s = changes_writer_->finish(epoch_, &changes_, &bytes); !s.ok()) return s;
+  changes_since_base_ += changes_in_epoch_;
+  changes_in_epoch_ = 0;
   IncrementalState inc;
   ByteWriter a(&inc.accounting);
   pipeline_->save_accounting_state(&a);
@@ -323,7 +323,17 @@ Status Runner::process_batch() {
   batch_.finish();
   if (batch_.empty()) return Status::Ok();
   const auto t0 = std::chrono::steady_clock::now();
+  const std::size_t changes_before = changes_.size();
   if (Status s = pipeline_->process(batch_, source_->name()); !s.ok()) return s;
+  if (incremental_) {
+    // Handed over in chunks: written while the epoch runs.
+    constexpr std::size_t kChunk = 16'384;
+    changes_in_epoch_ += changes_.size() - changes_before;
+    if (changes_.size() >= kChunk) {
+      changes_writer_->append(epoch_, &changes_);
+      changes_.reserve(kChunk);
+    }
+  }
   if (options_.metrics != nullptr) {
     observe_batch(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }
@@ -410,7 +420,10 @@ Status Runner::run(const std::atomic<bool>& stop) {
   publish_metrics(/*force=*/true);
   partitioned_ = source_->partitioned();
   incremental_ = options_.incremental_config != nullptr && options_.checkpoints != nullptr && !partitioned_;
-  if (incremental_) compactor_ = std::make_unique<StateCompactor>(*options_.incremental_config, options_.checkpoints);
+  if (incremental_) {
+    compactor_ = std::make_unique<StateCompactor>(*options_.incremental_config, options_.checkpoints);
+    changes_writer_ = std::make_unique<ChangesWriter>(options_.checkpoints);
+  }
   if (Status s = recover(); !s.ok()) return s;
   if (incremental_) pipeline_->set_change_log(&changes_);
   recovered_ = true;

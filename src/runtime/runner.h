@@ -15,7 +15,9 @@
 //
 // Incremental checkpoints (`incremental_config` set, unpartitioned sources): the pipeline
 // logs every state change; ending epoch e writes e's changes and a small checkpoint naming
-// the base it builds on, so the pause does not grow with the state; a StateCompactor folds
+// the base it builds on (the changes are written while the epoch runs, by a ChangesWriter,
+// so ending it only waits for the last of them), so the pause does not grow with the
+// state; a StateCompactor folds
 // base + changes into a new base on its own thread once the changes since the base
 // outweigh it (or 1M changes), and files no kept checkpoint reads are deleted.
 //
@@ -49,6 +51,7 @@
 #include "runtime/checkpoint_store.h"
 #include "runtime/part_checkpoints.h"
 #include "runtime/live_metrics.h"
+#include "runtime/changes_writer.h"
 #include "runtime/pipeline.h"
 #include "runtime/state_compactor.h"
 #include "score/model_watcher.h"
@@ -141,9 +144,11 @@ class Runner final : public PartListener {
 
   // Incremental checkpoints.
   bool incremental_ = false;
-  std::vector<StateChange> changes_;  // of the epoch in progress
+  std::vector<StateChange> changes_;  // of the epoch in progress, not yet handed to the writer
+  std::unique_ptr<ChangesWriter> changes_writer_;
   uint64_t base_epoch_ = 0;
   uint64_t changes_since_base_ = 0;
+  uint64_t changes_in_epoch_ = 0;
   uint64_t base_bytes_ = 0;
   uint64_t done_changes_ = 0;  // changes_since_base_ when the running compaction started
   std::deque<std::pair<uint64_t, uint64_t>> kept_;  // (epoch, base) of the checkpoints kept

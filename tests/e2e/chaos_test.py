@@ -68,8 +68,10 @@ def compare_accounting(final, reference, what):
         check(final[key] == reference[key], f"{key} after {what}: {final[key]} vs uninterrupted {reference[key]}")
 
 
-def uninterrupted(pg, src, tmp, stream):
+def uninterrupted(pg, src, tmp, stream, edit=lambda text: text):
     cfg = file_config(src, tmp, stream, f"{tmp}/reference", "100ms", "reference.yaml")
+    text = edit(open(cfg, encoding="utf-8").read())
+    open(cfg, "w", encoding="utf-8").write(text)
     started = time.monotonic()
     acc = json.loads(run([pg, "run", "--config", cfg, "--json", "-q"]).stdout)
     check(acc["in"] == STREAM_COUNT and acc["balanced"], f"reference run: {acc}")
@@ -82,22 +84,28 @@ def scenario_kill_restart(pg, src, tmp, seed):
 
 
 def scenario_kill_compacting(pg, src, tmp, seed):
-    stderr = kill_until_done(pg, src, tmp, seed, compact_after=3000)
+    stderr = kill_until_done(pg, src, tmp, seed, compact_after=500)
     compactions = stderr.count("state compacted into the base of epoch")
     print(f"{compactions} compactions finished across the lives")
-    check(compactions >= 2, f"only {compactions} compactions finished: the scenario did not exercise them")
+    check(compactions >= 5, f"only {compactions} compactions finished: the scenario did not exercise them")
     check(glob.glob(f"{tmp}/chaos/checkpoints/parts-*.base"), "no base left beside the checkpoints")
 
 
 def kill_until_done(pg, src, tmp, seed, compact_after=None):
-    """Kills runs at random instants until one finishes; checks its outputs. Returns all stderr."""
+    """Kills runs at random instants until one finishes; checks its outputs. Returns all stderr.
+
+    With `compact_after`, the state is kept small (windows of an hour at most, dedupe over an hour),
+    so that its base is small and compactions come every few thousand changes."""
     stream = generate_stream(pg, tmp)
-    reference, duration = uninterrupted(pg, src, tmp, stream)
+    short = (lambda t: t.replace("window: 30d", "window: 1h").replace("window: 24h", "window: 1h").replace("delay: 3d", "delay: 10m").replace("horizon: 24h", "horizon: 1h")
+             if compact_after is not None else t)
+    reference, duration = uninterrupted(pg, src, tmp, stream, short)
     cfg = file_config(src, tmp, stream, f"{tmp}/chaos", "100ms", "chaos.yaml")
+    text = short(open(cfg, encoding="utf-8").read())
     if compact_after is not None:
-        text = open(cfg, encoding="utf-8").read().replace("  keep: 2", f"  keep: 2\n  compact_after: {compact_after}")
-        check(f"compact_after: {compact_after}" in text, "could not set checkpoint.compact_after")
-        open(cfg, "w", encoding="utf-8").write(text)
+        text = text.replace("  keep: 2", f"  keep: 2\n  compact_after: {compact_after}")
+        check(f"compact_after: {compact_after}" in text and "window: 30d" not in text, "could not shorten the state")
+    open(cfg, "w", encoding="utf-8").write(text)
     rng = random.Random(seed)
     # Kill instants spread from "still starting up" to "well into the run", scaled to this
     # machine and build (the sanitizer build is slower): every phase gets hit, mid-epoch,
@@ -105,7 +113,7 @@ def kill_until_done(pg, src, tmp, seed, compact_after=None):
     # them cannot finish the job: all twelve kills land.
     longest = duration / 13
     print(f"seed {seed} (PIXGUARD_CHAOS_SEED reproduces the kill instants)")
-    kills, delays, final, stderr, interrupted_bases = 0, [], None, "", 0
+    kills, delays, final, stderr, interrupted_bases, interrupted_changes = 0, [], None, "", 0, 0
     for attempt in range(200):
         proc = subprocess.Popen([pg, "run", "--config", cfg, "--json", "-q"], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, cwd=harness.SOURCE_DIR)
@@ -117,6 +125,7 @@ def kill_until_done(pg, src, tmp, seed, compact_after=None):
             _, err = proc.communicate()
             stderr += err
             interrupted_bases += len(glob.glob(f"{tmp}/chaos/checkpoints/parts-*.base.tmp"))
+            interrupted_changes += len(glob.glob(f"{tmp}/chaos/checkpoints/changes-*.log.tmp"))
             kills += 1
             delays.append(round(delay, 3))
             continue
@@ -126,7 +135,7 @@ def kill_until_done(pg, src, tmp, seed, compact_after=None):
         break
     check(final is not None, "the job never finished")
     print(f"{kills} kills (seed {seed}) at {delays} s; uninterrupted run {duration:.2f} s; "
-          f"{interrupted_bases} kills cut a base write short")
+          f"kills cut {interrupted_bases} base and {interrupted_changes} changes writes short")
     check(kills >= 10, f"only {kills} kills landed before the run finished (seed {seed})")
     compare_accounting(final, reference, f"{kills} kills")
     compare_outputs(tmp, "chaos", "reference", f"{kills} kills")
