@@ -83,6 +83,10 @@ class ByteReader {
     return failed_ ? 0 : n;
   }
 
+  void skip(uint64_t n) { take(n); }
+  // What is left to read.
+  std::string_view rest() const { return in_.substr(pos_); }
+
   bool failed() const { return failed_; }
   bool at_end() const { return pos_ == in_.size(); }
   std::size_t remaining() const { return in_.size() - pos_; }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <thread>
 
 #include "core/watermark.h"
 
@@ -265,36 +266,70 @@ void FeatureEngine::save(ByteWriter* out) const {
   }
 }
 
+namespace {
+
+// The bytes of the scope section at the start of `rest` (a key count, then per key its id
+// and events), found from its counts alone; 0 when they do not fit.
+std::size_t scope_section_bytes(std::string_view rest) {
+  ByteReader r(rest);
+  const uint64_t keys = r.get_count(2 * sizeof(uint64_t));
+  for (uint64_t i = 0; i < keys && !r.failed(); ++i) {
+    r.get<uint64_t>();
+    r.skip(r.get_count(sizeof(SavedEvent)) * sizeof(SavedEvent));
+  }
+  return r.failed() ? 0 : rest.size() - r.remaining();
+}
+
+}  // namespace
+
+bool FeatureEngine::load_scope(Scope& scope, ByteReader* in) {
+  const uint64_t keys = in->get_count(2 * sizeof(uint64_t));
+  scope.keys.reserve(keys);
+  std::vector<Expiry> expiry;
+  expiry.reserve(keys);
+  std::vector<SavedEvent> saved;
+  for (uint64_t i = 0; i < keys && !in->failed(); ++i) {
+    const uint64_t key = in->get<uint64_t>();
+    auto [it, inserted] = scope.keys.try_emplace(key);
+    if (!inserted) in->fail();  // a key appears once
+    saved.clear();
+    in->get_array(&saved);
+    // History is kept sorted by time; a snapshot that is not would corrupt every window.
+    for (std::size_t j = 1; j < saved.size(); ++j) {
+      if (saved[j].time_us < saved[j - 1].time_us) in->fail();
+    }
+    if (in->failed()) break;
+    // Rebuilt as it was built: appended in time order (the cursors are placed by the key's
+    // next transaction in order).
+    KeyHistory& h = it->second;
+    h.reserve(saved.size());
+    for (const SavedEvent& ev : saved) {
+      h.insert(scope.shape, ev.time_us, ev.amount_cents, ev.counterparty, ev.device, ev.fraud_known_us);
+    }
+    scope.events += saved.size();
+    const int64_t at = saved.empty() ? KeyHistory::kNoTime : saved.back().time_us + scope.retention_us;
+    h.set_expiry_us(at);
+    expiry.push_back(Expiry{at, key});
+  }
+  scope.expiry = decltype(scope.expiry)(std::greater<>(), std::move(expiry));  // one heapify
+  return !in->failed();
+}
+
 bool FeatureEngine::load(ByteReader* in) {
   for (Scope* scope : {&payers_, &payees_}) clear(*scope);
   evicted_keys_ = in->get<uint64_t>();
   dropped_events_ = in->get<uint64_t>();
-  std::vector<SavedEvent> saved;
-  for (Scope* scope : {&payers_, &payees_}) {
-    const uint64_t keys = in->get_count(2 * sizeof(uint64_t));
-    scope->keys.reserve(keys);
-    for (uint64_t i = 0; i < keys && !in->failed(); ++i) {
-      const uint64_t key = in->get<uint64_t>();
-      auto [it, inserted] = scope->keys.try_emplace(key);
-      if (!inserted) in->fail();  // a key appears once
-      saved.clear();
-      in->get_array(&saved);
-      // History is kept sorted by time; a snapshot that is not would corrupt every window.
-      for (std::size_t j = 1; j < saved.size(); ++j) {
-        if (saved[j].time_us < saved[j - 1].time_us) in->fail();
-      }
-      if (in->failed()) break;
-      // Rebuilt as it was built: appended in time order (the cursors are placed by the
-      // key's next transaction in order).
-      it->second.reserve(saved.size());
-      for (const SavedEvent& ev : saved) {
-        it->second.insert(scope->shape, ev.time_us, ev.amount_cents, ev.counterparty, ev.device, ev.fraud_known_us);
-      }
-      scope->events += saved.size();
-      queue_expiry(*scope, key, it->second, saved.empty() ? KeyHistory::kNoTime : saved.back().time_us + scope->retention_us);
-    }
-  }
-  if (in->failed()) {
+  // The scopes are independent: the payees load on a second thread while the payers load.
+  const std::string_view rest = in->rest();
+  const std::size_t payer_bytes = scope_section_bytes(rest);
+  ByteReader payer_in(rest.substr(0, payer_bytes));
+  ByteReader payee_in(rest.substr(payer_bytes));
+  bool payees_ok = false;
+  std::thread payees([&] { payees_ok = payer_bytes > 0 && load_scope(payees_, &payee_in); });
+  const bool payers_ok = payer_bytes > 0 && load_scope(payers_, &payer_in) && payer_in.at_end();
+  payees.join();
+  in->skip(rest.size() - payee_in.remaining());
+  if (in->failed() || !payers_ok || !payees_ok) {
     for (Scope* scope : {&payers_, &payees_}) clear(*scope);
     evicted_keys_ = dropped_events_ = 0;
     return false;

@@ -92,7 +92,8 @@ class FeatureEngine {
   FeatureStateStats stats() const;
 
   // Snapshot for checkpoints: every key's live history and the eviction counters. load()
-  // replaces the current state; false (state left empty) on a malformed snapshot.
+  // replaces the current state; false (state left empty) on a malformed snapshot. It loads
+  // the payee keys on a second thread while the payer keys load.
   void save(ByteWriter* out) const;
   bool load(ByteReader* in);
 
@@ -128,6 +129,7 @@ class FeatureEngine {
   static void queue_expiry(Scope& scope, uint64_t key, KeyHistory& h, int64_t at_us);
   void evict_oldest_keys(Scope& scope);
   static void clear(Scope& scope);
+  static bool load_scope(Scope& scope, ByteReader* in);
 
   std::vector<FeatureSpec> specs_;
   std::vector<std::size_t> window_of_;  // per feature: index in its scope's shape, or kNoWindow
