@@ -54,7 +54,7 @@ FeatureEngine::FeatureEngine(std::vector<FeatureSpec> specs, ContextOptions cont
 }
 
 void FeatureEngine::process(const Transaction& tx, const Enrichment& e, int64_t watermark_us, double* out) {
-  for (std::size_t i = 0; i < specs_.size(); ++i) {
+  for (std::size_t i = 0; i < specs_.size() && out != nullptr; ++i) {
     const FeatureSpec& s = specs_[i];
     if (feature_kind_needs_key(s.kind)) continue;
     switch (s.kind) {
@@ -107,6 +107,17 @@ void FeatureEngine::process_scope(Scope& scope, uint64_t key, uint64_t counterpa
   if (has_watermark) scope.events -= h.prune(scope.shape, watermark_us - scope.retention_us);
 
   const int64_t t = tx.event_time_us;
+  if (out != nullptr) compute_scope(scope, h, counterparty, tx, e, out);
+  if (has_watermark && t < watermark_us - scope.retention_us) return;  // beyond what state keeps
+  h.insert(scope.shape, t, tx.amount_cents, counterparty, e.device_id, e.fraud_known_us);
+  const std::size_t dropped = h.truncate(scope.shape, limits_.max_events_per_key);
+  scope.events += 1 - dropped;
+  dropped_events_ += dropped;
+}
+
+void FeatureEngine::compute_scope(Scope& scope, KeyHistory& h, uint64_t counterparty, const Transaction& tx,
+                                  const Enrichment& e, double* out) {
+  const int64_t t = tx.event_time_us;
   const bool in_order = h.in_order(t);
   if (in_order) h.advance(scope.shape, t);
   // The edges of each window of this scope: the cursors, or (a small key, or a late
@@ -129,12 +140,6 @@ void FeatureEngine::process_scope(Scope& scope, uint64_t key, uint64_t counterpa
     const std::size_t w = window_of_[i];
     out[i] = compute(specs_[i], w, tx, e, h, counterparty, in_order, bounds_[w].lo, bounds_[w].hi);
   }
-
-  if (has_watermark && t < watermark_us - scope.retention_us) return;  // beyond what state keeps
-  h.insert(scope.shape, t, tx.amount_cents, counterparty, e.device_id, e.fraud_known_us);
-  const std::size_t dropped = h.truncate(scope.shape, limits_.max_events_per_key);
-  scope.events += 1 - dropped;
-  dropped_events_ += dropped;
 }
 
 double FeatureEngine::compute(const FeatureSpec& s, std::size_t w, const Transaction& tx, const Enrichment& e,

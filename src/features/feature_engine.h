@@ -67,7 +67,9 @@ class FeatureEngine {
   const std::vector<FeatureSpec>& specs() const { return specs_; }
 
   // Writes size() values for `tx` as of its event time into `out`, then adds it to state
-  // (unless it is older than watermark - retention, where state no longer reaches).
+  // (unless it is older than watermark - retention, where state no longer reaches). With
+  // `out` null, only the state changes (a replay): the same state, whatever feature values
+  // were or were not read before.
   void process(const Transaction& tx, const Enrichment& e, int64_t watermark_us, double* out);
 
   // Hints that `e`'s keys are needed soon: the batch loop calls it a few transactions
@@ -121,6 +123,8 @@ class FeatureEngine {
   Scope& scope_of(KeyScope s) { return s == KeyScope::kPayer ? payers_ : payees_; }
   void process_scope(Scope& scope, uint64_t key, uint64_t counterparty, const Transaction& tx, const Enrichment& e,
                      int64_t watermark_us, double* out);
+  void compute_scope(Scope& scope, KeyHistory& h, uint64_t counterparty, const Transaction& tx, const Enrichment& e,
+                     double* out);
   double compute(const FeatureSpec& spec, std::size_t window, const Transaction& tx, const Enrichment& e,
                  const KeyHistory& h, uint64_t counterparty, bool in_order, std::size_t lo, std::size_t hi) const;
   // The key's history, creating it (and evicting old keys at the limit) when new; a new key

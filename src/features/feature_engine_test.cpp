@@ -269,6 +269,21 @@ TEST(FeatureEngineSnapshot, RestoredEngineContinuesExactlyLikeTheOriginal) {
   EXPECT_EQ(got, expected);
 }
 
+TEST(FeatureEngineSnapshot, AReplayWithoutFeatureValuesLeavesTheSameState) {
+  // What incremental checkpoints rely on: process(..., nullptr) changes state as process does.
+  const std::vector<Event> events = skewed_stream(6'000, 9, 5);
+  FeatureEngine computed(all_kinds(), {});
+  const std::vector<double> expected = run(computed, events, 0, events.size());
+  FeatureEngine replayed(all_kinds(), {});
+  int64_t max_time = 0;
+  for (std::size_t i = 0; i < 3'000; ++i) {
+    max_time = std::max(max_time, events[i].tx.event_time_us);
+    replayed.process(events[i].tx, events[i].e, max_time - 10 * kMinute, nullptr);
+  }
+  const std::vector<double> rest = run(replayed, events, 3'000, events.size());
+  EXPECT_EQ(std::vector<double>(expected.end() - static_cast<std::ptrdiff_t>(rest.size()), expected.end()), rest);
+}
+
 TEST(FeatureEngineSnapshot, MalformedSnapshotIsRefusedAndLeavesNoState) {
   const std::vector<Event> events = stream(2'000, 50, 3);
   FeatureEngine engine(specs(), {});

@@ -28,8 +28,7 @@ bool PartState::load(ByteReader* in) {
 
 PartStates::PartStates(const Config& config)
     : config_(&config),
-      dedupe_enabled_(config.dedupe_enabled && config.validation.mapping.mapped(Field::kEndToEndId)),
-      feature_row_(config.features.size()) {}
+      dedupe_enabled_(config.dedupe_enabled && config.validation.mapping.mapped(Field::kEndToEndId)) {}
 
 PartState& PartStates::part(uint32_t id) {
   if (id >= parts_.size()) parts_.resize(id + 1);
@@ -64,7 +63,7 @@ void PartStates::apply(const StateChange& change) {
   e.payee_id = change.payee_id;
   e.device_id = change.device_id;
   e.fraud_known_us = change.fraud_known_us;
-  p.features.process(tx, e, watermark, feature_row_.data());
+  p.features.process(tx, e, watermark, nullptr);
 }
 
 void PartStates::save(ByteWriter* out) const {

@@ -69,7 +69,6 @@ class PartStates {
   const Config* config_;  // outlives this (it is the job's)
   bool dedupe_enabled_;
   std::vector<std::unique_ptr<PartState>> parts_;  // by part id
-  std::vector<double> feature_row_;                // apply()'s discarded feature values
 };
 
 }  // namespace pixguard
