@@ -1,6 +1,7 @@
 #include "core/file_io.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -41,6 +42,9 @@ Status read_whole_file(const std::string& path, std::string* out) {
     return errno == ENOENT ? Status::NotFound(path + " does not exist") : Status::IoError("open " + path + ": " + errno_text());
   }
   out->clear();
+  // One allocation for the whole file: growing by doubling would copy a large one several times.
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && st.st_size > 0) out->reserve(static_cast<std::size_t>(st.st_size));
   char buffer[1 << 16];
   Status s;
   for (;;) {

@@ -37,6 +37,13 @@ void Deduplicator::expire(int64_t watermark_us) {
   while (count_ > 0 && ring_[head_].event_time_us < cutoff) pop_oldest();
 }
 
+std::size_t Deduplicator::snapshot_bytes(std::string_view rest) {
+  ByteReader r(rest);
+  r.get<uint64_t>();  // evictions
+  r.skip(r.get_count(sizeof(Remembered)) * sizeof(Remembered));
+  return r.failed() ? 0 : rest.size() - r.remaining();
+}
+
 void Deduplicator::save(ByteWriter* out) const {
   out->put<uint64_t>(evictions_);
   out->put<uint64_t>(count_);

@@ -50,6 +50,9 @@ class Deduplicator {
   // snapshot.
   void save(ByteWriter* out) const;
   bool load(ByteReader* in);
+  // The bytes of the snapshot at the start of `rest` (so that what follows it can be read
+  // meanwhile); 0 when its count does not fit.
+  static std::size_t snapshot_bytes(std::string_view rest);
 
  private:
   struct Remembered {

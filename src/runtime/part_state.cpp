@@ -1,5 +1,7 @@
 #include "runtime/part_state.h"
 
+#include <thread>
+
 namespace pixguard {
 namespace {
 
@@ -23,7 +25,18 @@ void PartState::save(ByteWriter* out) const {
 bool PartState::load(ByteReader* in) {
   if (in->get<uint32_t>() != kPartFormat) return false;
   watermark.restore(in->get<int64_t>());
-  return dedupe.load(in) && features.load(in);
+  // The dedupe ids load on their own thread while the feature histories load.
+  const std::string_view rest = in->rest();
+  const std::size_t dedupe_bytes = Deduplicator::snapshot_bytes(rest);
+  if (dedupe_bytes == 0) return false;
+  ByteReader dedupe_in(rest.substr(0, dedupe_bytes));
+  ByteReader features_in(rest.substr(dedupe_bytes));
+  bool dedupe_ok = false;
+  std::thread ids([&] { dedupe_ok = dedupe.load(&dedupe_in) && dedupe_in.at_end(); });
+  const bool features_ok = features.load(&features_in);
+  ids.join();
+  in->skip(rest.size() - features_in.remaining());
+  return dedupe_ok && features_ok && !in->failed();
 }
 
 PartStates::PartStates(const Config& config)
