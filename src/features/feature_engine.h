@@ -8,12 +8,13 @@
 // inserted in time order, so they never corrupt state; history older than watermark -
 // retention is dropped, and expire() drops idle keys.
 //
-// Cost: every feature costs O(1) amortized per transaction when the transaction is not
-// older than its key's newest one, whatever the key's activity (window edges advance with
-// event time; sums by prefix; max/min by staircase; distinct counterparties by a running
-// count; first-time counterparty and new device by a last-seen map). A late transaction
-// reads its windows by binary search; its distinct counts, and max/min or distinct over a
-// window with a delay, scan that window (docs/architecture.md, "Feature state").
+// Cost: a key with few events (KeyHistory::kIndexFrom) is scanned; for a busier one every
+// feature costs O(1) amortized per transaction not older than the key's newest one, whatever
+// the key's activity (window edges advance with event time; sums by prefix; max/min by
+// staircase; distinct counterparties by a running count; first-time counterparty and new
+// device by a last-seen map). A late transaction reads its windows by binary search; its
+// distinct counts, and max/min or distinct over a window with a delay, scan that window
+// (docs/architecture.md, "Time and state").
 //
 // Values are doubles; NaN means missing (models and rules treat it so). Amounts in reais.
 //
@@ -23,7 +24,8 @@
 // empty history. A key keeps at most `max_events_per_key` events; beyond that its oldest
 // event is dropped. Both are counted (stats()) so that an operator sees the bound bite.
 //
-// Threading: not thread-safe; one engine per pipeline (per partition set).
+// Threading: not thread-safe; one engine per pipeline part. load() runs a second thread of
+// its own while it loads.
 #include <cstdint>
 #include <functional>
 #include <queue>
