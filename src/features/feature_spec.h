@@ -1,5 +1,5 @@
 #pragma once
-// A feature as declared in the config (`features:`), PRODUCT.md section 4. Windowed kinds
+// A feature as declared in the config (`features:`, docs/configuration.md). Windowed kinds
 // read the key's history over the event-time window (t - delay - window, t - delay]; the
 // current transaction counts only when include_current and delay == 0.
 #include <cstdint>
