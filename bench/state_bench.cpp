@@ -165,7 +165,7 @@ int run(int argc, char** argv) {
     for (std::size_t i = 0; i < touched; ++i) {
       changes.push_back(transfer(rng() % keys, keys, now + static_cast<int64_t>(i)));
       parts.apply(changes.back());
-      if (changes.size() == 16'384) writer.append(epoch, &changes);
+      if (changes.size() == ChangesWriter::kChunk) writer.append(epoch, &changes);
     }
     now += kMinute;
     // The pause: what Runner::end_epoch does for the state on the pipeline's thread.

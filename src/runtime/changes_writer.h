@@ -21,6 +21,10 @@ namespace pixguard {
 
 class ChangesWriter {
  public:
+  // Changes per chunk handed over (288 KiB): several per epoch at full speed, so a kill or
+  // an epoch end finds most of them on disk already.
+  static constexpr std::size_t kChunk = 4'096;
+
   explicit ChangesWriter(CheckpointStore* store);
   ~ChangesWriter();  // an unfinished epoch's file is abandoned (its input is read again)
   ChangesWriter(const ChangesWriter&) = delete;

@@ -327,11 +327,10 @@ Status Runner::process_batch() {
   if (Status s = pipeline_->process(batch_, source_->name()); !s.ok()) return s;
   if (incremental_) {
     // Handed over in chunks: written while the epoch runs.
-    constexpr std::size_t kChunk = 16'384;
     changes_in_epoch_ += changes_.size() - changes_before;
-    if (changes_.size() >= kChunk) {
+    if (changes_.size() >= ChangesWriter::kChunk) {
       changes_writer_->append(epoch_, &changes_);
-      changes_.reserve(kChunk);
+      changes_.reserve(ChangesWriter::kChunk);
     }
   }
   if (options_.metrics != nullptr) {

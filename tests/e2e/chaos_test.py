@@ -5,8 +5,8 @@ Usage: chaos_test.py --pixguard PATH --source-dir DIR --scenario NAME [--seed N]
 Scenarios:
   kill_restart        SIGKILL at random instants, restart until done; outputs equal an uninterrupted run's.
   kill_compacting     the same with state compaction running all the time (checkpoint.compact_after
-                      small): kills land while the compactor's thread writes a base, and restores read
-                      bases and changes of every age.
+                      small): kills land while the writer's thread streams an epoch's changes (checked)
+                      or the compactor's writes a base, and restores read bases and changes of every age.
   corrupt_checkpoint  the newest checkpoint is damaged; recovery falls back and still writes each record once.
   memory_bound        far more keys than the state limits: state stays bounded, evictions are counted.
 """
@@ -80,11 +80,12 @@ def uninterrupted(pg, src, tmp, stream, edit=lambda text: text):
 
 
 def scenario_kill_restart(pg, src, tmp, seed):
-    kill_until_done(pg, src, tmp, seed)
+    kill_until_done(pg, src, tmp, seed)  # the default: incremental checkpoints, rare compactions
 
 
 def scenario_kill_compacting(pg, src, tmp, seed):
-    stderr = kill_until_done(pg, src, tmp, seed, compact_after=500)
+    stderr, cut_changes = kill_until_done(pg, src, tmp, seed, compact_after=500)
+    check(cut_changes >= 1, f"no kill landed while the changes writer's thread was writing (seed {seed})")
     compactions = stderr.count("state compacted into the base of epoch")
     print(f"{compactions} compactions finished across the lives")
     check(compactions >= 5, f"only {compactions} compactions finished: the scenario did not exercise them")
@@ -92,7 +93,8 @@ def scenario_kill_compacting(pg, src, tmp, seed):
 
 
 def kill_until_done(pg, src, tmp, seed, compact_after=None):
-    """Kills runs at random instants until one finishes; checks its outputs. Returns all stderr.
+    """Kills runs at random instants until one finishes; checks its outputs. Returns all stderr
+    and how many kills left an epoch's changes file half-written (the writer's thread at work).
 
     With `compact_after`, the state is kept small (windows of an hour at most, dedupe over an hour),
     so that its base is small and compactions come every few thousand changes."""
@@ -139,7 +141,7 @@ def kill_until_done(pg, src, tmp, seed, compact_after=None):
     check(kills >= 10, f"only {kills} kills landed before the run finished (seed {seed})")
     compare_accounting(final, reference, f"{kills} kills")
     compare_outputs(tmp, "chaos", "reference", f"{kills} kills")
-    return stderr
+    return stderr, interrupted_changes
 
 
 def scenario_corrupt_checkpoint(pg, src, tmp, seed):
