@@ -578,7 +578,7 @@ Config parse(const Reader& r, const YAML::Node& root, const std::string& path) {
     r.only(st, "state", {"max_keys", "max_events_per_key"});
     if (st["max_keys"]) c.state_limits.max_keys = r.count(st["max_keys"], "state.max_keys", 1, 1ull << 34);
     if (st["max_events_per_key"]) {
-      c.state_limits.max_events_per_key = r.count(st["max_events_per_key"], "state.max_events_per_key", 1, 1ull << 32);
+      c.state_limits.max_events_per_key = r.count(st["max_events_per_key"], "state.max_events_per_key", 1, 1ull << 30);
     }
   }
   if (const YAML::Node w = root["watermark"]) {

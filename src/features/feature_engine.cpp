@@ -358,9 +358,11 @@ void FeatureEngine::expire(int64_t watermark_us) {
       scope->expiry.pop();
       const auto it = scope->keys.find(due.key);
       if (it == scope->keys.end() || it->second.expiry_us() != due.at_us) continue;  // stale entry
+      // A live key keeps its old events until it is next touched (process() prunes them),
+      // so the state does not depend on when this queue entry came up.
       KeyHistory& h = it->second;
-      scope->events -= h.prune(scope->shape, cutoff);
-      if (h.empty()) {
+      if (h.empty() || h.newest_us() < cutoff) {
+        scope->events -= h.size();
         scope->keys.erase(it);
       } else {
         queue_expiry(*scope, due.key, h, h.newest_us() + scope->retention_us);

@@ -358,5 +358,32 @@ TEST(FeatureEngineMemoryBound, EventsPerKeyAreCapped) {
   EXPECT_EQ(engine.stats().dropped_events, 900u);
 }
 
+TEST(FeatureEngineMemoryBound, EventsOfOneTimeAreDroppedTogether) {
+  StateLimits limits;
+  limits.max_events_per_key = 2;
+  FeatureEngine engine({{"payer.count_1h", FeatureKind::kCount, KeyScope::kPayer, 60 * kMinute, 0, true, {}}}, {},
+                       limits);
+  double out = 0;
+  Transaction tx;
+  Enrichment e;
+  e.payer_id = 1;
+  for (const int64_t minute : {1, 2, 2, 2}) {
+    tx.event_time_us = minute * kMinute;
+    engine.process(tx, e, 0, &out);
+  }
+  // The minute-1 event went; of the three at minute 2 none can go without the others.
+  EXPECT_EQ(engine.stats().dropped_events, 1u);
+  EXPECT_EQ(engine.stats().events, 3u);
+  tx.event_time_us = 3 * kMinute;
+  engine.process(tx, e, 0, &out);
+  EXPECT_EQ(out, 4.0);  // the three of minute 2 and the current one
+  EXPECT_EQ(engine.stats().events, 4u);  // minute 2 is the oldest time: kept whole for now
+  tx.event_time_us = 4 * kMinute;
+  engine.process(tx, e, 0, &out);
+  EXPECT_EQ(out, 5.0);
+  EXPECT_EQ(engine.stats().events, 2u);  // then it went whole
+  EXPECT_EQ(engine.stats().dropped_events, 4u);
+}
+
 }  // namespace
 }  // namespace pixguard

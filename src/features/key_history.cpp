@@ -251,8 +251,12 @@ std::size_t KeyHistory::prune(const Shape& shape, int64_t cutoff_us) {
 
 std::size_t KeyHistory::truncate(const Shape& shape, std::size_t max_events) {
   if (size() <= max_events) return 0;
-  const std::size_t dropped = size() - max_events;
-  drop_front_to(shape, head_ + dropped);
+  // Events of one time go together (the key may keep a few more than max_events), so that
+  // what is dropped leaves no step, mark or link behind at a time still held.
+  std::size_t new_head = head_ + (size() - max_events);
+  while (new_head > head_ && events_[new_head - 1].time_us == events_[new_head].time_us) --new_head;
+  const std::size_t dropped = new_head - head_;
+  if (dropped > 0) drop_front_to(shape, new_head);
   return dropped;
 }
 
@@ -288,8 +292,7 @@ void KeyHistory::drop_front_to(const Shape& shape, std::size_t new_head) {
         c.hi = std::max<uint32_t>(c.hi, static_cast<uint32_t>(new_head));
       }
     }
-    // Steps and marks of dropped events go with them (events at one time go together when
-    // pruning by time; a cut by max_events may split equal times).
+    // Steps and marks of dropped events go with them (events of one time always go together).
     const int64_t keep_from = events_[new_head].time_us;
     const auto before_step = [keep_from](const Step& s) { return s.time_us < keep_from; };
     for (std::vector<Step>* stair : {&x.max_stair, &x.min_stair}) {

@@ -106,7 +106,7 @@ class KeyHistory {
 
   // Drops the events with time < cutoff_us; returns how many.
   std::size_t prune(const Shape& shape, int64_t cutoff_us);
-  // Drops the oldest events beyond max_events; returns how many.
+  // Drops the oldest events beyond max_events, whole timestamps at a time; returns how many.
   std::size_t truncate(const Shape& shape, std::size_t max_events);
 
   // Heap memory held (capacity, not size).

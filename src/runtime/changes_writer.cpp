@@ -48,13 +48,13 @@ void ChangesWriter::loop() {
     lock.unlock();
     done_.notify_all();
 
-    if (file_ != nullptr && file_epoch_ != item.epoch) {
-      file_.reset();  // an epoch that never finished (it failed): abandoned
+    if (file_epoch_ != item.epoch) {
+      file_.reset();  // an epoch that never finished (it failed): abandoned, with its error
       error_ = Status::Ok();
+      file_epoch_ = item.epoch;
     }
     if (file_ == nullptr && error_.ok()) {
       error_ = store_->begin_changes(item.epoch, &file_);
-      file_epoch_ = item.epoch;
     }
     if (error_.ok() && !item.changes.empty()) error_ = file_->append(item.changes.data(), item.changes.size());
     uint64_t bytes = 0;
@@ -68,6 +68,7 @@ void ChangesWriter::loop() {
       done_.notify_all();
       file_.reset();
       error_ = Status::Ok();
+      file_epoch_ = 0;
     } else if (error_.ok()) {
       error_ = file_->sync();  // in the background, so that finishing has little to flush
     }

@@ -125,7 +125,7 @@ Status Runner::restore_incremental(const Checkpoint& c, const IncrementalState& 
     if (Status s = store->read_base(inc.base_epoch, &base); !s.ok()) return s;
   } else {
     ByteWriter empty(&base);
-    PartStates(*options_.incremental_config).save(&empty);
+    empty.put<uint32_t>(0);  // PartStates::save of no parts
   }
   if (Status s = pipeline_->load_parts(base); !s.ok()) return s;
   base_bytes_ = base.size();
@@ -139,8 +139,10 @@ Status Runner::restore_incremental(const Checkpoint& c, const IncrementalState& 
     changes_since_base_ += changes.size();
   }
   base_epoch_ = inc.base_epoch;
-  // Every kept checkpoint's base stays until the checkpoints reading it are gone.
+  // Every kept checkpoint's base stays until the checkpoints reading it are gone. Newer ones
+  // (a step back past them) are written again under their epochs.
   for (const uint64_t e : store->epochs_on_disk()) {
+    if (e > c.epoch) continue;
     Checkpoint other;
     IncrementalState other_inc;
     bool is_incremental = false;
@@ -179,6 +181,7 @@ Status Runner::write_changes(std::string* state) {
 
 Status Runner::after_incremental_checkpoint() {
   CheckpointStore* store = options_.checkpoints;
+  while (!kept_.empty() && kept_.back().first >= epoch_) kept_.pop_back();  // replaced by this one
   kept_.emplace_back(epoch_, base_epoch_);
   const std::vector<uint64_t> on_disk = store->epochs_on_disk();
   while (!kept_.empty() && std::find(on_disk.begin(), on_disk.end(), kept_.front().first) == on_disk.end()) {
@@ -189,6 +192,7 @@ Status Runner::after_incremental_checkpoint() {
     last_compaction_ = done;
     if (!done.status.ok()) {
       // The changes stay until a later compaction succeeds: nothing is lost, restores read more.
+      retry_compaction_at_ = 2 * done_changes_;
       log(LogLevel::kWarn, "state compaction to epoch " + std::to_string(done.base_epoch) + " failed: " +
                                done.status.message());
     } else {
@@ -197,15 +201,20 @@ Status Runner::after_incremental_checkpoint() {
                                        done.seconds));
       // Checkpoints from the next one on build on it.
       changes_since_base_ -= std::min(changes_since_base_, done_changes_);
+      retry_compaction_at_ = 0;
       base_epoch_ = done.base_epoch;
       base_bytes_ = done.bytes;
     }
   }
-  store->remove_state_before(kept_.empty() ? base_epoch_ : kept_.front().second);
-  // Due when replaying the changes would cost more than reading the base.
-  const uint64_t due =
-      std::max<uint64_t>(options_.incremental_config->checkpoint.compact_after, base_bytes_ / sizeof(StateChange));
-  if (!compactor_->busy() && changes_since_base_ >= due) {
+  uint64_t oldest_base = base_epoch_;
+  for (const auto& [epoch, base] : kept_) oldest_base = std::min(oldest_base, base);
+  store->remove_state_before(oldest_base);
+  // Due when replaying the changes would cost more than reading the base (after a failed
+  // compaction, not before the changes have doubled). Not as the run ends: the stop would
+  // wait for it, and the next run would not use it.
+  const uint64_t due = std::max({options_.incremental_config->checkpoint.compact_after,
+                                 base_bytes_ / sizeof(StateChange), retry_compaction_at_});
+  if (!stopping_ && !compactor_->busy() && changes_since_base_ >= due) {
     done_changes_ = changes_since_base_;
     compactor_->start(base_epoch_, epoch_);
   }
@@ -446,6 +455,7 @@ Status Runner::run(const std::atomic<bool>& stop) {
       epoch_started = Clock::now();
     }
   }
+  stopping_ = true;
   if (failure.ok()) failure = end_epoch();
   if (incremental_) {
     pipeline_->set_change_log(nullptr);

@@ -151,6 +151,8 @@ class Runner final : public PartListener {
   uint64_t changes_in_epoch_ = 0;
   uint64_t base_bytes_ = 0;
   uint64_t done_changes_ = 0;  // changes_since_base_ when the running compaction started
+  uint64_t retry_compaction_at_ = 0;  // after a failed compaction: changes since the base to wait for
+  bool stopping_ = false;             // the final epoch is ending
   std::deque<std::pair<uint64_t, uint64_t>> kept_;  // (epoch, base) of the checkpoints kept
   std::unique_ptr<StateCompactor> compactor_;
   CompactionResult last_compaction_;

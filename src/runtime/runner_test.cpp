@@ -184,6 +184,11 @@ TEST(Runner, IncrementalCheckpointsResumeFromABaseAndItsChanges) {
   ASSERT_TRUE(second.status.ok()) << second.status.message();
   EXPECT_EQ(second.resumed_from, 39u);
   EXPECT_TRUE(second.accounting.balanced());
+  // The files the newest checkpoints build on are all still there: a third start restores.
+  const Life third = run_once(config, &store, &sink, true);
+  ASSERT_TRUE(third.status.ok()) << third.status.message();
+  EXPECT_GT(third.resumed_from, 40u);
+  EXPECT_EQ(third.accounting.in, 6'000u);
 
   std::map<uint64_t, std::vector<std::string>> clean;
   TransactionalMemorySink clean_sink;
