@@ -260,17 +260,6 @@ std::size_t KeyHistory::truncate(const Shape& shape, std::size_t max_events) {
   return dropped;
 }
 
-std::size_t KeyHistory::heap_bytes() const {
-  std::size_t bytes = events_.capacity() * sizeof(Event);
-  if (index_ != nullptr) {
-    const Index& x = *index_;
-    bytes += sizeof(Index) + (x.max_stair.capacity() + x.min_stair.capacity()) * sizeof(Step) +
-             x.frauds.capacity() * sizeof(FraudMark) +
-             (x.last_counterparty.capacity() + x.last_device.capacity()) * (sizeof(uint64_t) + sizeof(Seen) + 1);
-  }
-  return bytes;
-}
-
 void KeyHistory::drop_front_to(const Shape& shape, std::size_t new_head) {
   const std::size_t n = events_.size();
   for (std::size_t i = head_; i < new_head; ++i) huge_amounts_ -= is_huge(events_[i].amount_cents) ? 1 : 0;

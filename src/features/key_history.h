@@ -109,9 +109,6 @@ class KeyHistory {
   // Drops the oldest events beyond max_events, whole timestamps at a time; returns how many.
   std::size_t truncate(const Shape& shape, std::size_t max_events);
 
-  // Heap memory held (capacity, not size).
-  std::size_t heap_bytes() const;
-
   // The time of this key's entry in its engine's expiry queue (FeatureEngine::expire).
   int64_t expiry_us() const { return expiry_us_; }
   void set_expiry_us(int64_t t) { expiry_us_ = t; }

@@ -51,8 +51,7 @@ struct IncrementalState {
 };
 
 struct CheckpointWriteStats {
-  uint64_t bytes = 0;
-  uint64_t state_bytes = 0;  // incremental: the epoch's changes file (a separate file)
+  uint64_t bytes = 0;  // incremental checkpoints: the epoch's changes file included
   double seconds = 0;  // encode + checksum + write + fsync + rename
 };
 

@@ -175,7 +175,7 @@ Status Runner::write_changes(std::string* state) {
   pipeline_->save_accounting_state(&a);
   inc.base_epoch = base_epoch_;
   *state = inc.encode();
-  last_checkpoint_.state_bytes = bytes;
+  changes_bytes_ = bytes;
   return Status::Ok();
 }
 
@@ -189,7 +189,6 @@ Status Runner::after_incremental_checkpoint() {
   }
   CompactionResult done;
   if (compactor_->poll(&done)) {
-    last_compaction_ = done;
     if (!done.status.ok()) {
       // The changes stay until a later compaction succeeds: nothing is lost, restores read more.
       retry_compaction_at_ = 2 * done_changes_;
@@ -271,11 +270,10 @@ Status Runner::write_checkpoint() {
     ByteWriter w(&c.state);
     pipeline_->save_state(&w);
   }
-  const uint64_t changes_bytes = last_checkpoint_.state_bytes;
   if (Status s = options_.checkpoints->write(c, &last_checkpoint_); !s.ok()) return s;
   last_checkpoint_unix_us_ = unix_micros();
   if (!incremental_) return Status::Ok();
-  last_checkpoint_.state_bytes = changes_bytes;
+  last_checkpoint_.bytes += changes_bytes_;
   return after_incremental_checkpoint();
 }
 

@@ -92,10 +92,8 @@ class Runner final : public PartListener {
   uint64_t last_epoch() const { return epoch_; }
   uint64_t resumed_from_epoch() const { return resumed_from_; }  // 0 = started fresh
   const CheckpointWriteStats& last_checkpoint() const { return last_checkpoint_; }
-  // Incremental checkpoints: the base the last checkpoint builds on, and the compaction that
-  // last finished.
+  // Incremental checkpoints: the base the last checkpoint builds on.
   uint64_t base_epoch() const { return base_epoch_; }
-  const CompactionResult& last_compaction() const { return last_compaction_; }
 
  private:
   std::vector<Sink*> all_sinks() const;
@@ -105,7 +103,7 @@ class Runner final : public PartListener {
   Status begin_epoch();
   Status end_epoch();
   Status write_checkpoint();
-  // Incremental checkpoints: writes the epoch's changes and fills `state`; then (after the
+  // Incremental checkpoints: finishes the epoch's changes file and fills `state`; then (after the
   // checkpoint) adopts a finished compaction, deletes files no kept checkpoint reads, and
   // starts a compaction when due.
   Status write_changes(std::string* state);
@@ -155,7 +153,7 @@ class Runner final : public PartListener {
   bool stopping_ = false;             // the final epoch is ending
   std::deque<std::pair<uint64_t, uint64_t>> kept_;  // (epoch, base) of the checkpoints kept
   std::unique_ptr<StateCompactor> compactor_;
-  CompactionResult last_compaction_;
+  uint64_t changes_bytes_ = 0;  // the last changes file written
 };
 
 }  // namespace pixguard
