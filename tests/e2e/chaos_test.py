@@ -84,20 +84,23 @@ def scenario_kill_restart(pg, src, tmp, seed):
 
 
 def scenario_kill_compacting(pg, src, tmp, seed):
-    stderr, cut_changes = kill_until_done(pg, src, tmp, seed, compact_after=500)
-    check(cut_changes >= 1, f"no kill landed while the changes writer's thread was writing (seed {seed})")
+    stderr, cut_changes = kill_until_done(pg, src, tmp, seed, compact_after=500, targeted=4)
+    check(cut_changes >= 4, f"only {cut_changes} kills landed while the changes writer's thread was writing")
     compactions = stderr.count("state compacted into the base of epoch")
     print(f"{compactions} compactions finished across the lives")
     check(compactions >= 5, f"only {compactions} compactions finished: the scenario did not exercise them")
     check(glob.glob(f"{tmp}/chaos/checkpoints/parts-*.base"), "no base left beside the checkpoints")
 
 
-def kill_until_done(pg, src, tmp, seed, compact_after=None):
+def kill_until_done(pg, src, tmp, seed, compact_after=None, targeted=0):
     """Kills runs at random instants until one finishes; checks its outputs. Returns all stderr
     and how many kills left an epoch's changes file half-written (the writer's thread at work).
 
     With `compact_after`, the state is kept small (windows of an hour at most, dedupe over an hour),
-    so that its base is small and compactions come every few thousand changes."""
+    so that its base is small and compactions come every few thousand changes. The first
+    `targeted` kills wait for the changes writer's thread to be writing an epoch's file (in
+    lives with 500 ms epochs, so that it gets chunks before the epoch ends even under ASan;
+    epochs do not show in the outputs)."""
     stream = generate_stream(pg, tmp)
     short = (lambda t: t.replace("window: 30d", "window: 1h").replace("window: 24h", "window: 1h").replace("delay: 3d", "delay: 10m").replace("horizon: 24h", "horizon: 1h")
              if compact_after is not None else t)
@@ -108,6 +111,9 @@ def kill_until_done(pg, src, tmp, seed, compact_after=None):
         text = text.replace("  keep: 2", f"  keep: 2\n  compact_after: {compact_after}")
         check(f"compact_after: {compact_after}" in text and "window: 30d" not in text, "could not shorten the state")
     open(cfg, "w", encoding="utf-8").write(text)
+    cfg_writing = f"{tmp}/chaos-writing.yaml"
+    check("  interval: 100ms" in text, "no checkpoint interval to lengthen")
+    open(cfg_writing, "w", encoding="utf-8").write(text.replace("  interval: 100ms", "  interval: 500ms"))
     rng = random.Random(seed)
     # Kill instants spread from "still starting up" to "well into the run", scaled to this
     # machine and build (the sanitizer build is slower): every phase gets hit, mid-epoch,
@@ -116,9 +122,28 @@ def kill_until_done(pg, src, tmp, seed, compact_after=None):
     longest = duration / 13
     print(f"seed {seed} (PIXGUARD_CHAOS_SEED reproduces the kill instants)")
     kills, delays, final, stderr, interrupted_bases, interrupted_changes = 0, [], None, "", 0, 0
+    changes_tmp = f"{tmp}/chaos/checkpoints/changes-*.log.tmp"
     for attempt in range(200):
-        proc = subprocess.Popen([pg, "run", "--config", cfg, "--json", "-q"], stdout=subprocess.PIPE,
+        if kills < targeted:
+            for path in glob.glob(changes_tmp):  # a dead life's, which a start removes anyway
+                os.remove(path)
+        life_cfg = cfg_writing if kills < targeted else cfg
+        proc = subprocess.Popen([pg, "run", "--config", life_cfg, "--json", "-q"], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, cwd=harness.SOURCE_DIR)
+        if kills < targeted:
+            # Kill as soon as the writer's thread has an epoch's file open.
+            deadline = time.monotonic() + 120
+            while not glob.glob(changes_tmp) and proc.poll() is None:
+                check(time.monotonic() < deadline, "the changes writer never opened an epoch's file")
+                time.sleep(0.002)
+            if proc.poll() is None:
+                proc.kill()
+                _, err = proc.communicate()
+                stderr += err
+                interrupted_changes += len(glob.glob(changes_tmp))
+                kills += 1
+                delays.append("writing")
+                continue
         delay = rng.uniform(0.02, longest) if kills < 12 else None
         try:
             out, err = proc.communicate(timeout=delay if delay is not None else 600)
