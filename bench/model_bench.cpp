@@ -1,5 +1,5 @@
 // GbdtModel against libxgboost's own predictor on the same model and rows: the model path's
-// target (PRODUCT.md section 11) is "bit-compatible with XGBoost and faster than XGBoost's own
+// target (docs/performance.md, "Targets") is "bit-compatible with XGBoost and faster than XGBoost's own
 // predictor". One run prints both, as items (rows) per second:
 //   BM_Ours_SingleRow      predict() on one row per call (the streaming hot path)
 //   BM_Ours_Loop10k        predict() called in a loop over 10k rows (what predict_batch does)

@@ -1,7 +1,7 @@
 // pipeline_bench: in-process throughput and latency of the whole pipeline, from JSON bytes
 // to an encoded decision, on the shipped config (23 features, 10 rules), next to a baseline
 // measured in the same run on the same messages: simdjson On-Demand reading the same 14
-// fields and nothing else (the decode ceiling; DEPENDENCIES.md).
+// fields and nothing else (the decode ceiling).
 //
 //   pipeline_bench [--config PATH] [--count N] [--batch N] [--json]
 //   pipeline_bench [--config PATH] [--count N] --payees 80000,1000,100,10,1

@@ -164,7 +164,7 @@ void Pipeline::record_changes(const RecordBatch& batch) {
     StateChange& c = change_log_->emplace_back();
     c.part = batch.part(i);
     c.event_time_us = txs_[i].event_time_us;
-    if (parts_.dedupe_enabled()) c.id = Deduplicator::fingerprint(txs_[i].end_to_end_id);
+    if (parts_.dedupe_enabled()) c.id = ids_[i];
     if (fate_[i] != Fate::kAlive) continue;
     const Enrichment& e = enrichments_[i];
     c.amount_cents = txs_[i].amount_cents;
@@ -212,6 +212,7 @@ Status Pipeline::process(const RecordBatch& batch, std::string_view source_name)
   fields_.resize(n);
   txs_.resize(n);
   watermark_at_.resize(n);
+  ids_.resize(n);
   late_.assign(n, false);
   enrichments_.resize(n);
   feature_rows_.resize(n * nf);
@@ -255,7 +256,8 @@ Status Pipeline::process(const RecordBatch& batch, std::string_view source_name)
     if (fate_[i] != Fate::kAlive || !parts_.dedupe_enabled()) continue;
     Deduplicator& dedupe = part_of_[i]->dedupe;
     dedupe.expire(watermark_at_[i]);
-    if (dedupe.seen_before(txs_[i].end_to_end_id, txs_[i].event_time_us)) {
+    ids_[i] = Deduplicator::fingerprint(txs_[i].end_to_end_id);  // kept for the change log
+    if (dedupe.seen_before(ids_[i], txs_[i].event_time_us)) {
       fate_[i] = Fate::kDuplicate;
       ++accounting_.duplicates;
     }

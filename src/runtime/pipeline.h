@@ -127,6 +127,7 @@ class Pipeline {
   std::vector<FieldValues> fields_;
   std::vector<Transaction> txs_;
   std::vector<int64_t> watermark_at_;  // watermark after each message was observed
+  std::vector<Deduplicator::Fingerprint> ids_;  // each message's dedupe fingerprint
   std::vector<bool> late_;
   std::vector<Enrichment> enrichments_;
   std::vector<double> feature_rows_;   // batch x features
