@@ -3,7 +3,10 @@
 // measured in the same run on the same messages: simdjson On-Demand reading the same 14
 // fields and nothing else (the decode ceiling).
 //
-//   pipeline_bench [--config PATH] [--count N] [--batch N] [--json]
+//   pipeline_bench [--config PATH] [--count N] [--batch N] [--workers N] [--json]
+//
+// Throughput is measured with one worker and with --workers (default: the config's
+// pipeline.workers, i.e. the machine's cores), in the same run.
 //   pipeline_bench [--config PATH] [--count N] --payees 80000,1000,100,10,1
 //
 // With --payees, the skew table instead: the same stream (same seed, payers and times) with
@@ -165,6 +168,7 @@ int main(int argc, char** argv) {
   uint64_t count = 300'000;
   bool json = false;
   std::size_t batch_size = 0;  // 0 = the config's pipeline.batch_size
+  std::size_t workers = 0;     // 0 = the config's pipeline.workers
   std::vector<uint64_t> payee_counts;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -174,6 +178,8 @@ int main(int argc, char** argv) {
       count = std::stoull(argv[++i]);
     } else if (a == "--batch" && i + 1 < argc) {
       batch_size = std::stoull(argv[++i]);
+    } else if (a == "--workers" && i + 1 < argc) {
+      workers = std::stoull(argv[++i]);
     } else if (a == "--json") {
       json = true;
     } else if (a == "--payees" && i + 1 < argc) {
@@ -183,7 +189,9 @@ int main(int argc, char** argv) {
         list = comma == std::string::npos ? "" : list.substr(comma + 1);
       }
     } else {
-      std::fprintf(stderr, "usage: pipeline_bench [--config PATH] [--count N] [--batch N] [--json] [--payees N,N,...]\n");
+      std::fprintf(stderr,
+                   "usage: pipeline_bench [--config PATH] [--count N] [--batch N] [--workers N] [--json] "
+                   "[--payees N,N,...]\n");
       return 2;
     }
   }
@@ -195,6 +203,10 @@ int main(int argc, char** argv) {
   GeneratorOptions g = config.source.generator;
   g.count = count;
   if (batch_size == 0) batch_size = config.batch_size;
+  if (workers != 0) config.workers = workers;
+  workers = config.worker_count();
+  Config one_worker = config;
+  one_worker.workers = 1;
   // The config's model, as `run` would serve it (the shipped one: 100 trees, depth 6).
   std::shared_ptr<const Model> model;
   if (!config.model_path.empty()) {
@@ -212,21 +224,23 @@ int main(int argc, char** argv) {
   std::size_t checksum = 0;
   const double baseline_s = simdjson_baseline(batches, &checksum);
   if (checksum == 0) std::fprintf(stderr, "pipeline_bench: the baseline read no field: the comparison is void\n");
+  const PipelineRun single = run_pipeline(one_worker, model, batches, false);
   const PipelineRun throughput = run_pipeline(config, model, batches, false);
   const PipelineRun latency = run_pipeline(config, model, singles, true);
 
   const double n = static_cast<double>(messages.size());
+  const double single_rate = n / single.seconds;
   const double pipeline_rate = n / throughput.seconds;
   const double baseline_rate = n / baseline_s;
   const double p50 = percentile(latency.latencies_us, 0.50), p99 = percentile(latency.latencies_us, 0.99),
                p999 = percentile(latency.latencies_us, 0.999);
   const auto& st = throughput.accounting.stage_times;
   if (json) {
-    std::printf("{\"messages\":%zu,\"features\":%zu,\"rules\":%zu,\"pipeline_tx_per_s\":%.0f,"
-                "\"simdjson_baseline_msg_per_s\":%.0f,\"ratio_to_baseline\":%.4f,\"latency_us\":{\"p50\":%.3f,"
-                "\"p99\":%.3f,\"p999\":%.3f},\"stage_ns_per_tx\":{",
-                messages.size(), config.features.size(), config.decision.rules.size(), pipeline_rate, baseline_rate,
-                pipeline_rate / baseline_rate, p50, p99, p999);
+    std::printf("{\"messages\":%zu,\"features\":%zu,\"rules\":%zu,\"workers\":%zu,\"pipeline_tx_per_s\":%.0f,"
+                "\"one_worker_tx_per_s\":%.0f,\"simdjson_baseline_msg_per_s\":%.0f,\"ratio_to_baseline\":%.4f,"
+                "\"latency_us\":{\"p50\":%.3f,\"p99\":%.3f,\"p999\":%.3f},\"stage_ns_per_tx\":{",
+                messages.size(), config.features.size(), config.decision.rules.size(), workers, pipeline_rate,
+                single_rate, baseline_rate, pipeline_rate / baseline_rate, p50, p99, p999);
     for (std::size_t i = 0; i < StageTimes::kCount; ++i) {
       std::printf("%s\"%s\":%.1f", i ? "," : "", StageTimes::kNames[i], static_cast<double>(st.nanos[i]) / n);
     }
@@ -239,9 +253,11 @@ int main(int argc, char** argv) {
               messages.size(), n > 0 ? static_cast<double>(bytes) / n : 0.0, config.features.size(),
               config.decision.rules.size(), model ? model->version().c_str() : "none");
   std::printf("simdjson baseline      %12.0f msg/s   (parse + read 14 fields only)\n", baseline_rate);
-  std::printf("pipeline, batch %-6zu %12.0f tx/s    (%.3f x baseline)\n", batch_size, pipeline_rate, pipeline_rate / baseline_rate);
+  std::printf("pipeline, 1 worker     %12.0f tx/s    (%.3f x baseline)\n", single_rate, single_rate / baseline_rate);
+  std::printf("pipeline, %zu workers    %12.0f tx/s    (%.3f x baseline, %.2f x 1 worker), batch %zu\n", workers,
+              pipeline_rate, pipeline_rate / baseline_rate, pipeline_rate / single_rate, batch_size);
   std::printf("latency, batch 1       p50 %.2f us   p99 %.2f us   p99.9 %.2f us\n", p50, p99, p999);
-  std::printf("stages (ns per tx, batch %zu):\n", batch_size);
+  std::printf("stages (thread ns per tx summed over workers, %zu workers, batch %zu):\n", workers, batch_size);
   for (std::size_t i = 0; i < StageTimes::kCount; ++i) {
     std::printf("  %-9s %8.1f\n", StageTimes::kNames[i], static_cast<double>(st.nanos[i]) / n);
   }

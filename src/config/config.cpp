@@ -4,9 +4,11 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <set>
 #include <stdexcept>
+#include <thread>
 
 #include "core/timestamp.h"
 #include "kafka/kafka_handle.h"
@@ -128,9 +130,10 @@ Field field_key(const Reader& r, const YAML::Node& at, const std::string& name, 
 
 void read_pipeline(const Reader& r, const YAML::Node& n, Config* c) {
   if (!n) return;
-  r.only(n, "pipeline", {"id", "batch_size", "max_message_bytes"});
+  r.only(n, "pipeline", {"id", "batch_size", "max_message_bytes", "workers"});
   if (n["id"]) c->pipeline_id = r.str(n["id"], "pipeline.id");
   if (n["batch_size"]) c->batch_size = r.count(n["batch_size"], "pipeline.batch_size", 1, 1 << 20);
+  if (n["workers"]) c->workers = r.count(n["workers"], "pipeline.workers", 0, 256);
   if (n["max_message_bytes"]) {
     c->max_message_bytes = r.count(n["max_message_bytes"], "pipeline.max_message_bytes", 64, 1ull << 30);
   }
@@ -729,6 +732,10 @@ bool parse_listen_address(std::string_view listen, std::string* host, int* port)
   *host = std::string(listen.substr(0, colon));
   *port = p;
   return true;
+}
+
+std::size_t Config::worker_count() const {
+  return workers != 0 ? workers : std::max<std::size_t>(std::thread::hardware_concurrency(), 1);
 }
 
 Status load_config(const std::string& path, Config* out) {

@@ -122,6 +122,8 @@ struct Config {
   std::string pipeline_id = "pixguard";
   std::size_t batch_size = 1024;
   std::size_t max_message_bytes = 1 << 20;
+  std::size_t workers = 0;  // threads running the pipeline's stages; 0: the machine's cores
+  std::size_t worker_count() const;  // workers, with 0 resolved
 
   SourceConfig source;
   KafkaConfig kafka;

@@ -95,6 +95,8 @@ class CsvDecoder final : public Decoder {
     return true;
   }
 
+  std::unique_ptr<Decoder> clone() const override { return std::make_unique<CsvDecoder>(column_fields_, delimiter_); }
+
   std::vector<int> column_fields_;  // per column: the Field it fills, or -1
   char delimiter_;
 };

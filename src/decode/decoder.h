@@ -5,7 +5,7 @@
 // failure it returns false and fills `why`; the message goes to the dead-letter output.
 // Text it writes (unescaped strings) goes into `arena`, which the caller has reset to at
 // least the message's size.
-// Threading: a decoder holds parser scratch space; one per pipeline thread.
+// Threading: a decoder holds parser scratch space; one per pipeline thread (clone()).
 #include <memory>
 #include <string_view>
 
@@ -26,6 +26,8 @@ class Decoder {
  public:
   virtual ~Decoder() = default;
   virtual bool decode(std::string_view message, TextArena* arena, FieldValues* out, Rejection* why) = 0;
+  // A decoder for another thread: the same mapping, its own scratch.
+  virtual std::unique_ptr<Decoder> clone() const = 0;
 };
 
 // JSON objects (one per message) through `mapping` (dotted paths).

@@ -92,7 +92,7 @@ std::string_view trim_right(std::string_view s) {
 
 class JsonDecoder final : public Decoder {
  public:
-  explicit JsonDecoder(const FieldMapping& mapping) {
+  explicit JsonDecoder(const FieldMapping& mapping) : mapping_(mapping) {
     levels_.emplace_back();
     for (std::size_t f = 0; f < kFieldCount; ++f) {
       const std::string& path = mapping.source_names[f];
@@ -328,6 +328,9 @@ class JsonDecoder final : public Decoder {
     return false;
   }
 
+  std::unique_ptr<Decoder> clone() const override { return std::make_unique<JsonDecoder>(mapping_); }
+
+  FieldMapping mapping_;
   std::vector<Level> levels_;
   od::parser parser_;
   std::bitset<kFieldCount> seen_;

@@ -17,10 +17,12 @@ double reais(int64_t cents) { return static_cast<double>(cents) / 100.0; }
 
 }  // namespace
 
-FeatureEngine::FeatureEngine(std::vector<FeatureSpec> specs, ContextOptions context, StateLimits limits)
-    : specs_(std::move(specs)), context_(context), limits_(limits) {
+FeatureEngine::FeatureEngine(std::vector<FeatureSpec> specs, ContextOptions context, StateLimits limits,
+                             std::size_t shards)
+    : specs_(std::move(specs)), context_(context), limits_(limits), shards_(std::max<std::size_t>(shards, 1)) {
   limits_.max_keys = std::max<std::size_t>(limits_.max_keys, 1);
   limits_.max_events_per_key = std::max<std::size_t>(limits_.max_events_per_key, 1);
+  max_keys_per_shard_ = (limits_.max_keys + shards_ - 1) / shards_;
   for (const FeatureSpec& s : specs_) {
     if (!feature_kind_needs_key(s.kind)) continue;
     Scope& scope = scope_of(s.scope);
@@ -50,11 +52,29 @@ FeatureEngine::FeatureEngine(std::vector<FeatureSpec> specs, ContextOptions cont
     }
     window_of_.push_back(slot);
   }
-  bounds_.resize(std::max(payers_.shape.window_length_us.size(), payees_.shape.window_length_us.size()));
+  for (Scope* scope : {&payers_, &payees_}) {
+    scope->shards.resize(shards_);
+    for (Shard& shard : scope->shards) shard.bounds.resize(scope->shape.window_length_us.size());
+  }
 }
 
 void FeatureEngine::process(const Transaction& tx, const Enrichment& e, int64_t watermark_us, double* out) {
-  for (std::size_t i = 0; i < specs_.size() && out != nullptr; ++i) {
+  if (out != nullptr) process_context(tx, e, out);
+  if (payers_.used) process_scope(payers_, e.payer_id, e.payee_id, tx, e, watermark_us, out);
+  if (payees_.used) process_scope(payees_, e.payee_id, e.payer_id, tx, e, watermark_us, out);
+}
+
+void FeatureEngine::process_keyed(KeyScope s, const Transaction& tx, const Enrichment& e, int64_t watermark_us,
+                                  double* out) {
+  if (s == KeyScope::kPayer) {
+    if (payers_.used) process_scope(payers_, e.payer_id, e.payee_id, tx, e, watermark_us, out);
+  } else if (payees_.used) {
+    process_scope(payees_, e.payee_id, e.payer_id, tx, e, watermark_us, out);
+  }
+}
+
+void FeatureEngine::process_context(const Transaction& tx, const Enrichment& e, double* out) const {
+  for (std::size_t i = 0; i < specs_.size(); ++i) {
     const FeatureSpec& s = specs_[i];
     if (feature_kind_needs_key(s.kind)) continue;
     switch (s.kind) {
@@ -96,27 +116,27 @@ void FeatureEngine::process(const Transaction& tx, const Enrichment& e, int64_t 
         out[i] = kMissing;
     }
   }
-  if (payers_.used) process_scope(payers_, e.payer_id, e.payee_id, tx, e, watermark_us, out);
-  if (payees_.used) process_scope(payees_, e.payee_id, e.payer_id, tx, e, watermark_us, out);
 }
 
 void FeatureEngine::process_scope(Scope& scope, uint64_t key, uint64_t counterparty, const Transaction& tx,
                                   const Enrichment& e, int64_t watermark_us, double* out) {
-  KeyHistory& h = history_of(scope, key, tx.event_time_us);
+  Shard& shard = scope.shards[shard_of(key)];
+  KeyHistory& h = history_of(scope, shard, key, tx.event_time_us);
   const bool has_watermark = watermark_us != Watermark::kNone;
-  if (has_watermark) scope.events -= h.prune(scope.shape, watermark_us - scope.retention_us);
+  if (has_watermark) shard.events -= h.prune(scope.shape, watermark_us - scope.retention_us);
 
   const int64_t t = tx.event_time_us;
-  if (out != nullptr) compute_scope(scope, h, counterparty, tx, e, out);
+  if (out != nullptr) compute_scope(scope, shard, h, counterparty, tx, e, out);
   if (has_watermark && t < watermark_us - scope.retention_us) return;  // beyond what state keeps
   h.insert(scope.shape, t, tx.amount_cents, counterparty, e.device_id, e.fraud_known_us);
   const std::size_t dropped = h.truncate(scope.shape, limits_.max_events_per_key);
-  scope.events += 1 - dropped;
-  dropped_events_ += dropped;
+  shard.events += 1 - dropped;
+  shard.dropped_events += dropped;
 }
 
-void FeatureEngine::compute_scope(Scope& scope, KeyHistory& h, uint64_t counterparty, const Transaction& tx,
-                                  const Enrichment& e, double* out) {
+void FeatureEngine::compute_scope(const Scope& scope, Shard& shard, KeyHistory& h, uint64_t counterparty,
+                                  const Transaction& tx, const Enrichment& e, double* out) const {
+  std::vector<Bounds>& bounds = shard.bounds;
   const int64_t t = tx.event_time_us;
   const bool in_order = h.in_order(t);
   if (in_order) h.advance(scope.shape, t);
@@ -127,18 +147,18 @@ void FeatureEngine::compute_scope(Scope& scope, KeyHistory& h, uint64_t counterp
   const auto by_time = [](int64_t x, const KeyHistory::Event& y) { return x < y.time_us; };
   for (std::size_t w = 0; w < shape.window_length_us.size(); ++w) {
     if (in_order) {
-      bounds_[w] = {h.cursor(w).lo, h.cursor(w).hi};
+      bounds[w] = {h.cursor(w).lo, h.cursor(w).hi};
       continue;
     }
     const int64_t end = t - shape.window_delay_us[w];
     const auto live = ev.begin() + static_cast<std::ptrdiff_t>(h.head());
     const auto lo = std::upper_bound(live, ev.end(), end - shape.window_length_us[w], by_time);
-    bounds_[w] = {static_cast<std::size_t>(lo - ev.begin()),
+    bounds[w] = {static_cast<std::size_t>(lo - ev.begin()),
                   static_cast<std::size_t>(std::upper_bound(lo, ev.end(), end, by_time) - ev.begin())};
   }
   for (const std::size_t i : scope.features) {
     const std::size_t w = window_of_[i];
-    out[i] = compute(specs_[i], w, tx, e, h, counterparty, in_order, bounds_[w].lo, bounds_[w].hi);
+    out[i] = compute(specs_[i], w, tx, e, h, counterparty, in_order, bounds[w].lo, bounds[w].hi);
   }
 }
 
@@ -197,25 +217,26 @@ double FeatureEngine::compute(const FeatureSpec& s, std::size_t w, const Transac
   }
 }
 
-KeyHistory& FeatureEngine::history_of(Scope& scope, uint64_t key, int64_t time_us) {
-  if (scope.keys.size() >= limits_.max_keys) {
-    if (auto it = scope.keys.find(key); it != scope.keys.end()) return it->second;
-    evict_oldest_keys(scope);
+KeyHistory& FeatureEngine::history_of(const Scope& scope, Shard& shard, uint64_t key, int64_t time_us) const {
+  if (shard.keys.size() >= max_keys_per_shard_) {
+    if (auto it = shard.keys.find(key); it != shard.keys.end()) return it->second;
+    evict_oldest_keys(shard);
   }
-  auto [it, created] = scope.keys.try_emplace(key);
-  if (created) queue_expiry(scope, key, it->second, time_us + scope.retention_us);
+  auto [it, created] = shard.keys.try_emplace(key);
+  if (created) queue_expiry(shard, key, it->second, time_us + scope.retention_us);
   return it->second;
 }
 
-void FeatureEngine::queue_expiry(Scope& scope, uint64_t key, KeyHistory& h, int64_t at_us) {
+void FeatureEngine::queue_expiry(Shard& shard, uint64_t key, KeyHistory& h, int64_t at_us) {
   h.set_expiry_us(at_us);
-  scope.expiry.push(Expiry{at_us, key});
+  shard.expiry.push(Expiry{at_us, key});
 }
 
-void FeatureEngine::evict_oldest_keys(Scope& scope) {
+void FeatureEngine::evict_oldest_keys(Shard& shard) const {
   // Evicting an eighth at a time keeps the cost per new key constant (amortised).
-  HistoryMap& map = scope.keys;
-  const std::size_t keep = limits_.max_keys - std::max<std::size_t>(limits_.max_keys / 8, 1);
+  HistoryMap& map = shard.keys;
+  const std::size_t limit = max_keys_per_shard_;
+  const std::size_t keep = limit - std::max<std::size_t>(limit / 8, 1);
   if (map.size() <= keep) return;
   std::vector<std::pair<int64_t, uint64_t>> by_age;  // (newest event time, key)
   by_age.reserve(map.size());
@@ -227,10 +248,10 @@ void FeatureEngine::evict_oldest_keys(Scope& scope) {
   // Their queue entries are left behind: stale, they are skipped when they come up.
   for (std::size_t i = 0; i < evict; ++i) {
     const auto it = map.find(by_age[i].second);
-    scope.events -= it->second.size();
+    shard.events -= it->second.size();
     map.erase(it);
   }
-  evicted_keys_ += evict;
+  shard.evicted_keys += evict;
 }
 
 namespace {
@@ -249,24 +270,32 @@ static_assert(sizeof(SavedEvent) == 40);
 
 void FeatureEngine::save(ByteWriter* out) const {
   // One allocation for the whole snapshot: growing by doubling would copy it several times.
+  // The shards are written as one key list per scope: a snapshot does not depend on them.
   std::size_t bytes = 4 * sizeof(uint64_t);
   for (const Scope* scope : {&payers_, &payees_}) {
-    for (const auto& [key, h] : scope->keys) bytes += 2 * sizeof(uint64_t) + h.size() * sizeof(SavedEvent);
+    for (const Shard& shard : scope->shards) {
+      for (const auto& [key, h] : shard.keys) bytes += 2 * sizeof(uint64_t) + h.size() * sizeof(SavedEvent);
+    }
   }
   out->reserve_more(bytes);
-  out->put<uint64_t>(evicted_keys_);
-  out->put<uint64_t>(dropped_events_);
+  const FeatureStateStats totals = stats();
+  out->put<uint64_t>(totals.evicted_keys);
+  out->put<uint64_t>(totals.dropped_events);
   std::vector<SavedEvent> saved;
   for (const Scope* scope : {&payers_, &payees_}) {
-    out->put<uint64_t>(scope->keys.size());
-    for (const auto& [key, h] : scope->keys) {
-      out->put<uint64_t>(key);
-      saved.clear();
-      for (std::size_t i = h.head(); i < h.events().size(); ++i) {
-        const KeyHistory::Event& ev = h.events()[i];
-        saved.push_back(SavedEvent{ev.time_us, ev.amount_cents, ev.counterparty, ev.device, ev.fraud_known_us});
+    std::size_t keys = 0;
+    for (const Shard& shard : scope->shards) keys += shard.keys.size();
+    out->put<uint64_t>(keys);
+    for (const Shard& shard : scope->shards) {
+      for (const auto& [key, h] : shard.keys) {
+        out->put<uint64_t>(key);
+        saved.clear();
+        for (std::size_t i = h.head(); i < h.events().size(); ++i) {
+          const KeyHistory::Event& ev = h.events()[i];
+          saved.push_back(SavedEvent{ev.time_us, ev.amount_cents, ev.counterparty, ev.device, ev.fraud_known_us});
+        }
+        out->put_array(saved.data(), saved.size());
       }
-      out->put_array(saved.data(), saved.size());
     }
   }
 }
@@ -287,15 +316,18 @@ std::size_t scope_section_bytes(std::string_view rest) {
 
 }  // namespace
 
-bool FeatureEngine::load_scope(Scope& scope, ByteReader* in) {
+bool FeatureEngine::load_scope(Scope& scope, ByteReader* in) const {
   const uint64_t keys = in->get_count(2 * sizeof(uint64_t));
-  scope.keys.reserve(keys);
-  std::vector<Expiry> expiry;
-  expiry.reserve(keys);
+  std::vector<std::vector<Expiry>> expiry(shards_);
+  for (std::size_t s = 0; s < shards_; ++s) {
+    scope.shards[s].keys.reserve(keys / shards_ + 1);
+    expiry[s].reserve(keys / shards_ + 1);
+  }
   std::vector<SavedEvent> saved;
   for (uint64_t i = 0; i < keys && !in->failed(); ++i) {
     const uint64_t key = in->get<uint64_t>();
-    auto [it, inserted] = scope.keys.try_emplace(key);
+    Shard& shard = scope.shards[shard_of(key)];
+    auto [it, inserted] = shard.keys.try_emplace(key);
     if (!inserted) in->fail();  // a key appears once
     saved.clear();
     in->get_array(&saved);
@@ -311,19 +343,22 @@ bool FeatureEngine::load_scope(Scope& scope, ByteReader* in) {
     for (const SavedEvent& ev : saved) {
       h.insert(scope.shape, ev.time_us, ev.amount_cents, ev.counterparty, ev.device, ev.fraud_known_us);
     }
-    scope.events += saved.size();
+    shard.events += saved.size();
     const int64_t at = saved.empty() ? KeyHistory::kNoTime : saved.back().time_us + scope.retention_us;
     h.set_expiry_us(at);
-    expiry.push_back(Expiry{at, key});
+    expiry[shard_of(key)].push_back(Expiry{at, key});
   }
-  scope.expiry = decltype(scope.expiry)(std::greater<>(), std::move(expiry));  // one heapify
+  for (std::size_t s = 0; s < shards_; ++s) {  // one heapify each
+    scope.shards[s].expiry = decltype(Shard::expiry)(std::greater<>(), std::move(expiry[s]));
+  }
   return !in->failed();
 }
 
 bool FeatureEngine::load(ByteReader* in) {
   for (Scope* scope : {&payers_, &payees_}) clear(*scope);
-  evicted_keys_ = in->get<uint64_t>();
-  dropped_events_ = in->get<uint64_t>();
+  // The counters are totals; they go to the first shard.
+  payers_.shards[0].evicted_keys = in->get<uint64_t>();
+  payers_.shards[0].dropped_events = in->get<uint64_t>();
   // The scopes are independent: the payees load on a second thread while the payers load.
   const std::string_view rest = in->rest();
   const std::size_t payer_bytes = scope_section_bytes(rest);
@@ -336,16 +371,18 @@ bool FeatureEngine::load(ByteReader* in) {
   in->skip(rest.size() - payee_in.remaining());
   if (in->failed() || !payers_ok || !payees_ok) {
     for (Scope* scope : {&payers_, &payees_}) clear(*scope);
-    evicted_keys_ = dropped_events_ = 0;
     return false;
   }
   return true;
 }
 
 void FeatureEngine::clear(Scope& scope) {
-  scope.keys.clear();
-  scope.expiry = {};
-  scope.events = 0;
+  for (Shard& shard : scope.shards) {
+    shard.keys.clear();
+    shard.expiry = {};
+    shard.events = 0;
+    shard.evicted_keys = shard.dropped_events = 0;
+  }
 }
 
 void FeatureEngine::expire(int64_t watermark_us) {
@@ -353,19 +390,21 @@ void FeatureEngine::expire(int64_t watermark_us) {
   for (Scope* scope : {&payers_, &payees_}) {
     if (!scope->used) continue;
     const int64_t cutoff = watermark_us - scope->retention_us;
-    while (!scope->expiry.empty() && scope->expiry.top().at_us < watermark_us) {
-      const Expiry due = scope->expiry.top();
-      scope->expiry.pop();
-      const auto it = scope->keys.find(due.key);
-      if (it == scope->keys.end() || it->second.expiry_us() != due.at_us) continue;  // stale entry
-      // A live key keeps its old events until it is next touched (process() prunes them),
-      // so the state does not depend on when this queue entry came up.
-      KeyHistory& h = it->second;
-      if (h.empty() || h.newest_us() < cutoff) {
-        scope->events -= h.size();
-        scope->keys.erase(it);
-      } else {
-        queue_expiry(*scope, due.key, h, h.newest_us() + scope->retention_us);
+    for (Shard& shard : scope->shards) {
+      while (!shard.expiry.empty() && shard.expiry.top().at_us < watermark_us) {
+        const Expiry due = shard.expiry.top();
+        shard.expiry.pop();
+        const auto it = shard.keys.find(due.key);
+        if (it == shard.keys.end() || it->second.expiry_us() != due.at_us) continue;  // stale entry
+        // A live key keeps its old events until it is next touched (process() prunes them),
+        // so the state does not depend on when this queue entry came up.
+        KeyHistory& h = it->second;
+        if (h.empty() || h.newest_us() < cutoff) {
+          shard.events -= h.size();
+          shard.keys.erase(it);
+        } else {
+          queue_expiry(shard, due.key, h, h.newest_us() + scope->retention_us);
+        }
       }
     }
   }
@@ -373,15 +412,21 @@ void FeatureEngine::expire(int64_t watermark_us) {
 
 FeatureStateStats FeatureEngine::stats() const {
   FeatureStateStats s;
-  s.payer_keys = payers_.keys.size();
-  s.payee_keys = payees_.keys.size();
-  s.events = payers_.events + payees_.events;
-  // An estimate kept in O(1): events and hash-table slots; indexes of busy keys come on top.
-  s.approx_bytes = s.events * sizeof(KeyHistory::Event) +
-                   (payers_.keys.capacity() + payees_.keys.capacity()) * (sizeof(uint64_t) + sizeof(KeyHistory) + 1) +
-                   (payers_.expiry.size() + payees_.expiry.size()) * sizeof(Expiry);
-  s.evicted_keys = evicted_keys_;
-  s.dropped_events = dropped_events_;
+  // An estimate kept in O(1) per shard: events and hash-table slots; indexes of busy keys
+  // come on top.
+  std::size_t slots = 0, queued = 0;
+  for (const Scope* scope : {&payers_, &payees_}) {
+    for (const Shard& shard : scope->shards) {
+      (scope == &payers_ ? s.payer_keys : s.payee_keys) += shard.keys.size();
+      s.events += shard.events;
+      s.evicted_keys += shard.evicted_keys;
+      s.dropped_events += shard.dropped_events;
+      slots += shard.keys.capacity();
+      queued += shard.expiry.size();
+    }
+  }
+  s.approx_bytes = s.events * sizeof(KeyHistory::Event) + slots * (sizeof(uint64_t) + sizeof(KeyHistory) + 1) +
+                   queued * sizeof(Expiry);
   return s;
 }
 

@@ -13,7 +13,7 @@ constexpr uint32_t kPartFormat = 1;
 PartState::PartState(const Config& config)
     : watermark(config.allowed_lateness_us),
       dedupe(config.dedupe),
-      features(config.features, config.context, config.state_limits) {}
+      features(config.features, config.context, config.state_limits, config.worker_count()) {}
 
 void PartState::save(ByteWriter* out) const {
   out->put(kPartFormat);

@@ -1,9 +1,19 @@
 #pragma once
-// The pipeline: one batch at a time through every stage of PRODUCT.md section 2,
+// The pipeline: one batch at a time through every stage,
 //   decode -> validate -> deduplicate -> enrich -> features -> score -> decide -> sinks,
 // each stage over the whole batch before the next (tight loops, and a clean per-stage
 // time). Results do not depend on the batch size: every order-dependent decision (the
 // watermark, late flags, dedupe expiry, state pruning) is taken per message, in order.
+//
+// Workers (`pipeline.workers`): a batch runs in five phases, three of them on every worker
+// at once (a WorkerPool), and results do not depend on the number of workers:
+//   1. parallel, a slice of the batch each: decode, the field rules, enrichment;
+//   2. in order: the time-window rule, the watermark, dedupe, dead letters, the change log;
+//   3. parallel, by key: worker w computes the payer features of the payers in its shard
+//      and the payee features of the payees in its shard (FeatureEngine shards), each key's
+//      transactions in arrival order, as one worker would;
+//   4. parallel, a slice each: score, decide, encode the output lines;
+//   5. in order: accounting, and the records handed to the sinks.
 //
 // State by part: the event-time state (watermark, dedupe ids, feature histories) is kept
 // per part of the source (a Kafka partition; a file or the generator is part 0), so that a
@@ -12,7 +22,8 @@
 // payer's transactions in one part; payee features then see the part's transactions only.
 // The accounting is the pipeline's (this process's), across parts.
 //
-// Threading: a Pipeline and everything it owns runs on one thread.
+// Threading: a Pipeline is driven from one thread; its phases use its own worker threads,
+// each with its own decoder, scorer and decider. Sinks are called from the driving thread.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -28,6 +39,7 @@
 #include "features/feature_engine.h"
 #include "runtime/accounting.h"
 #include "runtime/part_state.h"
+#include "runtime/worker_pool.h"
 #include "score/scorer.h"
 #include "sinks/record_encoder.h"
 #include "sinks/sink.h"
@@ -54,7 +66,7 @@ class Pipeline {
   // so no transaction is scored by two models. Fails, keeping the current model, when the
   // model needs a feature the config does not declare.
   Status set_model(std::shared_ptr<const Model> model);
-  const std::string& model_version() const { return scorer_.model_version(); }
+  const std::string& model_version() const { return workers_[0].scorer.model_version(); }
 
   // Housekeeping between epochs: drops expired feature state and refreshes the state
   // summary in the accounting.
@@ -87,6 +99,7 @@ class Pipeline {
   // checkpoints so that a changed config is noticed on resume.
   std::string state_shape() const;
 
+  std::size_t workers() const { return pool_.size(); }
   const Accounting& accounting() const { return accounting_; }
   Accounting& accounting() { return accounting_; }
   std::vector<std::string> rule_names() const;
@@ -94,46 +107,74 @@ class Pipeline {
   int64_t watermark_us() const;
 
  private:
+  // What one worker thread owns: its scratch and the stage objects that hold scratch.
+  struct Worker {
+    std::unique_ptr<Decoder> decoder;
+    TextArena arena;  // the text its decoder unescaped, for its slice of the batch
+    Scorer scorer;
+    std::unique_ptr<Decider> decider;
+    std::string lines;  // its slice's encoded output lines
+    int64_t stage_nanos[StageTimes::kCount] = {};  // this batch's, its thread's time
+  };
+
   Pipeline(const Config& config, std::unique_ptr<Decoder> decoder, const LabelStore* labels);
   void refresh_state_summary();
   void record_changes(const RecordBatch& batch);
+
+  // The phases of process().
+  void check_fields(Worker& w, const RecordBatch& batch, std::size_t begin, std::size_t end);
+  void order_and_dedupe(const RecordBatch& batch, std::string_view source_name);
+  void compute_features(Worker& w, std::size_t shard, std::size_t n);
+  void score_and_encode(Worker& w, std::size_t begin, std::size_t end);
+  Status account_and_emit(std::size_t n);
 
   void reject(const RecordBatch& batch, std::size_t i, const Rejection& why, std::string_view source_name);
   Status emit(Output kind, SinkRecord record);
 
   // Per-message progress through the batch.
   enum class Fate : unsigned char { kAlive, kDeadLetter, kDuplicate };
+  // What the parallel checks found: the message passed, or broke a rule that comes before
+  // the time window (decoding included), or one that comes after it.
+  enum class Check : unsigned char { kPassed, kBrokeBeforeWindow, kBrokeAfterWindow };
 
   std::size_t max_message_bytes_;
-  std::unique_ptr<Decoder> decoder_;
   Validator validator_;
   PartStates parts_;
   Enricher enricher_;
   std::size_t feature_count_;
   std::string state_shape_;
-  Scorer scorer_;
   const Config* config_;  // outlives the pipeline (it is the job's)
-  std::unique_ptr<Decider> decider_;
   RecordEncoder encoder_;
   std::vector<Sink*> sinks_[3];
   Accounting accounting_;
   Status sink_error_;  // first dead-letter write failure of the batch
   std::vector<StateChange>* change_log_ = nullptr;
+  std::vector<Worker> workers_;  // [0] runs on the driving thread
+  WorkerPool pool_;
 
-  // Reused per batch.
-  TextArena arena_;
+  // Reused per batch, one element per message.
   std::vector<Fate> fate_;
-  std::vector<PartState*> part_of_;    // each message's part
+  std::vector<Check> check_;
+  std::vector<Rejection> why_;
+  std::vector<PartState*> part_of_;
   std::vector<FieldValues> fields_;
   std::vector<Transaction> txs_;
   std::vector<int64_t> watermark_at_;  // watermark after each message was observed
   std::vector<Deduplicator::Fingerprint> ids_;  // each message's dedupe fingerprint
-  std::vector<bool> late_;
+  std::vector<unsigned char> late_;
   std::vector<Enrichment> enrichments_;
   std::vector<double> feature_rows_;   // batch x features
   std::vector<double> scores_;
   std::vector<Decision> decisions_;
-  std::vector<double> contributions_;  // one record's, for its alert reasons
+  std::vector<double> contribution_rows_;  // batch x (features + 1), alerts only
+  // Where a message's output lines are: its worker's `lines`, [begin, scored_end) the
+  // scored record, [scored_end, alert_end) the alert.
+  struct Encoded {
+    uint32_t worker = 0;
+    uint32_t begin = 0, scored_end = 0, alert_end = 0;
+    bool contributions = false;  // its row of contribution_rows_ is filled
+  };
+  std::vector<Encoded> encoded_;
   std::string line_;
 };
 

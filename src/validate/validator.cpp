@@ -67,6 +67,29 @@ Validator::Validator(ValidationOptions options) : options_(std::move(options)) {
 }
 
 bool Validator::validate(const FieldValues& in, int64_t max_event_time_us, Transaction* tx, Rejection* why) const {
+  Rejection first;
+  const bool ok = validate_fields(in, tx, &first);
+  if ((ok || !precedes_time_window(first)) && !within_time_window(tx->event_time_us, max_event_time_us, why)) {
+    return false;
+  }
+  if (!ok) *why = first;
+  return ok;
+}
+
+bool Validator::within_time_window(int64_t event_time_us, int64_t max_event_time_us, Rejection* why) const {
+  if (max_event_time_us == std::numeric_limits<int64_t>::min()) return true;
+  if (event_time_us > max_event_time_us && event_time_us - max_event_time_us > options_.max_future_us) {
+    *why = Rejection::of(Field::kEventTime, "too_far_in_future", "beyond input.max_future of the latest event");
+    return false;
+  }
+  if (event_time_us < max_event_time_us && max_event_time_us - event_time_us > options_.max_past_us) {
+    *why = Rejection::of(Field::kEventTime, "too_far_in_past", "beyond input.max_past behind the latest event");
+    return false;
+  }
+  return true;
+}
+
+bool Validator::validate_fields(const FieldValues& in, Transaction* tx, Rejection* why) const {
   *tx = Transaction{};
 
   if (!read_text(in[Field::kEndToEndId], required(Field::kEndToEndId), Field::kEndToEndId, &tx->end_to_end_id, why))
@@ -92,16 +115,6 @@ bool Validator::validate(const FieldValues& in, int64_t max_event_time_us, Trans
     if (e != TimestampError::kOk) {
       *why = Rejection::of(Field::kEventTime, "invalid_timestamp", timestamp_error_name(e));
       return false;
-    }
-    if (max_event_time_us != std::numeric_limits<int64_t>::min()) {
-      if (tx->event_time_us > max_event_time_us && tx->event_time_us - max_event_time_us > options_.max_future_us) {
-        *why = Rejection::of(Field::kEventTime, "too_far_in_future", "beyond input.max_future of the latest event");
-        return false;
-      }
-      if (tx->event_time_us < max_event_time_us && max_event_time_us - tx->event_time_us > options_.max_past_us) {
-        *why = Rejection::of(Field::kEventTime, "too_far_in_past", "beyond input.max_past behind the latest event");
-        return false;
-      }
     }
   }
 

@@ -38,6 +38,16 @@ class Validator {
   // the "not absurdly far" rule.
   bool validate(const FieldValues& in, int64_t max_event_time_us, Transaction* tx, Rejection* why) const;
 
+  // validate() in two steps, so that the first can run on many threads and only the second
+  // in arrival order: every rule but the time window, then the time window. A message
+  // broke the first rule in validate()'s order that either step names: a rejection for
+  // which precedes_time_window() holds comes before the window, any other after it.
+  bool validate_fields(const FieldValues& in, Transaction* tx, Rejection* why) const;
+  bool within_time_window(int64_t event_time_us, int64_t max_event_time_us, Rejection* why) const;
+  static bool precedes_time_window(const Rejection& why) {
+    return why.field == static_cast<int>(Field::kEndToEndId) || why.field == static_cast<int>(Field::kEventTime);
+  }
+
   const ValidationOptions& options() const { return options_; }
 
  private:
