@@ -141,7 +141,8 @@ TEST(Config, LoadsTheShippedDefault) {
   EXPECT_EQ(c.model_poll_interval_us, 2'000'000);
   EXPECT_EQ(c.model_attribution, Attribution::kPath);
 
-  EXPECT_EQ(c.sinks.scored_dir, "data/scored");
+  EXPECT_EQ(c.sinks.scored_dir, "");  // the Delta table holds every scored transaction
+  EXPECT_EQ(c.sinks.table_dir, "data/decisions");
   EXPECT_EQ(c.sinks.alerts_dir, "data/alerts");
   EXPECT_EQ(c.sinks.dead_letter_dir, "data/dead_letter");
 }

@@ -104,6 +104,8 @@ def make_config(src, tmp, input_path, fmt, input_section=None, batch_size=None, 
         text = replace_section(text, "input", input_section)
     out = os.path.join(tmp, name + "-out")
     # Every relative output or state path of the shipped config (sinks, checkpoints) into `out`.
+    text, n = re.subn(r"  scored: ~", "  scored: data/scored", text)  # the checks read them
+    check(n == 1, "the shipped config's scored sink line changed; update bad_input_test.py")
     text = re.sub(r"(:[ \t]+)data/", rf"\g<1>{out}/", text)
     text = re.sub(r"(path:[ \t]+)model/", rf"\g<1>{src}/model/", text)
     for key, value in (("batch_size", batch_size), ("max_message_bytes", max_message_bytes)):
