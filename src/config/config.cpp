@@ -578,7 +578,17 @@ Config parse(const Reader& r, const YAML::Node& root, const std::string& path) {
     if (d["max_entries"]) c.dedupe.max_entries = r.count(d["max_entries"], "dedupe.max_entries", 1, 1ull << 34);
   }
   if (const YAML::Node st = root["state"]) {
-    r.only(st, "state", {"max_keys", "max_events_per_key"});
+    r.only(st, "state", {"max_keys", "max_events_per_key", "payees"});
+    if (st["payees"]) {
+      const std::string v = r.str(st["payees"], "state.payees");
+      if (v == "shared") {
+        c.payee_state = Config::PayeeState::kShared;
+      } else if (v == "per_part") {
+        c.payee_state = Config::PayeeState::kPerPart;
+      } else {
+        r.fail(st["payees"], "state.payees", "'" + v + "' is not shared or per_part");
+      }
+    }
     if (st["max_keys"]) c.state_limits.max_keys = r.count(st["max_keys"], "state.max_keys", 1, 1ull << 34);
     if (st["max_events_per_key"]) {
       c.state_limits.max_events_per_key = r.count(st["max_events_per_key"], "state.max_events_per_key", 1, 1ull << 30);

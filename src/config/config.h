@@ -135,6 +135,9 @@ struct Config {
   bool dedupe_enabled = true;
   DedupeOptions dedupe;
   StateLimits state_limits;
+  // Where payee histories live: shared by the parts a process holds, seeing them in merge
+  // order (runtime/part_merge.h), or kept per part, moving with it.
+  enum class PayeeState : unsigned char { kShared, kPerPart } payee_state = PayeeState::kShared;
   CheckpointConfig checkpoint;
   int64_t allowed_lateness_us = 300'000'000;
   TimeZone context_zone;

@@ -90,7 +90,9 @@ std::string accounting_text(const Accounting& a, const std::vector<std::string>&
                      st.dropped_events, st.dedupe_evictions);
   }
   s += fmt::format("throughput    {:>12.0f} tx/s over {:.2f} s\n", rate, a.seconds);
-  s += fmt::format("balanced      {} (in = scored + dead letters + duplicates)\n", a.balanced() ? "yes" : "NO");
+  if (a.held > 0) s += fmt::format("held          {:>12} (waiting for the payee stage)\n", a.held);
+  s += fmt::format("balanced      {} (in = scored + dead letters + duplicates{})\n", a.balanced() ? "yes" : "NO",
+                   a.held > 0 ? " + held" : "");
   return s;
 }
 
@@ -150,6 +152,8 @@ std::string accounting_json(const Accounting& a, const std::vector<std::string>&
   w.integer(static_cast<int64_t>(a.resumed_in));
   w.raw(",\"throughput_per_second\":");
   w.number(a.seconds > 0 ? static_cast<double>(a.in - a.resumed_in) / a.seconds : 0.0);
+  w.raw(",\"held\":");
+  w.integer(static_cast<int64_t>(a.held));
   w.raw(",\"balanced\":");
   w.raw(a.balanced() ? "true" : "false");
   w.ch('}');

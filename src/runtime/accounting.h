@@ -48,6 +48,9 @@ struct Accounting {
   uint64_t dead_letters = 0;
   uint64_t duplicates = 0;
   uint64_t late = 0;
+  // Validated, not duplicates, waiting for the payee stage (runtime/part_merge.h); they are
+  // in the checkpoint, and counted as scored once they are.
+  uint64_t held = 0;
   std::array<uint64_t, 3> outcomes{};  // by Outcome: allow, review, block
   std::vector<uint64_t> rules_fired;   // by rule index
   // Dead letters by (field, rule); the views point at static rule names.
@@ -59,7 +62,7 @@ struct Accounting {
   ScoreHistogram scores;
   double seconds = 0;  // wall time of the run
 
-  bool balanced() const { return in == scored + dead_letters + duplicates; }
+  bool balanced() const { return in == scored + dead_letters + duplicates + held; }
 };
 
 // The counts of a checkpoint, so that a resumed run reports totals since the start (times

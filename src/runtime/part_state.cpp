@@ -5,8 +5,8 @@
 namespace pixguard {
 namespace {
 
-// Bump when PartState::save() changes its bytes.
-constexpr uint32_t kPartFormat = 1;
+// Bump when PartState::save() or PartStates::save_payees() change their bytes.
+constexpr uint32_t kPartFormat = 2;
 
 }  // namespace
 
@@ -41,12 +41,20 @@ bool PartState::load(ByteReader* in) {
 
 PartStates::PartStates(const Config& config)
     : config_(&config),
-      dedupe_enabled_(config.dedupe_enabled && config.validation.mapping.mapped(Field::kEndToEndId)) {}
+      dedupe_enabled_(config.dedupe_enabled && config.validation.mapping.mapped(Field::kEndToEndId)),
+      payees_(config.features, config.context, config.state_limits, config.worker_count()),
+      payee_watermark_(config.allowed_lateness_us) {}
 
 PartState& PartStates::part(uint32_t id) {
   if (id >= parts_.size()) parts_.resize(id + 1);
   if (parts_[id] == nullptr) parts_[id] = std::make_unique<PartState>(*config_);
   return *parts_[id];
+}
+
+void PartStates::clear() {
+  parts_.clear();
+  payees_ = FeatureEngine(config_->features, config_->context, config_->state_limits, config_->worker_count());
+  payee_watermark_ = Watermark(config_->allowed_lateness_us);
 }
 
 void PartStates::drop(uint32_t id) {
@@ -57,6 +65,7 @@ void PartStates::expire() {
   for (const auto& p : parts_) {
     if (p != nullptr) p->features.expire(p->watermark.current());
   }
+  payees_.expire(payee_watermark_.current());
 }
 
 void PartStates::apply(const StateChange& change) {
@@ -76,7 +85,13 @@ void PartStates::apply(const StateChange& change) {
   e.payee_id = change.payee_id;
   e.device_id = change.device_id;
   e.fraud_known_us = change.fraud_known_us;
-  p.features.process(tx, e, watermark, nullptr);
+  p.features.process_keyed(KeyScope::kPayer, tx, e, watermark, nullptr);
+  if (config_->payee_state == Config::PayeeState::kPerPart) {
+    p.features.process_keyed(KeyScope::kPayee, tx, e, watermark, nullptr);
+    return;
+  }
+  payee_watermark_.observe(p.watermark.max_event_time());  // a single part: its order time
+  payees_.process_keyed(KeyScope::kPayee, tx, e, payee_watermark_.current(), nullptr);
 }
 
 void PartStates::save(ByteWriter* out) const {
@@ -88,6 +103,19 @@ void PartStates::save(ByteWriter* out) const {
     out->put(id);
     parts_[id]->save(out);
   }
+  save_payees(out);
+}
+
+void PartStates::save_payees(ByteWriter* out) const {
+  out->put(kPartFormat);
+  out->put(payee_watermark_.max_event_time());
+  payees_.save(out);
+}
+
+bool PartStates::load_payees(ByteReader* in) {
+  if (in->get<uint32_t>() != kPartFormat) return false;
+  payee_watermark_.restore(in->get<int64_t>());
+  return payees_.load(in) && !in->failed();
 }
 
 bool PartStates::load(ByteReader* in) {
@@ -100,8 +128,11 @@ bool PartStates::load(ByteReader* in) {
       return false;
     }
   }
-  if (in->failed()) parts_.clear();
-  return !in->failed();
+  if (in->failed() || !load_payees(in)) {
+    parts_.clear();
+    return false;
+  }
+  return true;
 }
 
 }  // namespace pixguard

@@ -92,7 +92,7 @@ void Pipeline::refresh_state_summary() {
 }
 
 // Snapshot layout version: bump when any save() below changes its bytes.
-constexpr uint32_t kStateFormat = 2;
+constexpr uint32_t kStateFormat = 3;
 
 namespace {
 
@@ -108,12 +108,31 @@ Status check_format(ByteReader* in) {
 void Pipeline::save_accounting_state(ByteWriter* out) const {
   out->put(kStateFormat);
   save_accounting(accounting_, rule_names(), out);
+  merge_.save(out);
+}
+
+bool Pipeline::load_accounting_state(ByteReader* in) {
+  if (!load_accounting(in, rule_names(), &accounting_) || !merge_.load(in, feature_count_)) return false;
+  accounting_.held = merge_.held();
+  return true;
 }
 
 Status Pipeline::load_accounting_state(std::string_view snapshot) {
   ByteReader in(snapshot);
   if (Status s = check_format(&in); !s.ok()) return s;
-  if (!load_accounting(&in, rule_names(), &accounting_) || !in.at_end()) {
+  if (!load_accounting_state(&in) || !in.at_end()) return Status::Corruption("state snapshot is malformed");
+  return Status::Ok();
+}
+
+void Pipeline::save_member_state(ByteWriter* out) const {
+  save_accounting_state(out);
+  parts_.save_payees(out);
+}
+
+Status Pipeline::load_member_state(std::string_view snapshot) {
+  ByteReader in(snapshot);
+  if (Status s = check_format(&in); !s.ok()) return s;
+  if (!load_accounting_state(&in) || !parts_.load_payees(&in) || !in.at_end()) {
     return Status::Corruption("state snapshot is malformed");
   }
   return Status::Ok();
@@ -121,15 +140,16 @@ Status Pipeline::load_accounting_state(std::string_view snapshot) {
 
 void Pipeline::save_state(ByteWriter* out) const {
   save_accounting_state(out);
-  save_part(0, out);
+  parts_.save(out);
 }
 
 Status Pipeline::load_state(std::string_view snapshot) {
   ByteReader in(snapshot);
   if (Status s = check_format(&in); !s.ok()) return s;
-  parts_.clear();
-  const bool ok = load_accounting(&in, rule_names(), &accounting_) && parts_.part(0).load(&in);
-  if (!ok || !in.at_end()) return Status::Corruption("state snapshot is malformed");
+  if (!load_accounting_state(&in) || !parts_.load(&in) || !in.at_end()) {
+    parts_.clear();
+    return Status::Corruption("state snapshot is malformed");
+  }
   refresh_state_summary();
   return Status::Ok();
 }
@@ -153,6 +173,11 @@ Status Pipeline::load_part(uint32_t id, std::string_view snapshot) {
 }
 
 Status Pipeline::load_parts(std::string_view snapshot) {
+  if (snapshot.empty()) {
+    parts_.clear();
+    refresh_state_summary();
+    return Status::Ok();
+  }
   ByteReader in(snapshot);
   if (!parts_.load(&in) || !in.at_end()) return Status::Corruption("part states snapshot is malformed");
   refresh_state_summary();
@@ -209,9 +234,27 @@ void Pipeline::reject(const RecordBatch& batch, std::size_t i, const Rejection& 
   if (Status s = emit(Output::kDeadLetters, {{}, line_, nullptr}); !s.ok() && sink_error_.ok()) sink_error_ = s;
 }
 
+void Pipeline::run_phase(std::size_t n, const std::function<void(std::size_t)>& phase) {
+  // A small batch (a message at a time, a trickle) runs every worker's part on this thread:
+  // waking the others would cost more than it saves. The results are the same.
+  constexpr std::size_t kParallelFrom = 64;
+  if (n >= kParallelFrom) {
+    pool_.run(phase);
+  } else {
+    for (std::size_t w = 0; w < workers_.size(); ++w) phase(w);
+  }
+}
+
+namespace {
+
+std::pair<std::size_t, std::size_t> slice(std::size_t w, std::size_t workers, std::size_t count) {
+  return {w * count / workers, (w + 1) * count / workers};
+}
+
+}  // namespace
+
 Status Pipeline::process(const RecordBatch& batch, std::string_view source_name) {
   const std::size_t n = batch.size();
-  const std::size_t nf = feature_count_;
   fate_.assign(n, Fate::kAlive);
   check_.resize(n);
   why_.resize(n);
@@ -223,43 +266,46 @@ Status Pipeline::process(const RecordBatch& batch, std::string_view source_name)
   ids_.resize(n);
   late_.assign(n, 0);
   enrichments_.resize(n);
-  feature_rows_.resize(n * nf);
-  scores_.resize(n);
-  decisions_.resize(n);
-  contribution_rows_.resize(n * (nf + 1));
-  encoded_.resize(n);
+  order_time_.resize(n);
+  feature_rows_.resize(n * feature_count_);
   accounting_.in += n;
   for (Worker& w : workers_) std::fill(std::begin(w.stage_nanos), std::end(w.stage_nanos), 0);
-  const std::size_t workers = workers_.size();
-  const auto slice = [&](std::size_t w, std::size_t count) { return std::pair{w * count / workers, (w + 1) * count / workers}; };
 
-  // A small batch (a message at a time, a trickle) runs every worker's part on this
-  // thread: waking the others would cost more than it saves. The results are the same.
-  constexpr std::size_t kParallelFrom = 64;
-  const auto run_phase = [&](const std::function<void(std::size_t)>& phase) {
-    if (n >= kParallelFrom) {
-      pool_.run(phase);
-    } else {
-      for (std::size_t w = 0; w < workers; ++w) phase(w);
-    }
-  };
-  run_phase([&](std::size_t w) {
-    const auto [begin, end] = slice(w, n);
+  run_phase(n, [&](std::size_t w) {
+    const auto [begin, end] = slice(w, workers_.size(), n);
     check_fields(workers_[w], batch, begin, end);
   });
   order_and_dedupe(batch, source_name);
-  run_phase([&](std::size_t w) { compute_features(workers_[w], w, n); });
+  run_phase(n, [&](std::size_t w) { compute_part_features(workers_[w], w, n); });
   if (change_log_ != nullptr) record_changes(batch);
-  run_phase([&](std::size_t w) {
-    const auto [begin, end] = slice(w, n);
+  if (Status s = merge(&batch, false); !s.ok()) return s;
+  Status finished = finish_released();
+  if (!finished.ok()) return finished;
+  return std::exchange(sink_error_, Status::Ok());
+}
+
+Status Pipeline::release_held() {
+  for (Worker& w : workers_) std::fill(std::begin(w.stage_nanos), std::end(w.stage_nanos), 0);
+  if (Status s = merge(nullptr, true); !s.ok()) return s;
+  return finish_released();
+}
+
+Status Pipeline::finish_released() {
+  const std::size_t r = released_.size();
+  scores_.resize(r);
+  decisions_.resize(r);
+  contribution_rows_.resize(r * (feature_count_ + 1));
+  encoded_.resize(r);
+  run_phase(r, [&](std::size_t w) { compute_payee_features(workers_[w], w); });
+  run_phase(r, [&](std::size_t w) {
+    const auto [begin, end] = slice(w, workers_.size(), r);
     score_and_encode(workers_[w], begin, end);
   });
-  Status emitted = account_and_emit(n);
+  Status emitted = account_and_emit();
   for (const Worker& w : workers_) {
     for (std::size_t s = 0; s < StageTimes::kCount; ++s) accounting_.stage_times.nanos[s] += w.stage_nanos[s];
   }
-  if (!emitted.ok()) return emitted;
-  return std::exchange(sink_error_, Status::Ok());
+  return emitted;
 }
 
 void Pipeline::check_fields(Worker& w, const RecordBatch& batch, std::size_t begin, std::size_t end) {
@@ -314,6 +360,7 @@ void Pipeline::order_and_dedupe(const RecordBatch& batch, std::string_view sourc
     }
     late_[i] = watermark.observe(txs_[i].event_time_us) ? 1 : 0;
     watermark_at_[i] = watermark.current();
+    order_time_[i] = watermark.max_event_time();
   }
   int64_t t1 = now_nanos();
   times[StageTimes::kValidate] += t1 - t0;
@@ -331,69 +378,182 @@ void Pipeline::order_and_dedupe(const RecordBatch& batch, std::string_view sourc
   times[StageTimes::kDedupe] += now_nanos() - t1;
 }
 
-void Pipeline::compute_features(Worker& w, std::size_t shard, std::size_t n) {
+void Pipeline::compute_part_features(Worker& w, std::size_t shard, std::size_t n) {
   const int64_t t0 = now_nanos();
   const std::size_t nf = feature_count_;
   // Two prefetch stages: the keys' hash-table slots, then (once those are in cache) their
-  // histories. Worker `shard` owns the payers and the payees of its shard of every part.
+  // histories. Worker `shard` owns the payers (and, kept per part, the payees) of its shard
+  // of every part.
   constexpr std::size_t kPrefetchDistance = 8;
   constexpr std::size_t kHistoryPrefetchDistance = 4;
-  const auto mine = [&](std::size_t i, KeyScope scope) {
-    const FeatureEngine& f = part_of_[i]->features;
-    const uint64_t key = scope == KeyScope::kPayer ? enrichments_[i].payer_id : enrichments_[i].payee_id;
-    return fate_[i] == Fate::kAlive && f.uses(scope) && f.shard_of(key) == shard;
+  const bool payees_here = config_->payee_state == Config::PayeeState::kPerPart;
+  const auto key_of = [&](std::size_t i, KeyScope s) {
+    return s == KeyScope::kPayer ? enrichments_[i].payer_id : enrichments_[i].payee_id;
+  };
+  const auto mine = [&](std::size_t i, KeyScope s) {
+    return fate_[i] == Fate::kAlive && (s == KeyScope::kPayer || payees_here) &&
+           part_of_[i]->features.shard_of(key_of(i, s)) == shard;
   };
   for (std::size_t i = 0; i < n; ++i) {
-    for (const KeyScope scope : {KeyScope::kPayer, KeyScope::kPayee}) {
-      if (const std::size_t j = i + kPrefetchDistance; j < n && mine(j, scope)) {
-        part_of_[j]->features.prefetch(scope, scope == KeyScope::kPayer ? enrichments_[j].payer_id : enrichments_[j].payee_id);
+    for (const KeyScope s : {KeyScope::kPayer, KeyScope::kPayee}) {
+      if (const std::size_t j = i + kPrefetchDistance; j < n && mine(j, s)) {
+        part_of_[j]->features.prefetch(s, key_of(j, s));
       }
-      if (const std::size_t j = i + kHistoryPrefetchDistance; j < n && mine(j, scope)) {
-        part_of_[j]->features.prefetch_history(scope, scope == KeyScope::kPayer ? enrichments_[j].payer_id
-                                                                                : enrichments_[j].payee_id);
+      if (const std::size_t j = i + kHistoryPrefetchDistance; j < n && mine(j, s)) {
+        part_of_[j]->features.prefetch_history(s, key_of(j, s));
       }
     }
-    if (fate_[i] != Fate::kAlive) continue;
     FeatureEngine& f = part_of_[i]->features;
     double* row = feature_rows_.data() + i * nf;
-    // The values that need no state go with the payer, so that exactly one worker writes them.
-    if (f.shard_of(enrichments_[i].payer_id) == shard) f.process_context(txs_[i], enrichments_[i], row);
-    if (mine(i, KeyScope::kPayer)) f.process_keyed(KeyScope::kPayer, txs_[i], enrichments_[i], watermark_at_[i], row);
+    if (mine(i, KeyScope::kPayer)) {
+      // The values that need no state go with the payer, so that exactly one worker writes them.
+      f.process_context(txs_[i], enrichments_[i], row);
+      f.process_keyed(KeyScope::kPayer, txs_[i], enrichments_[i], watermark_at_[i], row);
+    }
     if (mine(i, KeyScope::kPayee)) f.process_keyed(KeyScope::kPayee, txs_[i], enrichments_[i], watermark_at_[i], row);
   }
   w.stage_nanos[StageTimes::kFeatures] += now_nanos() - t0;
 }
 
-void Pipeline::score_and_encode(Worker& w, std::size_t begin, std::size_t end) {
-  const std::size_t nf = feature_count_;
-  int64_t t0 = now_nanos();
-  for (std::size_t i = begin; i < end; ++i) {
-    if (fate_[i] == Fate::kAlive) scores_[i] = w.scorer.score(feature_rows_.data() + i * nf);
+Status Pipeline::merge(const RecordBatch* batch, bool release_all) {
+  const int64_t t0 = now_nanos();
+  // Where every part held stands.
+  clocks_.clear();
+  if (input_parts_set_) {
+    for (const PartClock& in : input_parts_) {
+      const int64_t t = parts_.has(in.part) ? parts_.get(in.part).watermark.max_event_time() : Watermark::kNone;
+      clocks_.push_back({in.part, t, in.quiet});
+    }
+  } else {
+    for (uint32_t id = 0; id < parts_.all().size(); ++id) {
+      if (parts_.has(id)) clocks_.push_back({id, parts_.get(id).watermark.max_event_time(), false});
+    }
   }
+  merge_.set_clocks(clocks_);
+
+  // This batch's transactions in merge order: those the payee stage may take now, and the
+  // others held. A single part's arrive in merge order already. Payees kept per part were
+  // served with the payers: nothing waits.
+  if (config_->payee_state == Config::PayeeState::kPerPart) release_all = true;
+  takeable_.clear();
+  const std::size_t n = batch != nullptr ? batch->size() : 0;
+  const auto key_of = [&](std::size_t i) { return MergeKey{order_time_[i], batch->part(i), batch->position(i)}; };
+  for (std::size_t i = 0; i < n; ++i) {
+    if (fate_[i] != Fate::kAlive) continue;
+    if (release_all || merge_.may_take(key_of(i))) {
+      takeable_.push_back(i);
+      continue;
+    }
+    HeldTransaction h;
+    h.key = key_of(i);
+    h.message = std::string(batch->message(i));
+    h.timestamp_ms = batch->timestamp_ms(i);
+    h.late = late_[i] != 0;
+    h.features.assign(feature_rows_.begin() + static_cast<std::ptrdiff_t>(i * feature_count_),
+                      feature_rows_.begin() + static_cast<std::ptrdiff_t>((i + 1) * feature_count_));
+    merge_.hold(std::move(h));
+  }
+  if (!std::is_sorted(takeable_.begin(), takeable_.end(), [&](std::size_t a, std::size_t b) { return key_of(a) < key_of(b); })) {
+    std::sort(takeable_.begin(), takeable_.end(), [&](std::size_t a, std::size_t b) { return key_of(a) < key_of(b); });
+  }
+
+  // Held transactions released now are decoded again: the same decoder and rules, so the
+  // same transaction.
+  taken_.clear();
+  merge_.take(&taken_, release_all);
+  const std::size_t t = taken_.size();
+  taken_fields_.resize(t);
+  taken_txs_.resize(t);
+  taken_enrichments_.resize(t);
+  std::size_t bytes = 0;
+  for (const HeldTransaction& h : taken_) bytes += h.message.size();
+  taken_arena_.reset(bytes);
+  for (std::size_t j = 0; j < t; ++j) {
+    Rejection why;
+    if (!workers_[0].decoder->decode(taken_[j].message, &taken_arena_, &taken_fields_[j], &why) ||
+        !validator_.validate_fields(taken_fields_[j], &taken_txs_[j], &why)) {
+      return Status::Corruption("a held transaction no longer decodes (part " + std::to_string(taken_[j].key.part) +
+                                ", position " + std::to_string(taken_[j].key.position) + ")");
+    }
+    enricher_.enrich(taken_txs_[j], &taken_enrichments_[j]);
+  }
+
+  // Both lists are in merge order; the payee stage takes their union in merge order, with
+  // the payee watermark of each.
+  released_.clear();
+  Watermark& payee_watermark = parts_.payee_watermark();
+  std::size_t a = 0, b = 0;
+  while (a < t || b < takeable_.size()) {
+    const bool held_first = b == takeable_.size() || (a < t && taken_[a].key < key_of(takeable_[b]));
+    Released r;
+    int64_t order_time = 0;
+    if (held_first) {
+      r = {&taken_txs_[a], &taken_enrichments_[a], taken_[a].features.data(), 0, taken_[a].late};
+      order_time = taken_[a++].key.order_time_us;
+    } else {
+      const std::size_t i = takeable_[b++];
+      r = {&txs_[i], &enrichments_[i], feature_rows_.data() + i * feature_count_, 0, late_[i] != 0};
+      order_time = order_time_[i];
+    }
+    payee_watermark.observe(order_time);
+    r.payee_watermark_us = payee_watermark.current();
+    released_.push_back(r);
+  }
+  accounting_.held = merge_.held();
+  workers_[0].stage_nanos[StageTimes::kFeatures] += now_nanos() - t0;
+  return Status::Ok();
+}
+
+void Pipeline::compute_payee_features(Worker& w, std::size_t shard) {
+  const int64_t t0 = now_nanos();
+  FeatureEngine& payees = parts_.payees();
+  if (!payees.uses(KeyScope::kPayee) || config_->payee_state == Config::PayeeState::kPerPart) return;
+  const std::size_t r = released_.size();
+  constexpr std::size_t kPrefetchDistance = 8;
+  constexpr std::size_t kHistoryPrefetchDistance = 4;
+  const auto mine = [&](std::size_t j) { return payees.shard_of(released_[j].enrichment->payee_id) == shard; };
+  for (std::size_t j = 0; j < r; ++j) {
+    if (const std::size_t k = j + kPrefetchDistance; k < r && mine(k)) {
+      payees.prefetch(KeyScope::kPayee, released_[k].enrichment->payee_id);
+    }
+    if (const std::size_t k = j + kHistoryPrefetchDistance; k < r && mine(k)) {
+      payees.prefetch_history(KeyScope::kPayee, released_[k].enrichment->payee_id);
+    }
+    if (!mine(j)) continue;
+    const Released& x = released_[j];
+    payees.process_keyed(KeyScope::kPayee, *x.tx, *x.enrichment, x.payee_watermark_us, x.features);
+  }
+  w.stage_nanos[StageTimes::kFeatures] += now_nanos() - t0;
+}
+
+void Pipeline::score_and_encode(Worker& w, std::size_t begin, std::size_t end) {
+  int64_t t0 = now_nanos();
+  for (std::size_t j = begin; j < end; ++j) scores_[j] = w.scorer.score(released_[j].features);
   int64_t t1 = now_nanos();
   w.stage_nanos[StageTimes::kScore] += t1 - t0;
-  for (std::size_t i = begin; i < end; ++i) {
-    if (fate_[i] == Fate::kAlive) decisions_[i] = w.decider->decide(txs_[i], feature_rows_.data() + i * nf, scores_[i]);
+  for (std::size_t j = begin; j < end; ++j) {
+    decisions_[j] = w.decider->decide(*released_[j].tx, released_[j].features, scores_[j]);
   }
   t0 = now_nanos();
   w.stage_nanos[StageTimes::kDecide] += t0 - t1;
 
+  const std::size_t nf = feature_count_;
   const bool want_scored = !sinks(Output::kScored).empty();
   const bool want_alerts = !sinks(Output::kAlerts).empty();
   const std::string& model_version = w.scorer.model_version();
   const uint32_t worker = static_cast<uint32_t>(&w - workers_.data());
   w.lines.clear();
-  for (std::size_t i = begin; i < end; ++i) {
-    if (fate_[i] != Fate::kAlive) continue;
-    const Decision& d = decisions_[i];
-    Encoded& out = encoded_[i];
+  for (std::size_t j = begin; j < end; ++j) {
+    const Released& x = released_[j];
+    const Decision& d = decisions_[j];
+    Encoded& out = encoded_[j];
     out.worker = worker;
     out.begin = static_cast<uint32_t>(w.lines.size());
     out.contributions = want_alerts && d.outcome != Outcome::kAllow && w.scorer.has_model();
-    double* contributions = contribution_rows_.data() + i * (nf + 1);
-    if (out.contributions) w.scorer.contributions(feature_rows_.data() + i * nf, config_->model_attribution, contributions);
-    const ScoredRecord record{&txs_[i], &enrichments_[i], feature_rows_.data() + i * nf,
-                              out.contributions ? contributions : nullptr, d, late_[i] != 0, model_version};
+    double* contributions = contribution_rows_.data() + j * (nf + 1);
+    if (out.contributions) w.scorer.contributions(x.features, config_->model_attribution, contributions);
+    const ScoredRecord record{x.tx, x.enrichment, x.features, out.contributions ? contributions : nullptr, d, x.late,
+                              model_version};
     if (want_scored) encoder_.scored(record, model_version, &w.lines);
     out.scored_end = static_cast<uint32_t>(w.lines.size());
     if (want_alerts && d.outcome != Outcome::kAllow) encoder_.alert(record, model_version, &w.lines);
@@ -402,25 +562,25 @@ void Pipeline::score_and_encode(Worker& w, std::size_t begin, std::size_t end) {
   w.stage_nanos[StageTimes::kSink] += now_nanos() - t0;
 }
 
-Status Pipeline::account_and_emit(std::size_t n) {
+Status Pipeline::account_and_emit() {
   const int64_t t0 = now_nanos();
   const std::size_t nf = feature_count_;
   const bool has_model = workers_[0].scorer.has_model();
   const std::string& model_version = workers_[0].scorer.model_version();
-  for (std::size_t i = 0; i < n; ++i) {
-    if (fate_[i] != Fate::kAlive) continue;
-    const Decision& d = decisions_[i];
+  for (std::size_t j = 0; j < released_.size(); ++j) {
+    const Released& x = released_[j];
+    const Decision& d = decisions_[j];
     ++accounting_.scored;
-    accounting_.late += late_[i];
+    accounting_.late += x.late ? 1 : 0;
     ++accounting_.outcomes[static_cast<std::size_t>(d.outcome)];
-    if (has_model) accounting_.scores.observe(scores_[i]);
+    if (has_model) accounting_.scores.observe(scores_[j]);
     for (uint64_t bits = d.fired; bits != 0; bits &= bits - 1) ++accounting_.rules_fired[static_cast<std::size_t>(__builtin_ctzll(bits))];
-    const Encoded& at = encoded_[i];
+    const Encoded& at = encoded_[j];
     const std::string_view lines = workers_[at.worker].lines;
-    const ScoredRecord record{&txs_[i], &enrichments_[i], feature_rows_.data() + i * nf,
-                              at.contributions ? contribution_rows_.data() + i * (nf + 1) : nullptr, d, late_[i] != 0,
+    const ScoredRecord record{x.tx, x.enrichment, x.features,
+                              at.contributions ? contribution_rows_.data() + j * (nf + 1) : nullptr, d, x.late,
                               model_version};
-    const std::string_view key = txs_[i].payer.account;
+    const std::string_view key = x.tx->payer.account;
     if (Status s = emit(Output::kScored, {key, lines.substr(at.begin, at.scored_end - at.begin), &record}); !s.ok()) {
       return s;
     }

@@ -5,26 +5,32 @@
 // time). Results do not depend on the batch size: every order-dependent decision (the
 // watermark, late flags, dedupe expiry, state pruning) is taken per message, in order.
 //
-// Workers (`pipeline.workers`): a batch runs in five phases, three of them on every worker
-// at once (a WorkerPool), and results do not depend on the number of workers:
+// Workers (`pipeline.workers`): a batch runs in phases, some on every worker at once (a
+// WorkerPool), and results do not depend on the number of workers:
 //   1. parallel, a slice of the batch each: decode, the field rules, enrichment;
 //   2. in order: the time-window rule, the watermark, dedupe, dead letters, the change log;
-//   3. parallel, by key: worker w computes the payer features of the payers in its shard
-//      and the payee features of the payees in its shard (FeatureEngine shards), each key's
-//      transactions in arrival order, as one worker would;
-//   4. parallel, a slice each: score, decide, encode the output lines;
-//   5. in order: accounting, and the records handed to the sinks.
+//   3. parallel, by payer: worker w computes the payer features of the payers in its shard
+//      (FeatureEngine shards), each payer's transactions in arrival order (and the payee
+//      features, when `state.payees` keeps them per part);
+//   4. in order: the payee merge (runtime/part_merge.h) releases the transactions the payee
+//      stage may take, this batch's and held ones, in merge order; the others are held;
+//   5. parallel, by payee: the payee features of the released transactions, each payee's
+//      in merge order;
+//   6. parallel, a slice each: score, decide, encode the output lines;
+//   7. in order: accounting, and the records handed to the sinks.
 //
-// State by part: the event-time state (watermark, dedupe ids, feature histories) is kept
-// per part of the source (a Kafka partition; a file or the generator is part 0), so that a
-// part can move to another process with its state (save_part / load_part / drop_part) and
-// results do not depend on which process holds which parts. Input keyed by payer keeps a
-// payer's transactions in one part; payee features then see the part's transactions only.
-// The accounting is the pipeline's (this process's), across parts.
+// State by part: the watermark, dedupe ids and payer histories are kept per part of the
+// source (a Kafka partition; a file or the generator is part 0), so that a part can move to
+// another process with its state (save_part / load_part / drop_part). Input keyed by payer
+// keeps a payer's transactions in one part. The payee histories are shared by the parts
+// (a payee is paid from all of them) and see the parts' transactions in merge order, which
+// does not depend on how the parts interleave on arrival. The accounting and the payee
+// state are the pipeline's (this process's), across parts.
 //
 // Threading: a Pipeline is driven from one thread; its phases use its own worker threads,
 // each with its own decoder, scorer and decider. Sinks are called from the driving thread.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -38,6 +44,7 @@
 #include "enrich/enricher.h"
 #include "features/feature_engine.h"
 #include "runtime/accounting.h"
+#include "runtime/part_merge.h"
 #include "runtime/part_state.h"
 #include "runtime/worker_pool.h"
 #include "score/scorer.h"
@@ -59,8 +66,18 @@ class Pipeline {
   const std::vector<Sink*>& sinks(Output kind) const { return sinks_[static_cast<std::size_t>(kind)]; }
 
   // Runs `batch` (finished) through every stage and writes its records to the sinks of the
-  // open epoch. `source_name` is quoted in dead letters.
+  // open epoch. `source_name` is quoted in dead letters. Transactions the payee stage may
+  // not take yet are held (accounting().held) and finished by a later call.
   Status process(const RecordBatch& batch, std::string_view source_name);
+  // A partitioned source's parts held now, and which are quiet (nothing left to read now):
+  // the payee merge waits for every part held that is not quiet, including those that
+  // have not delivered yet. Unset (an unpartitioned source): the parts seen.
+  void set_input_parts(std::vector<PartClock> parts) {
+    input_parts_ = std::move(parts);
+    input_parts_set_ = true;
+  }
+  // At the end of the input: finishes every held transaction.
+  Status release_held();
 
   // Serves `model` from the next batch on (hot reload): the swap happens between batches,
   // so no transaction is scored by two models. Fails, keeping the current model, when the
@@ -72,14 +89,19 @@ class Pipeline {
   // summary in the accounting.
   void expire_state();
 
-  // The state a checkpoint carries: the accounting counts, then the state of part 0
-  // (watermark, dedupe ids, feature histories). load_state() replaces the pipeline's state;
-  // it fails (Corruption) on a malformed snapshot. For an unpartitioned source.
+  // The state a checkpoint carries: the accounting counts and the held transactions, then
+  // every part's state and the payees' (save_parts). load_state() replaces the pipeline's
+  // state; it fails (Corruption) on a malformed snapshot. For an unpartitioned source.
   void save_state(ByteWriter* out) const;
   Status load_state(std::string_view snapshot);
-  // For a partitioned source: the accounting alone, and each part's state apart.
+  // The accounting counts and the held transactions alone (incremental checkpoints keep the
+  // rest in a base and changes).
   void save_accounting_state(ByteWriter* out) const;
   Status load_accounting_state(std::string_view snapshot);
+  // For a partitioned source: this process's state (the accounting, the held transactions,
+  // the payees), and each part's state apart.
+  void save_member_state(ByteWriter* out) const;
+  Status load_member_state(std::string_view snapshot);
   void save_part(uint32_t part, ByteWriter* out) const;
   // The state summary in the accounting follows at the next expire_state(): a summary
   // walks every key, too slow to redo for each part of a rebalance.
@@ -88,12 +110,12 @@ class Pipeline {
   bool has_part(uint32_t part) const { return parts_.has(part); }
 
   // Incremental checkpoints: while `log` is set, every message that changes part state
-  // appends its StateChange there, in order. A base snapshot of the parts alone
+  // appends its StateChange there, in order. A base snapshot of the parts and payees
   // (save_parts) plus the changes since, replayed (load_parts, replay_changes, and
   // expire_state() where an epoch ended), restores the state exactly.
   void set_change_log(std::vector<StateChange>* log) { change_log_ = log; }
   void save_parts(ByteWriter* out) const { parts_.save(out); }
-  Status load_parts(std::string_view snapshot);
+  Status load_parts(std::string_view snapshot);  // empty: no state at all
   void replay_changes(const std::vector<StateChange>& changes);
   // What the feature state was built for (the retention per key scope), recorded in
   // checkpoints so that a changed config is noticed on resume.
@@ -120,13 +142,19 @@ class Pipeline {
   Pipeline(const Config& config, std::unique_ptr<Decoder> decoder, const LabelStore* labels);
   void refresh_state_summary();
   void record_changes(const RecordBatch& batch);
+  bool load_accounting_state(ByteReader* in);
 
   // The phases of process().
   void check_fields(Worker& w, const RecordBatch& batch, std::size_t begin, std::size_t end);
   void order_and_dedupe(const RecordBatch& batch, std::string_view source_name);
-  void compute_features(Worker& w, std::size_t shard, std::size_t n);
+  void compute_part_features(Worker& w, std::size_t shard, std::size_t n);
+  Status merge(const RecordBatch* batch, bool release_all);
+  void compute_payee_features(Worker& w, std::size_t shard);
   void score_and_encode(Worker& w, std::size_t begin, std::size_t end);
-  Status account_and_emit(std::size_t n);
+  Status account_and_emit();
+  Status finish_released();  // phases 5 to 7
+  // Runs phase(w) for every worker: on the pool for `n` messages or more, else in turn here.
+  void run_phase(std::size_t n, const std::function<void(std::size_t)>& phase);
 
   void reject(const RecordBatch& batch, std::size_t i, const Rejection& why, std::string_view source_name);
   Status emit(Output kind, SinkRecord record);
@@ -151,6 +179,10 @@ class Pipeline {
   std::vector<StateChange>* change_log_ = nullptr;
   std::vector<Worker> workers_;  // [0] runs on the driving thread
   WorkerPool pool_;
+  PartMerge merge_;
+  std::vector<PartClock> input_parts_;
+  bool input_parts_set_ = false;
+  std::vector<PartClock> clocks_;
 
   // Reused per batch, one element per message.
   std::vector<Fate> fate_;
@@ -163,10 +195,29 @@ class Pipeline {
   std::vector<Deduplicator::Fingerprint> ids_;  // each message's dedupe fingerprint
   std::vector<unsigned char> late_;
   std::vector<Enrichment> enrichments_;
+  std::vector<int64_t> order_time_;    // the part's latest event time once observed
   std::vector<double> feature_rows_;   // batch x features
+
+  // What the payee stage takes, in merge order: this batch's transactions and held ones.
+  struct Released {
+    const Transaction* tx;
+    const Enrichment* enrichment;
+    double* features;
+    int64_t payee_watermark_us;
+    bool late;
+  };
+  std::vector<Released> released_;
+  std::vector<HeldTransaction> taken_;  // held ones released now, decoded again below
+  std::vector<Transaction> taken_txs_;
+  std::vector<Enrichment> taken_enrichments_;
+  std::vector<FieldValues> taken_fields_;
+  TextArena taken_arena_;
+  std::vector<std::size_t> takeable_;  // this batch's messages released now, in merge order
+
+  // Per released transaction.
   std::vector<double> scores_;
   std::vector<Decision> decisions_;
-  std::vector<double> contribution_rows_;  // batch x (features + 1), alerts only
+  std::vector<double> contribution_rows_;  // released x (features + 1), alerts only
   // Where a message's output lines are: its worker's `lines`, [begin, scored_end) the
   // scored record, [scored_end, alert_end) the alert.
   struct Encoded {

@@ -50,7 +50,7 @@ Status Runner::recover() {
         PartWriter writer;
         std::vector<PartSection> sections;
         Status s = decode_partitioned_state(c.state, &accounting, &writer, &sections);
-        if (s.ok()) s = pipeline_->load_accounting_state(accounting);
+        if (s.ok()) s = pipeline_->load_member_state(accounting);
         if (!s.ok()) return s.with_context(where);
         for (PartSection& section : sections) orphans_[section.part] = std::move(section);
       } else {
@@ -123,11 +123,8 @@ Status Runner::restore_incremental(const Checkpoint& c, const IncrementalState& 
   std::string base;
   if (inc.base_epoch > 0) {
     if (Status s = store->read_base(inc.base_epoch, &base); !s.ok()) return s;
-  } else {
-    ByteWriter empty(&base);
-    empty.put<uint32_t>(0);  // PartStates::save of no parts
   }
-  if (Status s = pipeline_->load_parts(base); !s.ok()) return s;
+  if (Status s = pipeline_->load_parts(base); !s.ok()) return s;  // empty: no state
   base_bytes_ = base.size();
   base.clear();
   std::vector<StateChange> changes;
@@ -242,7 +239,7 @@ Status Runner::write_checkpoint() {
     // this member may delete.
     std::string accounting;
     ByteWriter a(&accounting);
-    pipeline_->save_accounting_state(&a);
+    pipeline_->save_member_state(&a);
     std::vector<PartSection> sections;
     checkpointed_parts_.clear();
     for (const SourcePart& part : source_->parts()) {
@@ -328,9 +325,15 @@ Status Runner::parts_assigned(std::vector<SourcePart>* parts) {
 
 Status Runner::process_batch() {
   batch_.finish();
-  if (batch_.empty()) return Status::Ok();
+  // An empty batch still lets held transactions go once their parts have gone quiet.
+  if (batch_.empty() && pipeline_->accounting().held == 0) return Status::Ok();
   const auto t0 = std::chrono::steady_clock::now();
   const std::size_t changes_before = changes_.size();
+  if (partitioned_) {
+    std::vector<PartClock> inputs;
+    for (const SourcePart& p : source_->parts()) inputs.push_back({p.id, 0, p.quiet});
+    pipeline_->set_input_parts(std::move(inputs));
+  }
   if (Status s = pipeline_->process(batch_, source_->name()); !s.ok()) return s;
   if (incremental_) {
     // Handed over in chunks: written while the epoch runs.
@@ -340,7 +343,7 @@ Status Runner::process_batch() {
       changes_.reserve(ChangesWriter::kChunk);
     }
   }
-  if (options_.metrics != nullptr) {
+  if (options_.metrics != nullptr && !batch_.empty()) {
     observe_batch(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }
   return Status::Ok();
@@ -454,6 +457,9 @@ Status Runner::run(const std::atomic<bool>& stop) {
     }
   }
   stopping_ = true;
+  // At the end of the input no part can deliver again: every held transaction is finished.
+  // (On a stop they stay held, in the checkpoint.)
+  if (failure.ok() && end) failure = pipeline_->release_held();
   if (failure.ok()) failure = end_epoch();
   if (incremental_) {
     pipeline_->set_change_log(nullptr);

@@ -358,9 +358,20 @@ std::vector<SourcePart> KafkaSource::parts() const {
   std::vector<SourcePart> out;
   for (std::size_t i = 0; i < partitions_.size(); ++i) {
     const PartitionState& p = partitions_[i];
-    if (p.assigned) {
-      out.push_back({static_cast<uint32_t>(i), p.id.topic + "/" + std::to_string(p.id.partition), p.next_offset});
+    if (!p.assigned) continue;
+    // Quiet: read up to the partition's end as of the latest fetch response (cached, no
+    // request). Before anything was read, the fetch position tells where reading stands.
+    int64_t low = -1, high = -1, position = p.next_offset;
+    const bool known = rd_kafka_get_watermark_offsets(consumer_.get(), p.id.topic.c_str(), p.id.partition, &low,
+                                                      &high) == RD_KAFKA_RESP_ERR_NO_ERROR && high >= 0;
+    if (known && position < 0) {
+      PartitionListPtr list(rd_kafka_topic_partition_list_new(1));
+      rd_kafka_topic_partition_list_add(list.get(), p.id.topic.c_str(), p.id.partition);
+      if (rd_kafka_position(consumer_.get(), list.get()) == RD_KAFKA_RESP_ERR_NO_ERROR) position = list->elems[0].offset;
+      if (position < 0 && high == low) position = high;  // an empty partition
     }
+    out.push_back({static_cast<uint32_t>(i), p.id.topic + "/" + std::to_string(p.id.partition), p.next_offset,
+                   known && position >= 0 && position >= high});
   }
   return out;
 }

@@ -28,6 +28,7 @@ struct SourcePart {
   uint32_t id = 0;
   std::string name;
   int64_t next_position = -1;  // -1: unknown (nothing read, no checkpoint)
+  bool quiet = false;          // nothing left to read in it now (read up to its end)
 };
 
 // Told by a partitioned source, on the reading thread inside read(), when parts arrive and
@@ -61,7 +62,7 @@ class Source {
   // position() then covers only the parts held now, and the listener is told of every move.
   virtual bool partitioned() const { return false; }
   virtual void set_part_listener(PartListener* listener) { (void)listener; }
-  // The parts held now, with their next positions.
+  // The parts held now, with their next positions and whether they are quiet.
   virtual std::vector<SourcePart> parts() const { return {}; }
 };
 
