@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libxgboost-dev xgboost python3-xgboost zlib1g-dev
   librdkafka-dev kcat  # Kafka client (src/kafka/) and the independent client of the Kafka tests
+  python3-confluent-kafka  # the Python peer of bench/kafka_vs_python.sh
   libcpp-httplib-dev prometheus chromium  # the operations endpoint (src/ops/); its test's scraper and browser
   libsnappy-dev libzstd-dev  # Parquet page codecs (src/parquet/)
 )

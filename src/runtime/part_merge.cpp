@@ -27,35 +27,45 @@ bool PartMerge::may_take(const MergeKey& key) const {
 }
 
 void PartMerge::hold(HeldTransaction t) {
-  // Kept sorted; a batch's transactions mostly arrive in key order already.
-  const auto at = std::upper_bound(held_.begin(), held_.end(), t.key,
-                                   [](const MergeKey& k, const HeldTransaction& h) { return k < h.key; });
-  held_.insert(at, std::move(t));
+  const uint32_t part = t.key.part;
+  if (part >= by_part_.size()) by_part_.resize(part + 1);
+  by_part_[part].push_back(std::move(t));
+  ++held_;
 }
 
 void PartMerge::take(std::vector<HeldTransaction>* out, bool all) {
-  // What may be taken is a prefix: a key below one that may be taken may be taken too.
-  std::size_t n = 0;
-  while (n < held_.size() && (all || may_take(held_[n].key))) ++n;
-  for (std::size_t i = 0; i < n; ++i) out->push_back(std::move(held_[i]));
-  held_.erase(held_.begin(), held_.begin() + static_cast<std::ptrdiff_t>(n));
+  // A merge of the parts' queues, smallest head first. What may be taken is a prefix: a
+  // key below one that may be taken may be taken too.
+  while (held_ > 0) {
+    std::deque<HeldTransaction>* smallest = nullptr;
+    for (std::deque<HeldTransaction>& q : by_part_) {
+      if (!q.empty() && (smallest == nullptr || q.front().key < smallest->front().key)) smallest = &q;
+    }
+    if (!all && !may_take(smallest->front().key)) break;
+    out->push_back(std::move(smallest->front()));
+    smallest->pop_front();
+    --held_;
+  }
 }
 
 void PartMerge::save(ByteWriter* out) const {
-  out->put<uint64_t>(held_.size());
-  for (const HeldTransaction& h : held_) {
-    out->put(h.key.order_time_us);
-    out->put(h.key.part);
-    out->put(h.key.position);
-    out->put(h.timestamp_ms);
-    out->put<uint8_t>(h.late ? 1 : 0);
-    out->put_string(h.message);
-    out->put_array(h.features.data(), h.features.size());
+  out->put<uint64_t>(held_);
+  for (const std::deque<HeldTransaction>& q : by_part_) {
+    for (const HeldTransaction& h : q) {
+      out->put(h.key.order_time_us);
+      out->put(h.key.part);
+      out->put(h.key.position);
+      out->put(h.timestamp_ms);
+      out->put<uint8_t>(h.late ? 1 : 0);
+      out->put_string(h.message);
+      out->put_array(h.features.data(), h.features.size());
+    }
   }
 }
 
 bool PartMerge::load(ByteReader* in, std::size_t feature_count) {
-  held_.clear();
+  by_part_.clear();
+  held_ = 0;
   const uint64_t n = in->get_count(3 * sizeof(uint64_t));
   for (uint64_t i = 0; i < n && !in->failed(); ++i) {
     HeldTransaction h;
@@ -66,10 +76,18 @@ bool PartMerge::load(ByteReader* in, std::size_t feature_count) {
     h.late = in->get<uint8_t>() != 0;
     h.message = in->get_string();
     in->get_array(&h.features);
-    if (h.features.size() != feature_count || (!held_.empty() && !(held_.back().key < h.key))) in->fail();
-    held_.push_back(std::move(h));
+    const bool in_order = h.key.part >= by_part_.size() || by_part_[h.key.part].empty() ||
+                          by_part_[h.key.part].back().key < h.key;
+    if (in->failed() || h.features.size() != feature_count || h.key.part > (1u << 20) || !in_order) {
+      in->fail();
+      break;
+    }
+    hold(std::move(h));
   }
-  if (in->failed()) held_.clear();
+  if (in->failed()) {
+    by_part_.clear();
+    held_ = 0;
+  }
   return !in->failed();
 }
 

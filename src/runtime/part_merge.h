@@ -18,6 +18,7 @@
 //
 // Threading: the pipeline's driving thread.
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -63,12 +64,12 @@ class PartMerge {
   // Whether `key` may be taken now.
   bool may_take(const MergeKey& key) const;
 
-  // Held transactions, in key order.
+  // Holds `t`; a part's transactions are held in their key order (arrival order).
   void hold(HeldTransaction t);
   // Moves the held transactions that may be taken now (all of them with `all`) into `out`,
   // in key order.
   void take(std::vector<HeldTransaction>* out, bool all);
-  std::size_t held() const { return held_.size(); }
+  std::size_t held() const { return held_; }
 
   // The held transactions (checkpoints); load() replaces them, false when malformed.
   void save(ByteWriter* out) const;
@@ -83,7 +84,8 @@ class PartMerge {
   };
   Bound first_{kOpen, 0}, second_{kOpen, 0};
   static constexpr int64_t kOpen = INT64_MAX;  // no part bounds it
-  std::vector<HeldTransaction> held_;          // sorted by key
+  std::vector<std::deque<HeldTransaction>> by_part_;  // each in key order
+  std::size_t held_ = 0;
 };
 
 }  // namespace pixguard
