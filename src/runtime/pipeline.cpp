@@ -77,18 +77,21 @@ int64_t Pipeline::watermark_us() const {
 void Pipeline::refresh_state_summary() {
   StateSummary& s = accounting_.state;
   s = StateSummary{};
-  for (const auto& p : parts_.all()) {
-    if (p == nullptr) continue;
-    const FeatureStateStats f = p->features.stats();
+  const auto add = [&s](const FeatureStateStats& f) {
     s.payer_keys += f.payer_keys;
     s.payee_keys += f.payee_keys;
     s.events += f.events;
     s.approx_bytes += f.approx_bytes;
     s.evicted_keys += f.evicted_keys;
     s.dropped_events += f.dropped_events;
+  };
+  for (const auto& p : parts_.all()) {
+    if (p == nullptr) continue;
+    add(p->features.stats());
     s.dedupe_ids += p->dedupe.size();
     s.dedupe_evictions += p->dedupe.evictions();
   }
+  add(parts_.payees().stats());
 }
 
 // Snapshot layout version: bump when any save() below changes its bytes.

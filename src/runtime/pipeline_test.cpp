@@ -190,6 +190,7 @@ TEST(PipelineWorkers, DecisionsAndStateDoNotDependOnWorkersOrBatchSize) {
     EXPECT_GT(one.dead, 0u);
     EXPECT_GT(one.duplicates, 0u);
     EXPECT_GT(one.late, 0u);
+    EXPECT_GT(one.summary.payee_keys, 0u);
     EXPECT_FALSE(one.alerts.empty());
     for (const std::string rule : {"mule_fan_in", "compromised_payee"}) {
       const auto at = std::find(one.rule_names.begin(), one.rule_names.end(), rule);
