@@ -169,6 +169,7 @@ Status start_operations(const Config& config, Job* job, Operations* ops) {
   OpsServerOptions o;
   o.listen = config.http.listen;
   o.token = config.http.token;
+  o.stall_after_us = config.http.stall_after_us;
   o.metrics = &ops->metrics;
   o.decisions = ops->decisions.get();
   o.alerts = ops->alerts.get();

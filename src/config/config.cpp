@@ -522,7 +522,8 @@ Config parse(const Reader& r, const YAML::Node& root, const std::string& path) {
                     "watermark", "context", "features", "model", "rules", "decision", "sinks"});
   read_pipeline(r, root["pipeline"], &c);
   if (const YAML::Node h = root["http"]) {
-    r.only(h, "http", {"listen", "token", "recent_decisions", "recent_alerts"});
+    r.only(h, "http", {"listen", "token", "recent_decisions", "recent_alerts", "stall_after"});
+    if (h["stall_after"]) c.http.stall_after_us = r.duration(h["stall_after"], "http.stall_after");
     if (h["token"] && !h["token"].IsNull()) c.http.token = r.str(h["token"], "http.token");
     if (h["recent_decisions"]) c.http.recent_decisions = r.count(h["recent_decisions"], "http.recent_decisions", 1, 10'000'000);
     if (h["recent_alerts"]) c.http.recent_alerts = r.count(h["recent_alerts"], "http.recent_alerts", 1, 10'000'000);

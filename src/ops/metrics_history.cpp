@@ -13,15 +13,15 @@ std::string number_or_null(double seconds) {
 
 }  // namespace
 
-double quantile_between(const LatencyHistogram& older, const LatencyHistogram& newer, double q) {
+double quantile_between(const WaitHistogram& older, const WaitHistogram& newer, double q) {
   const uint64_t n = newer.count - older.count;
   if (n == 0) return -1;
   uint64_t seen = 0;
-  for (std::size_t b = 0; b < LatencyHistogram::kBounds.size(); ++b) {
+  for (std::size_t b = 0; b < WaitHistogram::kBounds.size(); ++b) {
     seen += newer.counts[b] - older.counts[b];
-    if (static_cast<double>(seen) >= q * static_cast<double>(n)) return LatencyHistogram::kBounds[b];
+    if (static_cast<double>(seen) >= q * static_cast<double>(n)) return WaitHistogram::kBounds[b];
   }
-  return LatencyHistogram::kBounds.back();  // in the overflow bucket: at least the top bound
+  return WaitHistogram::kBounds.back();  // in the overflow bucket: at least the top bound
 }
 
 MetricsHistory::~MetricsHistory() {
@@ -43,7 +43,7 @@ void MetricsHistory::loop() {
   while (!stopping_) {
     MetricsSample sample;
     if (metrics_->snapshot(&sample)) {
-      HistoryPoint p{unix_micros() / 1'000'000, sample.accounting, sample.processing, -1,
+      HistoryPoint p{unix_micros() / 1'000'000, sample.accounting, sample.decision, -1,
                      sample.checkpoint_written_unix_us};
       for (const SourceBacklog& b : sample.backlog) {
         if (b.messages >= 0) p.backlog = (p.backlog < 0 ? 0 : p.backlog) + b.messages;
@@ -72,8 +72,8 @@ std::string MetricsHistory::recent_json(std::size_t seconds) const {
     const HistoryPoint& p = points[i];
     const Accounting& a = p.accounting;
     // Quantiles of the transactions processed since the point before (null when none).
-    const double p50 = i > 0 ? quantile_between(points[i - 1].processing, p.processing, 0.5) : -1;
-    const double p99 = i > 0 ? quantile_between(points[i - 1].processing, p.processing, 0.99) : -1;
+    const double p50 = i > 0 ? quantile_between(points[i - 1].decision, p.decision, 0.5) : -1;
+    const double p99 = i > 0 ? quantile_between(points[i - 1].decision, p.decision, 0.99) : -1;
     if (body.back() != '[') body += ',';
     body += "{\"t\":" + std::to_string(p.unix_s) + ",\"in\":" + std::to_string(a.in) +
             ",\"scored\":" + std::to_string(a.scored) + ",\"dead_letters\":" + std::to_string(a.dead_letters) +

@@ -1,6 +1,6 @@
 #pragma once
 // The last ten minutes of a run, one point a second: the counts (cumulative), the
-// processing histogram, the consumer backlog and the checkpoint time, sampled from
+// decision latency histogram, the consumer backlog and the checkpoint time, sampled from
 // LiveMetrics on a thread of its own. It feeds /api/metrics/recent and the threshold
 // alerts, which it evaluates after each sample.
 //
@@ -21,7 +21,7 @@ namespace pixguard {
 struct HistoryPoint {
   int64_t unix_s = 0;
   Accounting accounting;
-  LatencyHistogram processing;
+  WaitHistogram decision;
   int64_t backlog = -1;                  // messages behind, summed over partitions; -1 unknown
   int64_t checkpoint_written_unix_us = 0;
 };
@@ -55,6 +55,6 @@ class MetricsHistory {
 
 // The q-quantile (0..1) of the histogram difference `newer - older`, as a bucket bound in
 // seconds; negative when no transaction was observed in between.
-double quantile_between(const LatencyHistogram& older, const LatencyHistogram& newer, double q);
+double quantile_between(const WaitHistogram& older, const WaitHistogram& newer, double q);
 
 }  // namespace pixguard

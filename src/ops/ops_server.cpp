@@ -83,17 +83,35 @@ Status OpsServer::start(const OpsServerOptions& options, std::unique_ptr<OpsServ
     (void)o.metrics->snapshot(&sample);
     res.set_content(prometheus_text(sample, unix_micros()), "text/plain; version=0.0.4; charset=utf-8");
   });
-  server.Get("/health", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("{\"status\":\"ok\"}", "application/json");
-  });
-  server.Get("/ready", [&o](const httplib::Request&, httplib::Response& res) {
+  // How long the run loop has been silent, in seconds; negative when it is not expected to go
+  // round (not started, restoring a checkpoint).
+  const auto silent_seconds = [](const MetricsSample& sample, bool published) {
+    if (!published || sample.restoring || sample.progress_unix_us == 0) return -1.0;
+    return static_cast<double>(unix_micros() - sample.progress_unix_us) / 1e6;
+  };
+  const auto stalled = [&o](double silent) { return silent >= 0 && silent * 1e6 >= static_cast<double>(o.stall_after_us); };
+  server.Get("/health", [&o, silent_seconds, stalled](const httplib::Request&, httplib::Response& res) {
     MetricsSample sample;
     const bool published = o.metrics->snapshot(&sample);
-    if (published && sample.ready) {
+    const double silent = silent_seconds(sample, published);
+    const char* state = !published ? "starting" : sample.restoring ? "restoring" : stalled(silent) ? "stalled" : "running";
+    std::string body = "{\"status\":\"" + std::string(stalled(silent) ? "stalled" : "ok") + "\",\"pipeline\":\"" + state +
+                       "\",\"last_progress_seconds_ago\":" + (silent < 0 ? std::string("null") : std::to_string(silent)) + "}";
+    if (stalled(silent)) res.status = 503;
+    res.set_content(body, "application/json");
+  });
+  server.Get("/ready", [&o, silent_seconds, stalled](const httplib::Request&, httplib::Response& res) {
+    MetricsSample sample;
+    const bool published = o.metrics->snapshot(&sample);
+    const double silent = silent_seconds(sample, published);
+    if (published && sample.ready && !stalled(silent)) {
       res.set_content("{\"ready\":true,\"epoch\":" + std::to_string(sample.epoch) + "}", "application/json");
       return;
     }
-    std::string body = json_object({{"reason", published ? sample.not_ready_reason : std::string("starting")}});
+    const std::string reason = !published          ? std::string("starting")
+                               : stalled(silent) ? "pipeline stalled: no progress for " + std::to_string(static_cast<int64_t>(silent)) + " s"
+                                                 : sample.not_ready_reason;
+    std::string body = json_object({{"reason", reason}});
     body.insert(1, "\"ready\":false,");
     res.status = 503;
     res.set_content(body, "application/json");

@@ -1,8 +1,11 @@
 #pragma once
 // The operations endpoint over HTTP (cpp-httplib), on its own threads:
 //   GET /metrics                 Prometheus text (ops/prometheus_text.h)
-//   GET /health                  200 {"status":"ok"} while the process runs
-//   GET /ready                   200 once state is restored and the source serves input, else 503
+//   GET /health                  the pipeline's state: 200 {"status":"ok","pipeline":"starting" |
+//                                "restoring" | "running"}, 503 {"status":"stalled"} when its run
+//                                loop has not gone round for `stall_after` (a hung sink, disk)
+//   GET /ready                   200 once state is restored, the source serves input and the
+//                                pipeline is not stalled, else 503 with the reason
 //   GET /api/transactions/{id}   one recent decision: score, reasons, features, model version
 //   GET /api/alerts?limit&before recent alerts, newest first, paged
 //   GET /api/metrics/recent      per-second counts and latency of the last 10 minutes (charts)
@@ -34,6 +37,7 @@ namespace pixguard {
 struct OpsServerOptions {
   std::string listen;  // "host:port"; port 0 picks a free one
   std::string token;   // empty: no authentication
+  int64_t stall_after_us = 30'000'000;  // the run loop silent this long: stalled
   const LiveMetrics* metrics = nullptr;
   const RecentRecords* decisions = nullptr;  // null: /api/transactions answers 404
   const RecentRecords* alerts = nullptr;

@@ -106,9 +106,12 @@ std::string prometheus_text(const MetricsSample& s, int64_t now_unix_us) {
   for (std::size_t i = 0; i < StageTimes::kCount; ++i) {
     e.sample(static_cast<double>(a.stage_times.nanos[i]) / 1e9, label("stage", StageTimes::kNames[i]));
   }
-  e.family("pixguard_transaction_processing_seconds", "histogram",
-           "Time in the pipeline per transaction (its batch's time over the batch's transactions).");
-  histogram(e, s.processing, "");
+  e.family("pixguard_decision_latency_seconds", "histogram",
+           "Per transaction, from its arrival at the source to its decision handed to the sinks.");
+  histogram(e, s.decision, "");
+  e.family("pixguard_commit_latency_seconds", "histogram",
+           "Per transaction, from its arrival at the source to the commit of its epoch's outputs.");
+  histogram(e, s.commit, "");
   e.family("pixguard_stage_latency_seconds", "histogram",
            "Time in each stage per transaction (the stage's time on a batch over its transactions).");
   for (std::size_t i = 0; i < StageTimes::kCount; ++i) histogram(e, s.stages[i], label("stage", StageTimes::kNames[i]));
@@ -148,7 +151,8 @@ std::string prometheus_text(const MetricsSample& s, int64_t now_unix_us) {
   e.family("pixguard_model_info", "gauge", "The model serving (1 for its version).");
   e.sample(1, label("version", s.model_version.empty() ? "none" : s.model_version));
   gauge("pixguard_ready", "1 once state is restored and the source serves input.", s.ready ? 1 : 0);
-  gauge("pixguard_accounting_balanced", "1 while in = scored + dead letters + duplicates.", a.balanced() ? 1 : 0);
+  gauge("pixguard_accounting_balanced", "1 while in = scored + dead letters + duplicates + held.", a.balanced() ? 1 : 0);
+  gauge("pixguard_held_transactions", "Transactions waiting for the payee merge.", static_cast<double>(a.held));
   gauge("pixguard_start_time_seconds", "When this process started its run.", static_cast<double>(s.started_unix_us) / 1e6);
   return std::move(e.text());
 }

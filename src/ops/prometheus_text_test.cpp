@@ -21,8 +21,8 @@ MetricsSample sample() {
   s.accounting.dead_letters_by_reason[{"amount", "not_positive"}] = 2;
   s.rule_names = {"burst_5m", "odd \"name\"\\x"};
   s.model_version = "m.json@abc";
-  s.processing.observe(3e-6, 4);
-  s.processing.observe(0.5, 1);  // above every bound
+  s.decision.observe(3e-6, 4);
+  s.decision.observe(20, 1);  // above every bound
   s.checkpoint_seconds = 0.25;
   s.checkpoint_written_unix_us = 1'000'000;
   s.backlog = {{"pix.transactions/0", 12}, {"pix.transactions/1", -1}};
@@ -84,21 +84,22 @@ TEST(PrometheusText, CountersGaugesAndLabels) {
 
 TEST(PrometheusText, HistogramIsCumulative) {
   const Parsed p = parse(prometheus_text(sample(), 0));
-  EXPECT_EQ(p.types.at("pixguard_transaction_processing_seconds"), "histogram");
+  EXPECT_EQ(p.types.at("pixguard_decision_latency_seconds"), "histogram");
+  EXPECT_EQ(p.types.at("pixguard_commit_latency_seconds"), "histogram");
   double previous = 0;
   int buckets = 0;
   for (const std::string& series : p.order) {
-    if (series.rfind("pixguard_transaction_processing_seconds_bucket", 0) != 0) continue;
+    if (series.rfind("pixguard_decision_latency_seconds_bucket", 0) != 0) continue;
     EXPECT_GE(p.samples.at(series), previous) << series;
     previous = p.samples.at(series);
     ++buckets;
   }
-  EXPECT_EQ(buckets, 13);
-  EXPECT_EQ(p.samples.at("pixguard_transaction_processing_seconds_bucket{le=\"5e-06\"}"), 4);
-  EXPECT_EQ(p.samples.at("pixguard_transaction_processing_seconds_bucket{le=\"0.1\"}"), 4);
-  EXPECT_EQ(p.samples.at("pixguard_transaction_processing_seconds_bucket{le=\"+Inf\"}"), 5);
-  EXPECT_EQ(p.samples.at("pixguard_transaction_processing_seconds_count"), 5);
-  EXPECT_NEAR(p.samples.at("pixguard_transaction_processing_seconds_sum"), 0.500012, 1e-9);
+  EXPECT_EQ(buckets, 20);
+  EXPECT_EQ(p.samples.at("pixguard_decision_latency_seconds_bucket{le=\"1e-05\"}"), 4);
+  EXPECT_EQ(p.samples.at("pixguard_decision_latency_seconds_bucket{le=\"10\"}"), 4);
+  EXPECT_EQ(p.samples.at("pixguard_decision_latency_seconds_bucket{le=\"+Inf\"}"), 5);
+  EXPECT_EQ(p.samples.at("pixguard_decision_latency_seconds_count"), 5);
+  EXPECT_NEAR(p.samples.at("pixguard_decision_latency_seconds_sum"), 20.000012, 1e-9);
 }
 
 TEST(PrometheusText, StageAndEndToEndHistograms) {

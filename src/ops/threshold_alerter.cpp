@@ -60,7 +60,7 @@ double signal_value(const ThresholdRule& rule, const std::vector<HistoryPoint>& 
   const HistoryPoint& start = points[back(points, rule.window_s)];
   switch (rule.signal) {
     case ThresholdRule::Signal::kLatencyP99: {
-      const double q = quantile_between(start.processing, newest.processing, 0.99);
+      const double q = quantile_between(start.decision, newest.decision, 0.99);
       return q < 0 ? kUnknown : q * 1e6;
     }
     case ThresholdRule::Signal::kDeadLetterRate: {

@@ -76,8 +76,8 @@ TEST(ThresholdAlerter, Signals) {
   }
   p[2].backlog = 42;
   p[2].checkpoint_written_unix_us = 1'500'000;
-  p[2].processing.observe(30e-6, 99);
-  p[2].processing.observe(2e-3, 1);
+  p[2].decision.observe(30e-6, 99);
+  p[2].decision.observe(2e-3, 1);
   ThresholdRule r;
   r.window_s = 1;
   r.signal = ThresholdRule::Signal::kFraudRate;

@@ -2,7 +2,7 @@
 // What the operations endpoint shows, published by the pipeline thread and read by the HTTP
 // thread: the accounting and the rest of a run's live picture, as of the latest publish.
 // The runner publishes after an epoch and at most every 100 ms between (a copy of the
-// accounting), so the hot path only pays for a histogram increment per batch.
+// accounting), so the hot path only pays for histogram increments.
 //
 // Threading: publish() from the pipeline thread, snapshot() from any thread.
 #include <array>
@@ -17,10 +17,16 @@
 
 namespace pixguard {
 
-// In the pipeline, per transaction (a batch's time over its transactions): microseconds.
+// A stage's time per transaction (its time on a batch over the batch's transactions).
 struct PipelineBuckets {
   static constexpr std::array<double, 12> kBounds = {1e-6, 2e-6, 5e-6, 1e-5, 2e-5, 5e-5,
                                                      1e-4, 2e-4, 5e-4, 1e-3, 1e-2, 1e-1};
+};
+// One transaction's wait, from its arrival (read from the source) to its decision handed to
+// the sinks, or to its epoch's commit: 10 microseconds to 10 seconds.
+struct WaitBuckets {
+  static constexpr std::array<double, 19> kBounds = {1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2,
+                                                     2e-2, 5e-2, 0.1,  0.2,  0.5,  1,    2,    5,    10};
 };
 // From entering the source (the Kafka message timestamp) to the decision: milliseconds.
 struct DeliveryBuckets {
@@ -29,6 +35,7 @@ struct DeliveryBuckets {
 };
 using LatencyHistogram = Histogram<PipelineBuckets>;
 using DeliveryHistogram = Histogram<DeliveryBuckets>;
+using WaitHistogram = Histogram<WaitBuckets>;
 
 struct MetricsSample {
   Accounting accounting;
@@ -40,11 +47,16 @@ struct MetricsSample {
   uint64_t checkpoint_bytes = 0;
   int64_t checkpoint_written_unix_us = 0;
   std::vector<SourceBacklog> backlog;   // per partition, for Kafka
-  LatencyHistogram processing;                           // the whole pipeline
+  // Per transaction: from its arrival to its decision handed to the sinks (held ones
+  // included: their wait for the payee merge counts), and to its epoch's commit.
+  WaitHistogram decision;
+  WaitHistogram commit;
   std::array<LatencyHistogram, StageTimes::kCount> stages;  // each stage (StageTimes::kNames)
   DeliveryHistogram end_to_end;  // source timestamp -> decision; only sources with timestamps
   int64_t started_unix_us = 0;
+  int64_t progress_unix_us = 0;         // when the run loop last went round (a stall stops it)
   bool ready = false;                   // state restored and the source serving input
+  bool restoring = false;               // loading the checkpoint (no progress expected)
   std::string not_ready_reason;
 };
 

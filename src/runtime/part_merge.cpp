@@ -56,6 +56,7 @@ void PartMerge::save(ByteWriter* out) const {
       out->put(h.key.part);
       out->put(h.key.position);
       out->put(h.timestamp_ms);
+      out->put(h.arrival_us);
       out->put<uint8_t>(h.late ? 1 : 0);
       out->put_string(h.message);
       out->put_array(h.features.data(), h.features.size());
@@ -73,6 +74,7 @@ bool PartMerge::load(ByteReader* in, std::size_t feature_count) {
     h.key.part = in->get<uint32_t>();
     h.key.position = in->get<int64_t>();
     h.timestamp_ms = in->get<int64_t>();
+    h.arrival_us = in->get<int64_t>();
     h.late = in->get<uint8_t>() != 0;
     h.message = in->get_string();
     in->get_array(&h.features);

@@ -43,7 +43,8 @@ struct MergeKey {
 struct HeldTransaction {
   MergeKey key;
   std::string message;
-  int64_t timestamp_ms = -1;
+  int64_t timestamp_ms = -1;  // the source's (Kafka) timestamp; -1: none
+  int64_t arrival_us = 0;     // when its batch entered the pipeline (Unix time)
   bool late = false;
   std::vector<double> features;  // the feature row, payee features not yet filled in
 };

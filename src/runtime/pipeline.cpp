@@ -6,6 +6,8 @@
 #include <limits>
 #include <utility>
 
+#include "core/clock.h"
+
 namespace pixguard {
 namespace {
 
@@ -272,6 +274,7 @@ Status Pipeline::process(const RecordBatch& batch, std::string_view source_name)
   order_time_.resize(n);
   feature_rows_.resize(n * feature_count_);
   accounting_.in += n;
+  arrival_us_ = unix_micros();
   for (Worker& w : workers_) std::fill(std::begin(w.stage_nanos), std::end(w.stage_nanos), 0);
 
   run_phase(n, [&](std::size_t w) {
@@ -451,6 +454,7 @@ Status Pipeline::merge(const RecordBatch* batch, bool release_all) {
     h.key = key_of(i);
     h.message = std::string(batch->message(i));
     h.timestamp_ms = batch->timestamp_ms(i);
+    h.arrival_us = arrival_us_;
     h.late = late_[i] != 0;
     h.features.assign(feature_rows_.begin() + static_cast<std::ptrdiff_t>(i * feature_count_),
                       feature_rows_.begin() + static_cast<std::ptrdiff_t>((i + 1) * feature_count_));
@@ -484,6 +488,7 @@ Status Pipeline::merge(const RecordBatch* batch, bool release_all) {
   // Both lists are in merge order; the payee stage takes their union in merge order, with
   // the payee watermark of each.
   released_.clear();
+  released_timing_.clear();
   Watermark& payee_watermark = parts_.payee_watermark();
   std::size_t a = 0, b = 0;
   while (a < t || b < takeable_.size()) {
@@ -492,10 +497,12 @@ Status Pipeline::merge(const RecordBatch* batch, bool release_all) {
     int64_t order_time = 0;
     if (held_first) {
       r = {&taken_txs_[a], &taken_enrichments_[a], taken_[a].features.data(), 0, taken_[a].late};
+      released_timing_.push_back({taken_[a].arrival_us, taken_[a].timestamp_ms});
       order_time = taken_[a++].key.order_time_us;
     } else {
       const std::size_t i = takeable_[b++];
       r = {&txs_[i], &enrichments_[i], feature_rows_.data() + i * feature_count_, 0, late_[i] != 0};
+      released_timing_.push_back({arrival_us_, batch->timestamp_ms(i)});
       order_time = order_time_[i];
     }
     payee_watermark.observe(order_time);

@@ -78,6 +78,13 @@ class Pipeline {
   }
   // At the end of the input: finishes every held transaction.
   Status release_held();
+  // The transactions the last process() or release_held() handed to the sinks, in order:
+  // when each entered the pipeline (its batch's start; Unix time) and its source timestamp.
+  struct Timing {
+    int64_t arrival_us;
+    int64_t source_timestamp_ms;  // -1: none
+  };
+  const std::vector<Timing>& released_timing() const { return released_timing_; }
 
   // Serves `model` from the next batch on (hot reload): the swap happens between batches,
   // so no transaction is scored by two models. Fails, keeping the current model, when the
@@ -207,6 +214,8 @@ class Pipeline {
     bool late;
   };
   std::vector<Released> released_;
+  std::vector<Timing> released_timing_;
+  int64_t arrival_us_ = 0;  // the current batch's
   std::vector<HeldTransaction> taken_;  // held ones released now, decoded again below
   std::vector<Transaction> taken_txs_;
   std::vector<Enrichment> taken_enrichments_;

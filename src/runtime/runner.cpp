@@ -327,7 +327,6 @@ Status Runner::process_batch() {
   batch_.finish();
   // An empty batch still lets held transactions go once their parts have gone quiet.
   if (batch_.empty() && pipeline_->accounting().held == 0) return Status::Ok();
-  const auto t0 = std::chrono::steady_clock::now();
   const std::size_t changes_before = changes_.size();
   if (partitioned_) {
     std::vector<PartClock> inputs;
@@ -343,25 +342,30 @@ Status Runner::process_batch() {
       changes_.reserve(ChangesWriter::kChunk);
     }
   }
-  if (options_.metrics != nullptr && !batch_.empty()) {
-    observe_batch(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  }
+  if (options_.metrics != nullptr) observe_released();
   return Status::Ok();
 }
 
-void Runner::observe_batch(double seconds) {
+void Runner::observe_released() {
   const auto n = static_cast<double>(batch_.size());
-  sample_.processing.observe(seconds / n, batch_.size());
   const StageTimes& stages = pipeline_->accounting().stage_times;
-  for (std::size_t i = 0; i < StageTimes::kCount; ++i) {
+  for (std::size_t i = 0; i < StageTimes::kCount && n > 0; ++i) {
     const int64_t delta = stages.nanos[i] - stage_nanos_before_[i];
     stage_nanos_before_[i] = stages.nanos[i];
     sample_.stages[i].observe(static_cast<double>(delta) / 1e9 / n, batch_.size());
   }
-  const int64_t now_ms = unix_micros() / 1000;
-  for (std::size_t i = 0; i < batch_.size(); ++i) {
-    if (const int64_t t = batch_.timestamp_ms(i); t >= 0) {
-      sample_.end_to_end.observe(static_cast<double>(std::max<int64_t>(0, now_ms - t)) / 1e3, 1);
+  // Per transaction handed to the sinks now (held ones included): how long since it arrived;
+  // the arrivals wait for the epoch's commit.
+  const int64_t now_us = unix_micros();
+  for (const Pipeline::Timing& t : pipeline_->released_timing()) {
+    sample_.decision.observe(static_cast<double>(std::max<int64_t>(0, now_us - t.arrival_us)) / 1e6);
+    if (t.source_timestamp_ms >= 0) {
+      sample_.end_to_end.observe(static_cast<double>(std::max<int64_t>(0, now_us / 1000 - t.source_timestamp_ms)) / 1e3);
+    }
+    if (!arrivals_in_epoch_.empty() && arrivals_in_epoch_.back().first == t.arrival_us) {
+      ++arrivals_in_epoch_.back().second;
+    } else {
+      arrivals_in_epoch_.emplace_back(t.arrival_us, 1);
     }
   }
 }
@@ -383,6 +387,8 @@ void Runner::publish_metrics(bool force) {
     sample_.checkpoint_written_unix_us = last_checkpoint_unix_us_;
   }
   sample_.backlog = source_->backlog();
+  sample_.progress_unix_us = unix_micros();
+  sample_.restoring = !recovered_;
   sample_.ready = recovered_ && source_->serving();
   sample_.not_ready_reason = !recovered_ ? "restoring the checkpoint" : !sample_.ready ? "waiting for input partitions" : "";
   options_.metrics->publish(sample_);
@@ -406,6 +412,11 @@ Status Runner::end_epoch() {
     }
   }
   if (options_.part_checkpoints != nullptr) options_.part_checkpoints->release_adopted(checkpointed_parts_);
+  const int64_t committed_us = unix_micros();
+  for (const auto& [arrival_us, count] : arrivals_in_epoch_) {
+    sample_.commit.observe(static_cast<double>(std::max<int64_t>(0, committed_us - arrival_us)) / 1e6, count);
+  }
+  arrivals_in_epoch_.clear();
   if (options_.on_epoch) options_.on_epoch(pipeline_->accounting());
   publish_metrics(/*force=*/true);
   return Status::Ok();
@@ -459,7 +470,10 @@ Status Runner::run(const std::atomic<bool>& stop) {
   stopping_ = true;
   // At the end of the input no part can deliver again: every held transaction is finished.
   // (On a stop they stay held, in the checkpoint.)
-  if (failure.ok() && end) failure = pipeline_->release_held();
+  if (failure.ok() && end && pipeline_->accounting().held > 0) {
+    failure = pipeline_->release_held();
+    if (failure.ok() && options_.metrics != nullptr) observe_released();
+  }
   if (failure.ok()) failure = end_epoch();
   if (incremental_) {
     pipeline_->set_change_log(nullptr);

@@ -116,7 +116,8 @@ class Runner final : public PartListener {
   Status process_batch();
   void pick_up_new_model();
   // Records a processed batch in the histograms of the published sample.
-  void observe_batch(double seconds);
+  // Metrics of what the pipeline just handed to the sinks: stage times, latencies.
+  void observe_released();
   // Publishes to options_.metrics: always when `force`, else at most every 100 ms.
   void publish_metrics(bool force);
 
@@ -132,6 +133,9 @@ class Runner final : public PartListener {
   RecordBatch batch_;
   MetricsSample sample_;  // what is published; its histograms accumulate between publishes
   std::array<int64_t, StageTimes::kCount> stage_nanos_before_{};
+  // The epoch's transactions handed to the sinks, as (arrival, count) runs: their commit
+  // latency is observed when the epoch commits.
+  std::vector<std::pair<int64_t, uint64_t>> arrivals_in_epoch_;
   std::chrono::steady_clock::time_point last_publish_{};
   bool recovered_ = false;
   bool partitioned_ = false;

@@ -116,7 +116,9 @@ def start_job(pg, src, tmp, webhook):
 
 def check_endpoints(url):
     status, _, body = get(url + "/health")
-    check(status == 200 and json.loads(body) == {"status": "ok"}, f"/health: {status} {body!r}")
+    health = json.loads(body)
+    check(status == 200 and health["status"] == "ok" and health["pipeline"] in ("starting", "restoring", "running"),
+          f"/health: {status} {body!r}")
     for _ in range(100):
         status, _, body = get(url + "/ready")
         if status == 200:
@@ -134,7 +136,7 @@ def check_endpoints(url):
     time.sleep(1.5)
     second = get(url + "/metrics")[2].decode()
     for series in ("pixguard_transactions_in_total", "pixguard_transactions_scored_total",
-                   'pixguard_decisions_total{outcome="allow"}', "pixguard_transaction_processing_seconds_count"):
+                   'pixguard_decisions_total{outcome="allow"}', "pixguard_decision_latency_seconds_count"):
         check(metric(second, series) > metric(first, series),
               f"{series} did not move between scrapes: {metric(first, series)} then {metric(second, series)}")
     check(metric(second, "pixguard_ready") == 1, "pixguard_ready is not 1")
