@@ -472,12 +472,20 @@ Status Pipeline::merge(const RecordBatch* batch, bool release_all) {
   taken_fields_.resize(t);
   taken_txs_.resize(t);
   taken_enrichments_.resize(t);
+  // Decoders read up to kMessagePadding bytes past a message: the messages are laid out with
+  // it, in one buffer that outlives the batch's views into it.
   std::size_t bytes = 0;
-  for (const HeldTransaction& h : taken_) bytes += h.message.size();
+  for (const HeldTransaction& h : taken_) bytes += h.message.size() + kMessagePadding;
   taken_arena_.reset(bytes);
+  taken_bytes_.clear();
+  taken_bytes_.reserve(bytes);
   for (std::size_t j = 0; j < t; ++j) {
+    const std::size_t at = taken_bytes_.size();
+    taken_bytes_ += taken_[j].message;
+    taken_bytes_.append(kMessagePadding, ' ');
+    const std::string_view message(taken_bytes_.data() + at, taken_[j].message.size());
     Rejection why;
-    if (!workers_[0].decoder->decode(taken_[j].message, &taken_arena_, &taken_fields_[j], &why) ||
+    if (!workers_[0].decoder->decode(message, &taken_arena_, &taken_fields_[j], &why) ||
         !validator_.validate_fields(taken_fields_[j], &taken_txs_[j], &why)) {
       return Status::Corruption("a held transaction no longer decodes (part " + std::to_string(taken_[j].key.part) +
                                 ", position " + std::to_string(taken_[j].key.position) + ")");

@@ -221,6 +221,7 @@ class Pipeline {
   std::vector<Enrichment> taken_enrichments_;
   std::vector<FieldValues> taken_fields_;
   TextArena taken_arena_;
+  std::string taken_bytes_;  // their messages, each followed by the decoders' padding
   std::vector<std::size_t> takeable_;  // this batch's messages released now, in merge order
 
   // Per released transaction.
