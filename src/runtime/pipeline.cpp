@@ -556,7 +556,10 @@ void Pipeline::score_and_encode(Worker& w, std::size_t begin, std::size_t end) {
   w.stage_nanos[StageTimes::kDecide] += t0 - t1;
 
   const std::size_t nf = feature_count_;
-  const bool want_scored = !sinks(Output::kScored).empty();
+  // A scored line is encoded only for a sink that reads it (the Delta table reads the
+  // structured record).
+  const auto& scored_sinks = sinks(Output::kScored);
+  const bool want_scored = std::any_of(scored_sinks.begin(), scored_sinks.end(), [](const Sink* s) { return s->reads_json(); });
   const bool want_alerts = !sinks(Output::kAlerts).empty();
   const std::string& model_version = w.scorer.model_version();
   const uint32_t worker = static_cast<uint32_t>(&w - workers_.data());

@@ -61,6 +61,7 @@ class DeltaSink final : public Sink {
   const std::string& name() const override { return name_; }
   Status begin_epoch(uint64_t epoch) override;
   Status write(const SinkRecord& record) override;
+  bool reads_json() const override { return false; }  // the columns come from SinkRecord::scored
   Status prepare(uint64_t epoch) override;
   Status commit(uint64_t epoch) override;
   Status abort(uint64_t epoch) override;

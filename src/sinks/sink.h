@@ -55,6 +55,10 @@ class Sink {
   // resumes from its last committed epoch when that is older than the newest checkpoint, so
   // the epoch is produced again instead of lost.
   virtual bool commit_survives_crash() const { return true; }
+  // Whether write() reads SinkRecord::json. A sink that only reads the structured record (a
+  // columnar table) says no, and the pipeline does not encode JSON for it: the line may then
+  // be empty.
+  virtual bool reads_json() const { return true; }
 };
 
 }  // namespace pixguard

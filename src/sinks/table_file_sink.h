@@ -24,6 +24,7 @@ class TableFileSink final : public Sink {
   const std::string& name() const override { return name_; }
   Status begin_epoch(uint64_t epoch) override;
   Status write(const SinkRecord& record) override;
+  bool reads_json() const override { return format_ == Format::kJsonLines; }  // CSV rows come from the record
   Status prepare(uint64_t epoch) override;
   Status commit(uint64_t epoch) override;
   Status abort(uint64_t epoch) override;
