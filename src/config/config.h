@@ -66,7 +66,7 @@ struct HttpConfig {
   std::string token;   // bearer token required on every path but /health; empty = none
   std::size_t recent_decisions = 20'000;  // decisions /api/transactions/{id} can find
   std::size_t recent_alerts = 10'000;     // alerts /api/alerts pages through
-  int64_t stall_after_us = 30'000'000;    // no progress this long: /ready and /health say stalled
+  int64_t stall_after_us = 120'000'000;   // no progress this long: /ready and /health say stalled
 };
 
 // A threshold alert on an operational signal (ops/threshold_alerter.h): it fires once the

@@ -37,7 +37,7 @@ namespace pixguard {
 struct OpsServerOptions {
   std::string listen;  // "host:port"; port 0 picks a free one
   std::string token;   // empty: no authentication
-  int64_t stall_after_us = 30'000'000;  // the run loop silent this long: stalled
+  int64_t stall_after_us = 120'000'000;  // the run loop silent this long: stalled
   const LiveMetrics* metrics = nullptr;
   const RecentRecords* decisions = nullptr;  // null: /api/transactions answers 404
   const RecentRecords* alerts = nullptr;
