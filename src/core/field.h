@@ -1,5 +1,5 @@
 #pragma once
-// The canonical input fields of a Pix transaction (PRODUCT.md section 3). Decoders map a
+// The canonical input fields of a Pix transaction (docs/configuration.md, "input"). Decoders map a
 // source's own names onto these; validation and features refer to fields only by this enum.
 #include <array>
 #include <cstddef>

@@ -1,5 +1,5 @@
 #pragma once
-// A validated Pix transaction (PRODUCT.md section 3). String fields are views into the
+// A validated Pix transaction (docs/configuration.md, "input"). String fields are views into the
 // batch that decoded it (see RecordBatch): a Transaction never outlives its batch.
 #include <cstdint>
 #include <string_view>

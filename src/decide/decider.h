@@ -1,6 +1,7 @@
 #pragma once
 // Decision stage: allow / review / block from the model score's thresholds and the rules'
-// actions, whichever is stricter, with the reasons (PRODUCT.md section 5).
+// actions, whichever is stricter, with the reasons (docs/configuration.md,
+// "rules and decision").
 //
 // Rules read features by name, `amount` (reais) and `score` (NaN without a model), and the
 // text fields `initiation`, `channel`, `payee.key_type`, `payer.ispb`, `payee.ispb`.

@@ -15,7 +15,7 @@ struct FieldMapping {
   bool mapped(Field f) const { return !source_names[static_cast<std::size_t>(f)].empty(); }
   const std::string& source_name(Field f) const { return source_names[static_cast<std::size_t>(f)]; }
 
-  // The default Pix JSON shape of PRODUCT.md section 3: every field under its own name.
+  // The default Pix JSON shape (docs/configuration.md, "input"): every field under its own name.
   static FieldMapping identity() {
     FieldMapping m;
     for (std::size_t i = 0; i < kFieldCount; ++i) m.source_names[i] = std::string(kFieldNames[i]);

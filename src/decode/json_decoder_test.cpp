@@ -9,7 +9,7 @@
 namespace pixguard {
 namespace {
 
-// The default JSON shape of PRODUCT.md section 3, verbatim.
+// The default JSON shape's example (docs/configuration.md, "input").
 constexpr std::string_view kExample =
     R"({"end_to_end_id": "E65410049202611201454XBtDTgfFgZ2",
  "event_time": "2026-11-20T11:54:33-03:00",

@@ -13,7 +13,7 @@
 //   GET / (and /dashboard)       the live dashboard (ops/dashboard.html, embedded)
 // Errors are JSON with a status that means something (400, 401, 404, 405). With a token,
 // every path but /health and the dashboard page needs "Authorization: Bearer <token>". Listens on 127.0.0.1 unless
-// configured otherwise (PRODUCT.md section 12). docs/operations.md has the details.
+// configured otherwise (reachable from elsewhere only when asked). docs/operations.md has the details.
 //
 //   GET /api/threshold-alerts    the threshold alerts' state and recent events
 // Threading: the server's threads only read snapshots (LiveMetrics, RecentRecords,

@@ -1,5 +1,5 @@
 #pragma once
-// The Delta Lake table of every scored transaction (PRODUCT.md section 6): Parquet data
+// The Delta Lake table of every scored transaction (docs/delta.md): Parquet data
 // files (columns: sinks/decision_table.h) in event_date=YYYY-MM-DD/ directories, and one
 // Delta commit per checkpoint epoch (src/delta/) that adds the epoch's files and carries a
 // `txn` action {appId: the sink's app id, version: the epoch}.

@@ -1,7 +1,7 @@
 #pragma once
 // Encodes output records as JSON objects (one line each in JSON-lines sinks, one message
-// value in Kafka sinks). Field names follow the input's canonical names (PRODUCT.md
-// section 3); times are RFC 3339 UTC; amounts are decimal strings, exact.
+// value in Kafka sinks). Field names follow the input's canonical names
+// (docs/configuration.md, "input"); times are RFC 3339 UTC; amounts are decimal strings, exact.
 //
 // Threading: immutable after construction; encode calls append to caller-owned buffers.
 #include <string>

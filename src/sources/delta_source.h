@@ -1,7 +1,7 @@
 #pragma once
 // A Delta table of decisions (sinks/decision_table.h) as a Source: stored history replayed
 // through the same pipeline as the stream (Kappa). Each row becomes one Pix JSON message in
-// the default input shape (PRODUCT.md section 3, what make_json_decoder(FieldMapping::
+// the default input shape (docs/configuration.md, "input"; what make_json_decoder(FieldMapping::
 // identity()) reads): amount as an exact decimal string, event_time as RFC 3339 UTC
 // ("...T14:54:33.123Z", microseconds when the value has them), absent/null fields left
 // out, `label` written when the column is not null.

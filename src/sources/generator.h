@@ -1,11 +1,11 @@
 #pragma once
 // A synthetic Pix stream for demos, tests and benchmarks: realistic fields that pass the Pix
 // validation rules, normal behaviour with daily seasonality, and labelled fraud patterns
-// (PRODUCT.md section 9). Deterministic: the same options give the same bytes, on any
+// (README, "Commands": generate). Deterministic: the same options give the same bytes, on any
 // machine and standard library (no std:: distributions, no libm in the draws; our own RNG).
 //
 // The stream (what consumers may rely on):
-// - Messages are JSON objects in the default shape of PRODUCT.md section 3, keys in the order
+// - Messages are JSON objects in the default shape (docs/configuration.md, "input"), keys in the order
 //   end_to_end_id, event_time, amount, payer{account,ispb,document},
 //   payee{key,key_type,account,ispb,document}, initiation, channel, device_id,
 //   description (optional, about 40% of messages), label. No whitespace, no newline.
@@ -69,7 +69,7 @@ class Generator {
   Generator(const Generator&) = delete;
   Generator& operator=(const Generator&) = delete;
 
-  // Appends the next message (one JSON object in the default shape of PRODUCT.md section 3,
+  // Appends the next message (one JSON object in the default shape (docs/configuration.md, "input"),
   // with the inline "label" field, no trailing newline) to `out`. Returns false, appending
   // nothing, once `count` messages have been produced. No allocation in the steady state
   // beyond `out` growing.

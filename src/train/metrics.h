@@ -1,5 +1,5 @@
 #pragma once
-// Model quality metrics for `pixguard train` and `pixguard evaluate` (PRODUCT.md section 5).
+// Model quality metrics for `pixguard train` and `pixguard evaluate` (README, "Commands").
 //
 // Scores are probabilities (higher = more likely fraud); labels are 0 or 1. Every function
 // takes parallel arrays of equal length. Ties between scores are handled the way the usual

@@ -117,7 +117,7 @@ TEST_F(TrainerTest, LearnsSeparableClassesAndSavesFeatureNames) {
 }
 
 // evaluate scores with pixguard's evaluator: on a trained model it must give libxgboost's
-// probabilities (PRODUCT.md: to 1e-6; gbdt_model.h promises the same bits).
+// probabilities (to 1e-6 at least; gbdt_model.h promises the same bits).
 TEST_F(TrainerTest, PixguardScorerAgreesWithLibxgboost) {
   const TrainingTable table = separable_table(3000, 6);
   TrainResult result;

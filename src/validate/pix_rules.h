@@ -1,5 +1,5 @@
 #pragma once
-// The Pix field rules of PRODUCT.md section 3 as pure, allocation-free predicates.
+// The Pix field rules (docs/configuration.md, "input") as pure, allocation-free predicates.
 // Each returns true when the text satisfies the rule; none throws.
 #include <cstdint>
 #include <string_view>

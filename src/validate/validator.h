@@ -1,6 +1,6 @@
 #pragma once
 // Validation: FieldValues (text) -> Transaction (typed), applying the type rules always and
-// the Pix format rules of PRODUCT.md section 3 per field where switched on.
+// the Pix format rules (docs/configuration.md, "input") per field where switched on.
 //
 // Rule names (the dead-letter `rule` and the metrics label) are stable snake_case strings:
 // missing, wrong_type, invalid_timestamp, too_far_in_future, too_far_in_past, invalid_amount,

@@ -19,7 +19,7 @@ constexpr int64_t kDay = 86'400 * kSecond;
 // 2026-11-20T11:54:33-03:00 = 2026-11-20T14:54:33Z.
 constexpr int64_t kExampleTimeUs = 1'795'186'473 * kSecond;
 
-// The valid example of PRODUCT.md section 3, as the JSON decoder hands it over.
+// The valid example of docs/configuration.md, "input", as the JSON decoder hands it over.
 FieldValues example() {
   FieldValues v;
   const auto s = [&v](Field f, std::string_view text) { v[f] = {text, ValueKind::kString}; };

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Exactly once across crashes, proven by breaking things on purpose (PRODUCT.md section 7).
+"""Exactly once across crashes, proven by breaking things on purpose (README, "Crashes and restarts").
 
 Usage: chaos_test.py --pixguard PATH --source-dir DIR --scenario NAME [--seed N]
 Scenarios:

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Brute-force reference for pixguard's features (PRODUCT.md section 4).
+"""Brute-force reference for pixguard's features (docs/configuration.md, "features").
 
 Written from the documented semantics, not from the C++: for every accepted transaction it
 scans every transaction that arrived before it. Python 3.9+ standard library only (zoneinfo,
