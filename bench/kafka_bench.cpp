@@ -68,11 +68,7 @@ std::vector<std::string> messages_for(const Config& config, std::size_t count) {
   g.count = count;
   g.invalid_share = 0;    // every message has an id to follow
   g.duplicate_share = 0;
-  Generator gen(g);
-  std::vector<std::string> out;
-  std::string m;
-  while (m.clear(), gen.next(&m)) out.push_back(m);
-  return out;
+  return generate_messages(g);
 }
 
 // The pass-through: source -> sink per message, same epochs, no pipeline.

@@ -118,17 +118,6 @@ double percentile(std::vector<double> v, double q) {
   return v[k];
 }
 
-std::vector<std::string> generate(GeneratorOptions g) {
-  Generator gen(g);
-  std::vector<std::string> messages;
-  std::string m;
-  while (gen.next(&m)) {
-    messages.push_back(m);
-    m.clear();
-  }
-  return messages;
-}
-
 // The skew table (--payees): a hot key must cost no more per transaction than a cold one.
 int skew_table(const Config& config, std::shared_ptr<const Model> model, uint64_t count, std::size_t batch_size,
                const std::vector<uint64_t>& payee_counts) {
@@ -141,7 +130,7 @@ int skew_table(const Config& config, std::shared_ptr<const Model> model, uint64_
     GeneratorOptions g = config.source.generator;
     g.count = count;
     g.payees = static_cast<uint32_t>(payees);
-    const std::vector<std::string> messages = generate(g);
+    const std::vector<std::string> messages = generate_messages(g);
     const PipelineRun r = run_pipeline(config, model, make_batches(messages, batch_size), false);
     const double n = static_cast<double>(messages.size());
     const double rate = n / r.seconds;
@@ -218,7 +207,7 @@ int main(int argc, char** argv) {
     model = std::move(gbdt);
   }
   if (!payee_counts.empty()) return skew_table(config, model, count, batch_size, payee_counts);
-  const std::vector<std::string> messages = generate(g);
+  const std::vector<std::string> messages = generate_messages(g);
   const auto batches = make_batches(messages, batch_size);
   const auto singles = make_batches(messages, 1);
   std::size_t checksum = 0;

@@ -51,15 +51,9 @@ struct RunResult {
   StateSummary summary;
 };
 
-// The part of a message when the input is keyed by payer (as Kafka topics are): a hash of
-// its payer account (part 0 when it has none).
+// The part of a message when the input is keyed by payer (as Kafka topics are).
 uint32_t part_of(std::string_view message, uint32_t parts) {
-  const std::size_t payer = message.find("\"payer\":");
-  const std::size_t at = payer == std::string_view::npos ? payer : message.find("\"account\":\"", payer);
-  if (at == std::string_view::npos) return 0;
-  const std::size_t begin = at + 11;
-  const std::string_view account = message.substr(begin, message.find('"', begin) - begin);
-  return static_cast<uint32_t>(std::hash<std::string_view>{}(account) % parts);
+  return static_cast<uint32_t>(std::hash<std::string_view>{}(generated_payer_account(message)) % parts);
 }
 
 // The messages in the order a reader of `parts` parts receives them: each part's in input
@@ -151,14 +145,7 @@ std::vector<std::string> generated(uint64_t count) {
   g.invalid_share = 0.01;
   g.duplicate_share = 0.01;
   g.late_share = 0.05;
-  Generator gen(g);
-  std::vector<std::string> out;
-  std::string m;
-  while (gen.next(&m)) {
-    out.push_back(m);
-    m.clear();
-  }
-  return out;
+  return generate_messages(g);
 }
 
 void expect_same(const RunResult& want, const RunResult& got, const std::string& what) {

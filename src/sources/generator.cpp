@@ -1346,6 +1346,17 @@ struct Generator::Impl {
 };
 
 Generator::Generator(const GeneratorOptions& options) : impl_(new Impl(options)) {}
+std::vector<std::string> generate_messages(const GeneratorOptions& options) {
+  Generator gen(options);
+  std::vector<std::string> messages;
+  std::string m;
+  while (gen.next(&m)) {
+    messages.push_back(m);
+    m.clear();
+  }
+  return messages;
+}
+
 Generator::~Generator() { delete impl_; }
 bool Generator::next(std::string* out, GeneratedInfo* info) { return impl_->next(out, info); }
 bool Generator::last_label(std::string* out) const { return impl_->last_label(out); }

@@ -23,6 +23,7 @@
 // Threading: one Generator per thread.
 #include <cstdint>
 #include <string>
+#include <vector>
 #include <string_view>
 
 namespace pixguard {
@@ -62,6 +63,9 @@ struct GeneratedInfo {
 // invalid one without it: the key a generated stream is partitioned by in Kafka.
 std::string_view generated_payer_account(std::string_view message);
 
+// Every message of a stream, in order (tests and benches: the whole stream in memory).
+std::vector<std::string> generate_messages(const GeneratorOptions& options);
+
 class Generator {
  public:
   explicit Generator(const GeneratorOptions& options);
@@ -69,8 +73,8 @@ class Generator {
   Generator(const Generator&) = delete;
   Generator& operator=(const Generator&) = delete;
 
-  // Appends the next message (one JSON object in the default shape (docs/configuration.md, "input"),
-  // with the inline "label" field, no trailing newline) to `out`. Returns false, appending
+  // Appends the next message (one JSON object in the default shape, docs/configuration.md
+  // "input", with the inline "label" field, no trailing newline) to `out`. Returns false, appending
   // nothing, once `count` messages have been produced. No allocation in the steady state
   // beyond `out` growing.
   bool next(std::string* out, GeneratedInfo* info = nullptr);
