@@ -262,5 +262,64 @@ TEST(PipelineWorkers, StateSavedWithSomeWorkersRestoresWithOthers) {
   }
 }
 
+// A partitioned source's checkpoint (the member's state: accounting, payees and held
+// transactions; each part's state apart), taken while transactions are held and restored
+// into a new pipeline, carries on as if the run had not stopped.
+TEST(PipelineWorkers, HeldTransactionsSurviveACheckpoint) {
+  const std::vector<std::string> messages = generated(12'000);
+  constexpr uint32_t kParts = 4;
+  const auto order = arrival(messages, kParts, 1);
+  const auto make = [](std::unique_ptr<Pipeline>* p, Config* config, CollectingSink* scored) {
+    ASSERT_TRUE(load_config(source_dir() + "/config/streaming_config.yaml", config).ok());
+    config->workers = 2;
+    std::shared_ptr<const GbdtModel> model;
+    ASSERT_TRUE(GbdtModel::load(source_dir() + "/model/pixguard-default.json", &model).ok());
+    ASSERT_TRUE(Pipeline::create(*config, make_json_decoder(config->validation.mapping), model, nullptr, p).ok());
+    (*p)->add_sink(Output::kScored, scored);
+    std::vector<PartClock> inputs;
+    for (uint32_t q = 0; q < kParts; ++q) inputs.push_back({q, 0, false});
+    (*p)->set_input_parts(inputs);
+  };
+  const auto feed = [&](Pipeline& p, std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; i += 500) {
+      RecordBatch b;
+      for (std::size_t j = i; j < std::min(end, i + 500); ++j) {
+        b.add(messages[order[j].second], static_cast<int64_t>(order[j].second), -1, order[j].first);
+      }
+      b.finish();
+      ASSERT_TRUE(p.process(b, "test").ok());
+    }
+  };
+  Config whole_config, first_config, second_config;
+  std::unique_ptr<Pipeline> whole, first, second;
+  CollectingSink whole_out, first_out, second_out;
+  make(&whole, &whole_config, &whole_out);
+  make(&first, &first_config, &first_out);
+  make(&second, &second_config, &second_out);
+  feed(*whole, 0, order.size());
+  ASSERT_TRUE(whole->release_held().ok());
+
+  const std::size_t cut = order.size() / 2;
+  feed(*first, 0, cut);
+  ASSERT_GT(first->accounting().held, 0u) << "the cut must fall while transactions are held";
+  std::string member;
+  ByteWriter m(&member);
+  first->save_member_state(&m);
+  ASSERT_TRUE(second->load_member_state(member).ok());
+  EXPECT_EQ(second->accounting().held, first->accounting().held);
+  for (uint32_t q = 0; q < kParts; ++q) {
+    std::string part;
+    ByteWriter w(&part);
+    first->save_part(q, &w);
+    ASSERT_TRUE(second->load_part(q, part).ok());
+  }
+  feed(*second, cut, order.size());
+  ASSERT_TRUE(second->release_held().ok());
+  ASSERT_EQ(first_out.lines.size() + second_out.lines.size(), whole_out.lines.size());
+  const std::vector<std::string> tail(whole_out.lines.begin() + static_cast<std::ptrdiff_t>(first_out.lines.size()),
+                                      whole_out.lines.end());
+  EXPECT_TRUE(second_out.lines == tail);
+}
+
 }  // namespace
 }  // namespace pixguard
