@@ -57,6 +57,8 @@ int run_job(Job& job, const Config& config, const Checkpointing* checkpoints, bo
     if (config.checkpoint.incremental) options.incremental_config = &config;
   }
   options.pipeline_id = config.pipeline_id;
+  options.idle_after_us = config.idle_after_us;
+  if (config.payee_state == Config::PayeeState::kRepartition) options.payee_topic = config.kafka.payee_topic;
   options.model_watcher = job.model_watcher.get();
   options.metrics = metrics;
   const bool tty = isatty(STDERR_FILENO) != 0;

@@ -28,8 +28,10 @@ std::string instance_dir(const Config& config, const std::string& instance) {
 // The Kafka outputs of the config, when it names a cluster and at least one output topic.
 Status add_kafka_sink(const Config& config, bool overwrite, Job* job, KafkaSink** added) {
   const KafkaConfig& k = config.kafka;
-  const std::array<std::string, 3> topics = {k.scored_topic, k.alerts_topic, k.dead_letter_topic};
-  if (k.bootstrap_servers.empty() || (topics[0].empty() && topics[1].empty() && topics[2].empty())) {
+  const bool repartition = config.payee_state == Config::PayeeState::kRepartition;
+  const std::array<std::string, kOutputCount> topics = {k.scored_topic, k.alerts_topic, k.dead_letter_topic,
+                                                        repartition ? k.payee_topic : ""};
+  if (k.bootstrap_servers.empty() || std::all_of(topics.begin(), topics.end(), [](const auto& t) { return t.empty(); })) {
     return Status::Ok();
   }
   KafkaSinkOptions o;
@@ -47,8 +49,19 @@ Status add_kafka_sink(const Config& config, bool overwrite, Job* job, KafkaSink*
   if (overwrite) {
     if (Status s = sink->clear(); !s.ok()) return s;
   }
-  for (const Output kind : {Output::kScored, Output::kAlerts, Output::kDeadLetters}) {
+  for (const Output kind : {Output::kScored, Output::kAlerts, Output::kDeadLetters, Output::kPayees}) {
     if (!topics[static_cast<std::size_t>(kind)].empty()) job->pipeline->add_sink(kind, sink.get());
+  }
+  if (repartition) {
+    // Clocks go to every payee partition, and the payee stages wait for every input partition.
+    int32_t inputs = 0, payees = 0;
+    if (Status s = sink->partition_count(k.input_topics[0], &inputs); !s.ok()) return s;
+    if (Status s = sink->partition_count(k.payee_topic, &payees); !s.ok()) {
+      return s.with_context("kafka.payee_topic (state.payees: repartition) must exist");
+    }
+    job->pipeline->set_payee_topic(inputs, payees);
+    log(LogLevel::kInfo, "payee features by repartition: " + std::to_string(inputs) + " input partitions, " +
+                             k.payee_topic + " with " + std::to_string(payees));
   }
   *added = sink.get();
   job->sinks.push_back(std::move(sink));

@@ -224,7 +224,7 @@ std::string topic_name(const Reader& r, const YAML::Node& n, const std::string& 
 void read_kafka(const Reader& r, const YAML::Node& n, Config* c) {
   if (!n) return;
   r.only(n, "kafka", {"bootstrap_servers", "properties", "consumer_properties", "producer_properties", "group_id",
-                      "instance", "input_topics", "topics", "delivery"});
+                      "instance", "input_topics", "topics", "payee_topic", "delivery"});
   KafkaConfig& k = c->kafka;
   if (n["bootstrap_servers"]) {
     k.bootstrap_servers = r.str(n["bootstrap_servers"], "kafka.bootstrap_servers");
@@ -298,6 +298,7 @@ void read_kafka(const Reader& r, const YAML::Node& n, Config* c) {
     output("alerts", &k.alerts_topic);
     output("dead_letter", &k.dead_letter_topic);
   }
+  if (n["payee_topic"]) k.payee_topic = topic_name(r, n["payee_topic"], "kafka.payee_topic");
   if (n["delivery"]) {
     const std::string d = r.str(n["delivery"], "kafka.delivery");
     if (d == "exactly_once") {
@@ -586,8 +587,29 @@ Config parse(const Reader& r, const YAML::Node& root, const std::string& path) {
         c.payee_state = Config::PayeeState::kShared;
       } else if (v == "per_part") {
         c.payee_state = Config::PayeeState::kPerPart;
+      } else if (v == "repartition") {
+        c.payee_state = Config::PayeeState::kRepartition;
       } else {
-        r.fail(st["payees"], "state.payees", "'" + v + "' is not shared or per_part");
+        r.fail(st["payees"], "state.payees", "'" + v + "' is not shared, per_part or repartition");
+      }
+      // The payee topic is written in the transactions of the Kafka output, with the input
+      // offsets: exactly once needs both.
+      if (c.payee_state == Config::PayeeState::kRepartition) {
+        if (c.source.type != SourceConfig::Type::kKafka) {
+          r.fail(st["payees"], "state.payees", "repartition needs a Kafka source (source.type: kafka)");
+        }
+        if (c.kafka.delivery != KafkaConfig::Delivery::kExactlyOnce) {
+          r.fail(st["payees"], "state.payees", "repartition needs kafka.delivery: exactly_once");
+        }
+        if (c.kafka.input_topics.size() != 1) {
+          r.fail(st["payees"], "state.payees", "repartition reads a single input topic (kafka.input_topics)");
+        }
+        if (c.kafka.input_topics[0] == c.kafka.payee_topic) {
+          r.fail(st["payees"], "state.payees", "kafka.payee_topic must differ from the input topic");
+        }
+        if (c.checkpoint.dir.empty() || c.checkpoint.keep < 2) {
+          r.fail(st["payees"], "state.payees", "repartition needs checkpoints (checkpoint.dir, keep >= 2)");
+        }
       }
     }
     if (st["max_keys"]) c.state_limits.max_keys = r.count(st["max_keys"], "state.max_keys", 1, 1ull << 34);
@@ -596,8 +618,9 @@ Config parse(const Reader& r, const YAML::Node& root, const std::string& path) {
     }
   }
   if (const YAML::Node w = root["watermark"]) {
-    r.only(w, "watermark", {"allowed_lateness"});
+    r.only(w, "watermark", {"allowed_lateness", "idle_after"});
     if (w["allowed_lateness"]) c.allowed_lateness_us = r.duration(w["allowed_lateness"], "watermark.allowed_lateness");
+    if (w["idle_after"]) c.idle_after_us = r.duration(w["idle_after"], "watermark.idle_after");
   }
   if (const YAML::Node x = root["context"]) {
     r.only(x, "context", {"time_zone", "night_start", "night_end"});

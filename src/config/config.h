@@ -51,6 +51,8 @@ struct KafkaConfig {
   std::string scored_topic = "pix.scored";
   std::string alerts_topic = "pix.alerts";
   std::string dead_letter_topic = "pix.dead_letter";
+  // state.payees: repartition: the topic the input is repartitioned into, by payee.
+  std::string payee_topic = "pix.payees";
   Delivery delivery = Delivery::kExactlyOnce;
 };
 
@@ -137,8 +139,12 @@ struct Config {
   DedupeOptions dedupe;
   StateLimits state_limits;
   // Where payee histories live: shared by the parts a process holds, seeing them in merge
-  // order (runtime/part_merge.h), or kept per part, moving with it.
-  enum class PayeeState : unsigned char { kShared, kPerPart } payee_state = PayeeState::kShared;
+  // order (runtime/part_merge.h); kept per part, moving with it; or with the partitions of
+  // a payee topic the input is repartitioned into (runtime/payee_stage.h), so that the
+  // members of a group see every payee whole.
+  enum class PayeeState : unsigned char { kShared, kPerPart, kRepartition } payee_state = PayeeState::kShared;
+  // A part read up to its end for this long stops holding the payee stage back (idle).
+  int64_t idle_after_us = 1'000'000;
   CheckpointConfig checkpoint;
   int64_t allowed_lateness_us = 300'000'000;
   TimeZone context_zone;

@@ -52,6 +52,22 @@ const char* reserved_kafka_property(std::string_view name) {
   return nullptr;
 }
 
+Status topic_partition_count(rd_kafka_t* client, const std::string& topic, int timeout_ms, int32_t* count) {
+  rd_kafka_topic_t* handle = rd_kafka_topic_new(client, topic.c_str(), nullptr);
+  if (handle == nullptr) return Status::InvalidArgument("topic " + topic + ": " + rd_kafka_err2str(rd_kafka_last_error()));
+  const rd_kafka_metadata_t* md = nullptr;
+  rd_kafka_resp_err_t err = rd_kafka_metadata(client, 0, handle, &md, timeout_ms);
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    err = md->topic_cnt == 1 ? md->topics[0].err : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) *count = md->topics[0].partition_cnt;
+    rd_kafka_metadata_destroy(md);
+  }
+  rd_kafka_topic_destroy(handle);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return Status::IoError("topic " + topic + ": " + rd_kafka_err2str(err));
+  if (*count <= 0) return Status::IoError("topic " + topic + " has no partitions");
+  return Status::Ok();
+}
+
 std::string describe_partition_error(const rd_kafka_topic_partition_t& p) {
   return std::string(p.topic) + " [" + std::to_string(p.partition) + "]: " + rd_kafka_err2str(p.err);
 }

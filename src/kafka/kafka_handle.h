@@ -48,6 +48,9 @@ Status new_kafka_client(rd_kafka_type_t type, KafkaConfPtr& conf, KafkaClientPtr
 // config key to use instead, if any), or nullptr when `name` is free to set.
 const char* reserved_kafka_property(std::string_view name);
 
+// How many partitions `topic` has, as the cluster's metadata says (waits up to `timeout_ms`).
+Status topic_partition_count(rd_kafka_t* client, const std::string& topic, int timeout_ms, int32_t* count);
+
 // "topic [partition]: error text" for a partition list entry whose .err is set.
 std::string describe_partition_error(const rd_kafka_topic_partition_t& p);
 

@@ -29,7 +29,7 @@ std::string reason_name(const std::pair<std::string_view, std::string_view>& r) 
 }  // namespace
 
 void save_accounting(const Accounting& a, const std::vector<std::string>& rule_names, ByteWriter* out) {
-  for (uint64_t v : {a.in, a.scored, a.dead_letters, a.duplicates, a.late}) out->put(v);
+  for (uint64_t v : {a.in, a.scored, a.dead_letters, a.duplicates, a.late, a.forwarded, a.received}) out->put(v);
   for (uint64_t v : a.outcomes) out->put(v);
   const std::size_t rules = std::min(a.rules_fired.size(), rule_names.size());
   out->put<uint64_t>(rules);
@@ -46,7 +46,9 @@ void save_accounting(const Accounting& a, const std::vector<std::string>& rule_n
 }
 
 bool load_accounting(ByteReader* in, const std::vector<std::string>& rule_names, Accounting* a) {
-  for (uint64_t* v : {&a->in, &a->scored, &a->dead_letters, &a->duplicates, &a->late}) *v = in->get<uint64_t>();
+  for (uint64_t* v : {&a->in, &a->scored, &a->dead_letters, &a->duplicates, &a->late, &a->forwarded, &a->received}) {
+    *v = in->get<uint64_t>();
+  }
   for (uint64_t& v : a->outcomes) v = in->get<uint64_t>();
   const uint64_t rules = in->get_count(2 * sizeof(uint64_t));
   for (uint64_t i = 0; i < rules; ++i) {
@@ -91,8 +93,12 @@ std::string accounting_text(const Accounting& a, const std::vector<std::string>&
   }
   s += fmt::format("throughput    {:>12.0f} tx/s over {:.2f} s\n", rate, a.seconds);
   if (a.held > 0) s += fmt::format("held          {:>12} (waiting for the payee stage)\n", a.held);
-  s += fmt::format("balanced      {} (in = scored + dead letters + duplicates{})\n", a.balanced() ? "yes" : "NO",
-                   a.held > 0 ? " + held" : "");
+  const bool payee_topic = a.forwarded + a.received > 0;
+  if (payee_topic) {
+    s += fmt::format("payee topic   {:>12} forwarded, {} received and scored here\n", a.forwarded, a.received);
+  }
+  s += fmt::format("balanced      {} ({}in = scored + dead letters + duplicates{}{})\n", a.balanced() ? "yes" : "NO",
+                   payee_topic ? "received + " : "", a.held > 0 ? " + held" : "", payee_topic ? " + forwarded" : "");
   return s;
 }
 
@@ -154,6 +160,10 @@ std::string accounting_json(const Accounting& a, const std::vector<std::string>&
   w.number(a.seconds > 0 ? static_cast<double>(a.in - a.resumed_in) / a.seconds : 0.0);
   w.raw(",\"held\":");
   w.integer(static_cast<int64_t>(a.held));
+  w.raw(",\"forwarded\":");
+  w.integer(static_cast<int64_t>(a.forwarded));
+  w.raw(",\"received\":");
+  w.integer(static_cast<int64_t>(a.received));
   w.raw(",\"balanced\":");
   w.raw(a.balanced() ? "true" : "false");
   w.ch('}');

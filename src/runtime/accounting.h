@@ -1,6 +1,8 @@
 #pragma once
-// The run's accounting: every message read is scored, dead-lettered or a duplicate
-// (in = scored + dead_letters + duplicates), plus what the operator wants next to it.
+// The run's accounting: every message read is scored, dead-lettered or a duplicate, or waits
+// for the payee stage: in + received = scored + dead_letters + duplicates + held + forwarded
+// (received and forwarded: the payee topic, runtime/payee_stage.h), plus what the operator
+// wants next to it.
 //
 // Threading: owned by the pipeline thread; copy it to read it elsewhere.
 #include <array>
@@ -40,6 +42,7 @@ struct StateSummary {
   uint64_t dropped_events = 0;    // feature state: events dropped at state.max_events_per_key
   uint64_t dedupe_ids = 0;
   uint64_t dedupe_evictions = 0;  // ids forgotten at dedupe.max_entries
+  uint64_t payee_topic_held = 0;  // held by the payee stages of payee topic partitions
 };
 
 struct Accounting {
@@ -51,6 +54,10 @@ struct Accounting {
   // Validated, not duplicates, waiting for the payee stage (runtime/part_merge.h); they are
   // in the checkpoint, and counted as scored once they are.
   uint64_t held = 0;
+  // state.payees: repartition: transactions sent to the payee topic, and taken from it
+  // (scored here). Summed over a group's members they agree once the topic is read.
+  uint64_t forwarded = 0;
+  uint64_t received = 0;
   std::array<uint64_t, 3> outcomes{};  // by Outcome: allow, review, block
   std::vector<uint64_t> rules_fired;   // by rule index
   // Dead letters by (field, rule); the views point at static rule names.
@@ -62,7 +69,7 @@ struct Accounting {
   ScoreHistogram scores;
   double seconds = 0;  // wall time of the run
 
-  bool balanced() const { return in == scored + dead_letters + duplicates + held; }
+  bool balanced() const { return in + received == scored + dead_letters + duplicates + held + forwarded; }
 };
 
 // The counts of a checkpoint, so that a resumed run reports totals since the start (times

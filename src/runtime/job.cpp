@@ -22,6 +22,9 @@ Status build_job(const Config& config, Job* job) {
     for (const auto& [name, value] : config.kafka.consumer_properties) o.properties[name] = value;
     o.group_id = config.kafka.group_id;
     o.topics = config.kafka.input_topics;
+    // The payee stages read the payee topic with the same consumer: one group, one
+    // assignment, one transaction per epoch for both topics' offsets.
+    if (config.payee_state == Config::PayeeState::kRepartition) o.topics.push_back(config.kafka.payee_topic);
     o.stop_at_end = config.source.stop_at_end;
     std::unique_ptr<KafkaSource> kafka;
     if (Status s = KafkaSource::open(std::move(o), &kafka); !s.ok()) return s.with_context(config.path);

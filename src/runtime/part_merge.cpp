@@ -48,18 +48,36 @@ void PartMerge::take(std::vector<HeldTransaction>* out, bool all) {
   }
 }
 
+void save_held(const MergeKey& key, int64_t timestamp_ms, int64_t arrival_us, bool late, std::string_view message,
+               const double* features, std::size_t feature_count, ByteWriter* out) {
+  out->put(key.order_time_us);
+  out->put(key.part);
+  out->put(key.position);
+  out->put(timestamp_ms);
+  out->put(arrival_us);
+  out->put<uint8_t>(late ? 1 : 0);
+  out->put_string(message);
+  out->put_array(features, feature_count);
+}
+
+bool load_held(ByteReader* in, std::size_t feature_count, HeldTransaction* h) {
+  h->key.order_time_us = in->get<int64_t>();
+  h->key.part = in->get<uint32_t>();
+  h->key.position = in->get<int64_t>();
+  h->timestamp_ms = in->get<int64_t>();
+  h->arrival_us = in->get<int64_t>();
+  h->late = in->get<uint8_t>() != 0;
+  h->message = in->get_string();
+  in->get_array(&h->features);
+  if (!in->failed() && (h->features.size() != feature_count || h->key.part > (1u << 20))) in->fail();
+  return !in->failed();
+}
+
 void PartMerge::save(ByteWriter* out) const {
   out->put<uint64_t>(held_);
   for (const std::deque<HeldTransaction>& q : by_part_) {
     for (const HeldTransaction& h : q) {
-      out->put(h.key.order_time_us);
-      out->put(h.key.part);
-      out->put(h.key.position);
-      out->put(h.timestamp_ms);
-      out->put(h.arrival_us);
-      out->put<uint8_t>(h.late ? 1 : 0);
-      out->put_string(h.message);
-      out->put_array(h.features.data(), h.features.size());
+      save_held(h.key, h.timestamp_ms, h.arrival_us, h.late, h.message, h.features.data(), h.features.size(), out);
     }
   }
 }
@@ -70,17 +88,10 @@ bool PartMerge::load(ByteReader* in, std::size_t feature_count) {
   const uint64_t n = in->get_count(3 * sizeof(uint64_t));
   for (uint64_t i = 0; i < n && !in->failed(); ++i) {
     HeldTransaction h;
-    h.key.order_time_us = in->get<int64_t>();
-    h.key.part = in->get<uint32_t>();
-    h.key.position = in->get<int64_t>();
-    h.timestamp_ms = in->get<int64_t>();
-    h.arrival_us = in->get<int64_t>();
-    h.late = in->get<uint8_t>() != 0;
-    h.message = in->get_string();
-    in->get_array(&h.features);
+    if (!load_held(in, feature_count, &h)) break;
     const bool in_order = h.key.part >= by_part_.size() || by_part_[h.key.part].empty() ||
                           by_part_[h.key.part].back().key < h.key;
-    if (in->failed() || h.features.size() != feature_count || h.key.part > (1u << 20) || !in_order) {
+    if (!in_order) {
       in->fail();
       break;
     }

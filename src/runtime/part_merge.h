@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <deque>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/byte_io.h"
@@ -48,6 +49,12 @@ struct HeldTransaction {
   bool late = false;
   std::vector<double> features;  // the feature row, payee features not yet filled in
 };
+
+// A held transaction's bytes (checkpoints, the payee topic); load_held() checks the row has
+// `feature_count` values and fails the reader when malformed.
+void save_held(const MergeKey& key, int64_t timestamp_ms, int64_t arrival_us, bool late, std::string_view message,
+               const double* features, std::size_t feature_count, ByteWriter* out);
+bool load_held(ByteReader* in, std::size_t feature_count, HeldTransaction* out);
 
 // Where each part held stands: its order time (Watermark::kNone before its first event),
 // and whether it is quiet.

@@ -63,7 +63,90 @@ Status Pipeline::set_model(std::shared_ptr<const Model> model) {
 
 void Pipeline::expire_state() {
   parts_.expire();
+  for (const auto& st : stages_) {
+    if (st != nullptr) st->expire();
+  }
   refresh_state_summary();
+}
+
+void Pipeline::declare_part(uint32_t id, int32_t partition, bool payee_topic) {
+  if (id >= part_info_.size()) part_info_.resize(id + 1);
+  part_info_[id] = {partition, payee_topic};
+}
+
+void Pipeline::set_payee_topic(int32_t input_partitions, int32_t payee_partitions) {
+  input_partitions_ = input_partitions;
+  payee_partitions_ = payee_partitions;
+}
+
+PayeeStage& Pipeline::stage(uint32_t id) {
+  if (id >= stages_.size()) stages_.resize(id + 1);
+  if (stages_[id] == nullptr) {
+    stages_[id] = std::make_unique<PayeeStage>(*config_, static_cast<uint32_t>(input_partitions_));
+  }
+  return *stages_[id];
+}
+
+bool Pipeline::has_part(uint32_t id) const {
+  return is_payee_part(id) ? id < stages_.size() && stages_[id] != nullptr : parts_.has(id);
+}
+
+void Pipeline::drop_part(uint32_t id) {
+  if (id < stages_.size()) stages_[id].reset();
+  parts_.drop(id);
+}
+
+Status Pipeline::forward(const RecordBatch& batch, std::size_t i) {
+  const MergeKey key{order_time_[i], merge_part(batch.part(i)), batch.position(i)};
+  encode_payee_transaction(key, batch.timestamp_ms(i), arrival_us_, late_[i] != 0, batch.message(i),
+                           feature_rows_.data() + i * feature_count_, feature_count_, &payee_record_);
+  SinkRecord record;
+  record.json = payee_record_;
+  record.partition = payee_partition(enrichments_[i].payee_id, payee_partitions_);
+  ++accounting_.forwarded;
+  payee_topic_written_ = true;
+  return emit(Output::kPayees, record);
+}
+
+Status Pipeline::send_payee_clocks() {
+  if (!repartitions()) return Status::Ok();
+  for (const InputPart& in : input_parts_) {
+    const uint32_t p = merge_part(in.id);
+    const int64_t order_time = parts_.has(in.id) ? parts_.get(in.id).watermark.max_event_time() : Watermark::kNone;
+    auto sent = std::find_if(sent_clocks_.begin(), sent_clocks_.end(), [p](const auto& c) { return c.first == p; });
+    if (sent != sent_clocks_.end() && sent->second.order_time_us == order_time && sent->second.idle == in.idle) continue;
+    encode_payee_clock(p, order_time, in.next_position, in.idle, &payee_record_);
+    for (int32_t q = 0; q < payee_partitions_; ++q) {
+      SinkRecord record;
+      record.json = payee_record_;
+      record.partition = q;
+      if (Status s = emit(Output::kPayees, record); !s.ok()) return s;
+    }
+    if (sent == sent_clocks_.end()) {
+      sent_clocks_.push_back({p, {order_time, in.idle}});
+    } else {
+      sent->second = {order_time, in.idle};
+    }
+    payee_topic_written_ = true;
+  }
+  return Status::Ok();
+}
+
+bool Pipeline::payee_topic_pending() const {
+  if (payee_topic_written_) return true;
+  for (const InputPart& in : input_parts_) {
+    const uint32_t p = merge_part(in.id);
+    const int64_t order_time = parts_.has(in.id) ? parts_.get(in.id).watermark.max_event_time() : Watermark::kNone;
+    const auto sent = std::find_if(sent_clocks_.begin(), sent_clocks_.end(), [p](const auto& c) { return c.first == p; });
+    if (sent == sent_clocks_.end() || sent->second.order_time_us != order_time || sent->second.idle != in.idle) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool Pipeline::payee_stages_drained() const {
+  return std::all_of(stages_.begin(), stages_.end(), [](const auto& st) { return st == nullptr || st->drained(); });
 }
 
 int64_t Pipeline::watermark_us() const {
@@ -94,10 +177,15 @@ void Pipeline::refresh_state_summary() {
     s.dedupe_evictions += p->dedupe.evictions();
   }
   add(parts_.payees().stats());
+  for (const auto& st : stages_) {
+    if (st == nullptr) continue;
+    add(st->payees().stats());
+    s.payee_topic_held += st->held();
+  }
 }
 
 // Snapshot layout version: bump when any save() below changes its bytes.
-constexpr uint32_t kStateFormat = 3;
+constexpr uint32_t kStateFormat = 4;
 
 namespace {
 
@@ -160,7 +248,13 @@ Status Pipeline::load_state(std::string_view snapshot) {
 }
 
 void Pipeline::save_part(uint32_t id, ByteWriter* out) const {
-  if (has_part(id)) {
+  if (is_payee_part(id)) {
+    if (has_part(id)) {
+      stages_[id]->save(out);
+    } else {
+      PayeeStage(*config_, static_cast<uint32_t>(input_partitions_)).save(out);
+    }
+  } else if (has_part(id)) {
     parts_.get(id).save(out);
   } else {
     PartState(*config_).save(out);
@@ -170,6 +264,13 @@ void Pipeline::save_part(uint32_t id, ByteWriter* out) const {
 Status Pipeline::load_part(uint32_t id, std::string_view snapshot) {
   ByteReader in(snapshot);
   drop_part(id);
+  if (is_payee_part(id)) {
+    if (!stage(id).load(&in) || !in.at_end()) {
+      drop_part(id);
+      return Status::Corruption("payee stage snapshot is malformed");
+    }
+    return Status::Ok();
+  }
   if (!parts_.part(id).load(&in) || !in.at_end()) {
     drop_part(id);
     return Status::Corruption("part state snapshot is malformed");
@@ -196,7 +297,7 @@ void Pipeline::replay_changes(const std::vector<StateChange>& changes) {
 void Pipeline::record_changes(const RecordBatch& batch) {
   // Every validated message, duplicates included: they move the watermark.
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    if (fate_[i] == Fate::kDeadLetter) continue;
+    if (fate_[i] == Fate::kDeadLetter || fate_[i] == Fate::kPayeeRecord) continue;
     StateChange& c = change_log_->emplace_back();
     c.part = batch.part(i);
     c.event_time_us = txs_[i].event_time_us;
@@ -264,7 +365,16 @@ Status Pipeline::process(const RecordBatch& batch, std::string_view source_name)
   check_.resize(n);
   why_.resize(n);
   part_of_.resize(n);
-  for (std::size_t i = 0; i < n; ++i) part_of_[i] = &parts_.part(batch.part(i));
+  std::size_t payee_records = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (is_payee_part(batch.part(i))) {
+      fate_[i] = Fate::kPayeeRecord;
+      part_of_[i] = nullptr;
+      ++payee_records;
+    } else {
+      part_of_[i] = &parts_.part(batch.part(i));
+    }
+  }
   fields_.resize(n);
   txs_.resize(n);
   watermark_at_.resize(n);
@@ -273,7 +383,7 @@ Status Pipeline::process(const RecordBatch& batch, std::string_view source_name)
   enrichments_.resize(n);
   order_time_.resize(n);
   feature_rows_.resize(n * feature_count_);
-  accounting_.in += n;
+  accounting_.in += n - payee_records;
   arrival_us_ = unix_micros();
   for (Worker& w : workers_) std::fill(std::begin(w.stage_nanos), std::end(w.stage_nanos), 0);
 
@@ -318,8 +428,9 @@ void Pipeline::check_fields(Worker& w, const RecordBatch& batch, std::size_t beg
   int64_t t0 = now_nanos();
   w.arena.reset(batch.byte_size());
   for (std::size_t i = begin; i < end; ++i) {
-    const std::string_view m = batch.message(i);
     check_[i] = Check::kBrokeBeforeWindow;
+    if (fate_[i] == Fate::kPayeeRecord) continue;  // not checked here: see merge()
+    const std::string_view m = batch.message(i);
     if (m.size() > max_message_bytes_) {
       why_[i] = Rejection::message("message_too_large", "larger than input.max_message_bytes");
     } else if (is_blank(m)) {
@@ -349,6 +460,7 @@ void Pipeline::order_and_dedupe(const RecordBatch& batch, std::string_view sourc
   auto& times = workers_[0].stage_nanos;
   int64_t t0 = now_nanos();
   for (std::size_t i = 0; i < n; ++i) {
+    if (fate_[i] == Fate::kPayeeRecord) continue;
     if (check_[i] == Check::kBrokeBeforeWindow) {
       reject(batch, i, why_[i], source_name);
       continue;
@@ -421,18 +533,17 @@ void Pipeline::compute_part_features(Worker& w, std::size_t shard, std::size_t n
   w.stage_nanos[StageTimes::kFeatures] += now_nanos() - t0;
 }
 
-Status Pipeline::merge(const RecordBatch* batch, bool release_all) {
-  const int64_t t0 = now_nanos();
+void Pipeline::hold_or_take(const RecordBatch* batch, bool release_all) {
   // Where every part held stands.
   clocks_.clear();
   if (input_parts_set_) {
-    for (const PartClock& in : input_parts_) {
-      const int64_t t = parts_.has(in.part) ? parts_.get(in.part).watermark.max_event_time() : Watermark::kNone;
-      clocks_.push_back({in.part, t, in.quiet});
+    for (const InputPart& in : input_parts_) {
+      const int64_t t = parts_.has(in.id) ? parts_.get(in.id).watermark.max_event_time() : Watermark::kNone;
+      clocks_.push_back({merge_part(in.id), t, in.idle});
     }
   } else {
     for (uint32_t id = 0; id < parts_.all().size(); ++id) {
-      if (parts_.has(id)) clocks_.push_back({id, parts_.get(id).watermark.max_event_time(), false});
+      if (parts_.has(id)) clocks_.push_back({merge_part(id), parts_.get(id).watermark.max_event_time(), false});
     }
   }
   merge_.set_clocks(clocks_);
@@ -441,9 +552,10 @@ Status Pipeline::merge(const RecordBatch* batch, bool release_all) {
   // others held. A single part's arrive in merge order already. Payees kept per part were
   // served with the payers: nothing waits.
   if (config_->payee_state == Config::PayeeState::kPerPart) release_all = true;
-  takeable_.clear();
   const std::size_t n = batch != nullptr ? batch->size() : 0;
-  const auto key_of = [&](std::size_t i) { return MergeKey{order_time_[i], batch->part(i), batch->position(i)}; };
+  const auto key_of = [&](std::size_t i) {
+    return MergeKey{order_time_[i], merge_part(batch->part(i)), batch->position(i)};
+  };
   for (std::size_t i = 0; i < n; ++i) {
     if (fate_[i] != Fate::kAlive) continue;
     if (release_all || merge_.may_take(key_of(i))) {
@@ -463,11 +575,43 @@ Status Pipeline::merge(const RecordBatch* batch, bool release_all) {
   if (!std::is_sorted(takeable_.begin(), takeable_.end(), [&](std::size_t a, std::size_t b) { return key_of(a) < key_of(b); })) {
     std::sort(takeable_.begin(), takeable_.end(), [&](std::size_t a, std::size_t b) { return key_of(a) < key_of(b); });
   }
+}
+
+Status Pipeline::merge(const RecordBatch* batch, bool release_all) {
+  const int64_t t0 = now_nanos();
+  const std::size_t n = batch != nullptr ? batch->size() : 0;
+  const auto key_of = [&](std::size_t i) {
+    return MergeKey{order_time_[i], merge_part(batch->part(i)), batch->position(i)};
+  };
+  takeable_.clear();
+  taken_.clear();
+  taken_stage_.clear();
+  if (repartitions()) {
+    // This batch's transactions go to the payee topic; its payee topic records come in, and
+    // each payee stage gives what it may take.
+    for (std::size_t i = 0; i < n; ++i) {
+      if (fate_[i] == Fate::kAlive) {
+        if (Status s = forward(*batch, i); !s.ok()) return s;
+      } else if (fate_[i] == Fate::kPayeeRecord) {
+        if (Status s = stage(batch->part(i)).receive(batch->message(i)); !s.ok()) {
+          return s.with_context("payee topic partition " + std::to_string(merge_part(batch->part(i))) + " offset " +
+                                std::to_string(batch->position(i)));
+        }
+      }
+    }
+    for (const auto& st : stages_) {
+      if (st == nullptr) continue;
+      st->take(&taken_, release_all);
+      taken_stage_.resize(taken_.size(), st.get());
+    }
+    accounting_.received += taken_.size();
+  } else {
+    hold_or_take(batch, release_all);
+    merge_.take(&taken_, release_all);
+  }
 
   // Held transactions released now are decoded again: the same decoder and rules, so the
   // same transaction.
-  taken_.clear();
-  merge_.take(&taken_, release_all);
   const std::size_t t = taken_.size();
   taken_fields_.resize(t);
   taken_txs_.resize(t);
@@ -494,22 +638,24 @@ Status Pipeline::merge(const RecordBatch* batch, bool release_all) {
   }
 
   // Both lists are in merge order; the payee stage takes their union in merge order, with
-  // the payee watermark of each.
+  // the payee watermark of each. (Taken from payee stages: each stage's in merge order.)
   released_.clear();
   released_timing_.clear();
-  Watermark& payee_watermark = parts_.payee_watermark();
   std::size_t a = 0, b = 0;
   while (a < t || b < takeable_.size()) {
     const bool held_first = b == takeable_.size() || (a < t && taken_[a].key < key_of(takeable_[b]));
+    PayeeStage* st = held_first && !taken_stage_.empty() ? taken_stage_[a] : nullptr;
+    FeatureEngine* payees = st != nullptr ? &st->payees() : &parts_.payees();
+    Watermark& payee_watermark = st != nullptr ? st->watermark() : parts_.payee_watermark();
     Released r;
     int64_t order_time = 0;
     if (held_first) {
-      r = {&taken_txs_[a], &taken_enrichments_[a], taken_[a].features.data(), 0, taken_[a].late};
+      r = {&taken_txs_[a], &taken_enrichments_[a], payees, taken_[a].features.data(), 0, taken_[a].late};
       released_timing_.push_back({taken_[a].arrival_us, taken_[a].timestamp_ms});
       order_time = taken_[a++].key.order_time_us;
     } else {
       const std::size_t i = takeable_[b++];
-      r = {&txs_[i], &enrichments_[i], feature_rows_.data() + i * feature_count_, 0, late_[i] != 0};
+      r = {&txs_[i], &enrichments_[i], payees, feature_rows_.data() + i * feature_count_, 0, late_[i] != 0};
       released_timing_.push_back({arrival_us_, batch->timestamp_ms(i)});
       order_time = order_time_[i];
     }
@@ -524,22 +670,24 @@ Status Pipeline::merge(const RecordBatch* batch, bool release_all) {
 
 void Pipeline::compute_payee_features(Worker& w, std::size_t shard) {
   const int64_t t0 = now_nanos();
-  FeatureEngine& payees = parts_.payees();
-  if (!payees.uses(KeyScope::kPayee) || config_->payee_state == Config::PayeeState::kPerPart) return;
+  if (!parts_.payees().uses(KeyScope::kPayee) || config_->payee_state == Config::PayeeState::kPerPart) return;
   const std::size_t r = released_.size();
   constexpr std::size_t kPrefetchDistance = 8;
   constexpr std::size_t kHistoryPrefetchDistance = 4;
-  const auto mine = [&](std::size_t j) { return payees.shard_of(released_[j].enrichment->payee_id) == shard; };
+  // Every payee engine has a shard per worker.
+  const auto mine = [&](std::size_t j) {
+    return released_[j].payees->shard_of(released_[j].enrichment->payee_id) == shard;
+  };
   for (std::size_t j = 0; j < r; ++j) {
     if (const std::size_t k = j + kPrefetchDistance; k < r && mine(k)) {
-      payees.prefetch(KeyScope::kPayee, released_[k].enrichment->payee_id);
+      released_[k].payees->prefetch(KeyScope::kPayee, released_[k].enrichment->payee_id);
     }
     if (const std::size_t k = j + kHistoryPrefetchDistance; k < r && mine(k)) {
-      payees.prefetch_history(KeyScope::kPayee, released_[k].enrichment->payee_id);
+      released_[k].payees->prefetch_history(KeyScope::kPayee, released_[k].enrichment->payee_id);
     }
     if (!mine(j)) continue;
     const Released& x = released_[j];
-    payees.process_keyed(KeyScope::kPayee, *x.tx, *x.enrichment, x.payee_watermark_us, x.features);
+    x.payees->process_keyed(KeyScope::kPayee, *x.tx, *x.enrichment, x.payee_watermark_us, x.features);
   }
   w.stage_nanos[StageTimes::kFeatures] += now_nanos() - t0;
 }

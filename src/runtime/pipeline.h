@@ -46,6 +46,7 @@
 #include "runtime/accounting.h"
 #include "runtime/part_merge.h"
 #include "runtime/part_state.h"
+#include "runtime/payee_stage.h"
 #include "runtime/worker_pool.h"
 #include "score/scorer.h"
 #include "sinks/record_encoder.h"
@@ -69,13 +70,38 @@ class Pipeline {
   // open epoch. `source_name` is quoted in dead letters. Transactions the payee stage may
   // not take yet are held (accounting().held) and finished by a later call.
   Status process(const RecordBatch& batch, std::string_view source_name);
-  // A partitioned source's parts held now, and which are quiet (nothing left to read now):
-  // the payee merge waits for every part held that is not quiet, including those that
-  // have not delivered yet. Unset (an unpartitioned source): the parts seen.
-  void set_input_parts(std::vector<PartClock> parts) {
+  // A partitioned source's input parts held now (payee topic partitions are not input parts),
+  // with their next positions and whether they are idle (read to their end for a while): the
+  // payee merge waits for every part held that is not idle, including those that have not
+  // delivered yet. Unset (an unpartitioned source): the parts seen.
+  struct InputPart {
+    uint32_t id = 0;
+    int64_t next_position = -1;
+    bool idle = false;
+  };
+  void set_input_parts(std::vector<InputPart> parts) {
     input_parts_ = std::move(parts);
     input_parts_set_ = true;
   }
+  // What a part of a partitioned source is: a partition of the input, or of the payee topic
+  // (state.payees: repartition), and its partition number, which names it in merge keys
+  // and clocks whichever member reads it. Declared before its state is loaded or its records
+  // arrive; undeclared parts are input parts named by their id.
+  void declare_part(uint32_t id, int32_t partition, bool payee_topic);
+
+  // state.payees: repartition (runtime/payee_stage.h). The Output::kPayees sink writes the
+  // payee topic, which has `payee_partitions` partitions; the input has `input_partitions`.
+  void set_payee_topic(int32_t input_partitions, int32_t payee_partitions);
+  bool repartitions() const { return payee_partitions_ > 0; }
+  // Epoch ends: sends each input part's clock to every payee partition, where it changed.
+  Status send_payee_clocks();
+  // Whether the epoch has something for the payee topic (begin_epoch clears it): a bounded
+  // run goes on until what it sent has come back.
+  bool payee_topic_pending() const;
+  void clear_payee_topic_written() { payee_topic_written_ = false; }
+  // Every payee partition held has had every input partition idle, and holds nothing.
+  bool payee_stages_drained() const;
+
   // At the end of the input: finishes every held transaction.
   Status release_held();
   // The transactions the last process() or release_held() handed to the sinks, in order:
@@ -113,8 +139,8 @@ class Pipeline {
   // The state summary in the accounting follows at the next expire_state(): a summary
   // walks every key, too slow to redo for each part of a rebalance.
   Status load_part(uint32_t part, std::string_view snapshot);  // replaces the part's state
-  void drop_part(uint32_t part) { parts_.drop(part); }         // the part moved elsewhere
-  bool has_part(uint32_t part) const { return parts_.has(part); }
+  void drop_part(uint32_t part);  // the part moved elsewhere
+  bool has_part(uint32_t part) const;
 
   // Incremental checkpoints: while `log` is set, every message that changes part state
   // appends its StateChange there, in order. A base snapshot of the parts and payees
@@ -156,6 +182,7 @@ class Pipeline {
   void order_and_dedupe(const RecordBatch& batch, std::string_view source_name);
   void compute_part_features(Worker& w, std::size_t shard, std::size_t n);
   Status merge(const RecordBatch* batch, bool release_all);
+  void hold_or_take(const RecordBatch* batch, bool release_all);  // state.payees: shared
   void compute_payee_features(Worker& w, std::size_t shard);
   void score_and_encode(Worker& w, std::size_t begin, std::size_t end);
   Status account_and_emit();
@@ -166,8 +193,8 @@ class Pipeline {
   void reject(const RecordBatch& batch, std::size_t i, const Rejection& why, std::string_view source_name);
   Status emit(Output kind, SinkRecord record);
 
-  // Per-message progress through the batch.
-  enum class Fate : unsigned char { kAlive, kDeadLetter, kDuplicate };
+  // Per-message progress through the batch (kPayeeRecord: a payee topic record).
+  enum class Fate : unsigned char { kAlive, kDeadLetter, kDuplicate, kPayeeRecord };
   // What the parallel checks found: the message passed, or broke a rule that comes before
   // the time window (decoding included), or one that comes after it.
   enum class Check : unsigned char { kPassed, kBrokeBeforeWindow, kBrokeAfterWindow };
@@ -180,16 +207,41 @@ class Pipeline {
   std::string state_shape_;
   const Config* config_;  // outlives the pipeline (it is the job's)
   RecordEncoder encoder_;
-  std::vector<Sink*> sinks_[3];
+  std::vector<Sink*> sinks_[kOutputCount];
   Accounting accounting_;
   Status sink_error_;  // first dead-letter write failure of the batch
   std::vector<StateChange>* change_log_ = nullptr;
   std::vector<Worker> workers_;  // [0] runs on the driving thread
   WorkerPool pool_;
   PartMerge merge_;
-  std::vector<PartClock> input_parts_;
+  std::vector<InputPart> input_parts_;
   bool input_parts_set_ = false;
   std::vector<PartClock> clocks_;
+  // Parts declared (declare_part), by id.
+  struct PartInfo {
+    int32_t partition = -1;  // -1: undeclared, named by its id
+    bool payee_topic = false;
+  };
+  std::vector<PartInfo> part_info_;
+  uint32_t merge_part(uint32_t id) const {
+    return id < part_info_.size() && part_info_[id].partition >= 0 ? static_cast<uint32_t>(part_info_[id].partition) : id;
+  }
+  bool is_payee_part(uint32_t id) const { return id < part_info_.size() && part_info_[id].payee_topic; }
+  PayeeStage& stage(uint32_t id);  // created empty on first use
+
+  // state.payees: repartition.
+  int32_t input_partitions_ = 0;
+  int32_t payee_partitions_ = 0;  // 0: not repartitioning
+  std::vector<std::unique_ptr<PayeeStage>> stages_;  // by part id; null: not held
+  std::vector<PayeeStage*> taken_stage_;  // the stage of each of taken_
+  struct SentClock {
+    int64_t order_time_us;
+    bool idle;
+  };
+  std::vector<std::pair<uint32_t, SentClock>> sent_clocks_;  // by input partition, the last sent
+  bool payee_topic_written_ = false;
+  std::string payee_record_;
+  Status forward(const RecordBatch& batch, std::size_t i);
 
   // Reused per batch, one element per message.
   std::vector<Fate> fate_;
@@ -209,6 +261,7 @@ class Pipeline {
   struct Released {
     const Transaction* tx;
     const Enrichment* enrichment;
+    FeatureEngine* payees;  // the histories its payee features read
     double* features;
     int64_t payee_watermark_us;
     bool late;

@@ -99,8 +99,8 @@ RunResult run(const std::vector<std::string>& messages, std::size_t workers, std
   p->add_sink(Output::kAlerts, &alerts);
   p->add_sink(Output::kDeadLetters, &dead);
   // Every part is awaited from the start, as the runner does for a partitioned source.
-  std::vector<PartClock> inputs;
-  for (uint32_t q = 0; q < parts; ++q) inputs.push_back({q, 0, false});
+  std::vector<Pipeline::InputPart> inputs;
+  for (uint32_t q = 0; q < parts; ++q) inputs.push_back({q, -1, false});
   p->set_input_parts(inputs);
   const auto order = arrival(messages, parts, interleave);
   for (std::size_t i = 0; i < order.size(); i += batch_size) {
@@ -276,8 +276,8 @@ TEST(PipelineWorkers, HeldTransactionsSurviveACheckpoint) {
     ASSERT_TRUE(GbdtModel::load(source_dir() + "/model/pixguard-default.json", &model).ok());
     ASSERT_TRUE(Pipeline::create(*config, make_json_decoder(config->validation.mapping), model, nullptr, p).ok());
     (*p)->add_sink(Output::kScored, scored);
-    std::vector<PartClock> inputs;
-    for (uint32_t q = 0; q < kParts; ++q) inputs.push_back({q, 0, false});
+    std::vector<Pipeline::InputPart> inputs;
+    for (uint32_t q = 0; q < kParts; ++q) inputs.push_back({q, -1, false});
     (*p)->set_input_parts(inputs);
   };
   const auto feed = [&](Pipeline& p, std::size_t begin, std::size_t end) {

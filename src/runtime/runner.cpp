@@ -13,7 +13,7 @@ namespace pixguard {
 
 std::vector<Sink*> Runner::all_sinks() const {
   std::vector<Sink*> all;
-  for (const Output kind : {Output::kScored, Output::kAlerts, Output::kDeadLetters}) {
+  for (const Output kind : {Output::kScored, Output::kAlerts, Output::kDeadLetters, Output::kPayees}) {
     for (Sink* s : pipeline_->sinks(kind)) {
       if (std::find(all.begin(), all.end(), s) == all.end()) all.push_back(s);
     }
@@ -219,6 +219,7 @@ Status Runner::after_incremental_checkpoint() {
 
 Status Runner::begin_epoch() {
   ++epoch_;
+  pipeline_->clear_payee_topic_written();
   for (Sink* s : all_sinks()) {
     if (Status st = s->begin_epoch(epoch_); !st.ok()) return st;
   }
@@ -301,6 +302,7 @@ Status Runner::parts_assigned(std::vector<SourcePart>* parts) {
     if (Status s = options_.part_checkpoints->find(names, committed, &found); !s.ok()) return s;
   }
   for (SourcePart& part : *parts) {
+    pipeline_->declare_part(part.id, part.partition, !options_.payee_topic.empty() && part.topic == options_.payee_topic);
     pipeline_->drop_part(part.id);
     orphans_.erase(part.name);  // found above if it was the newest
     part.next_position = -1;
@@ -328,11 +330,7 @@ Status Runner::process_batch() {
   // An empty batch still lets held transactions go once their parts have gone quiet.
   if (batch_.empty() && pipeline_->accounting().held == 0) return Status::Ok();
   const std::size_t changes_before = changes_.size();
-  if (partitioned_) {
-    std::vector<PartClock> inputs;
-    for (const SourcePart& p : source_->parts()) inputs.push_back({p.id, 0, p.quiet});
-    pipeline_->set_input_parts(std::move(inputs));
-  }
+  if (partitioned_) pipeline_->set_input_parts(input_parts());
   if (Status s = pipeline_->process(batch_, source_->name()); !s.ok()) return s;
   if (incremental_) {
     // Handed over in chunks: written while the epoch runs.
@@ -344,6 +342,23 @@ Status Runner::process_batch() {
   }
   if (options_.metrics != nullptr) observe_released();
   return Status::Ok();
+}
+
+std::vector<Pipeline::InputPart> Runner::input_parts() {
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<Pipeline::InputPart> inputs;
+  for (const SourcePart& p : source_->parts()) {
+    if (!options_.payee_topic.empty() && p.topic == options_.payee_topic) continue;
+    bool idle = input_ended_;
+    if (!p.quiet) {
+      quiet_since_.erase(p.id);
+    } else {
+      const auto since = quiet_since_.try_emplace(p.id, now).first->second;
+      idle = idle || now - since >= std::chrono::microseconds(options_.idle_after_us);
+    }
+    inputs.push_back({p.id, p.next_position, idle});
+  }
+  return inputs;
 }
 
 void Runner::observe_released() {
@@ -396,6 +411,11 @@ void Runner::publish_metrics(bool force) {
 
 Status Runner::end_epoch() {
   const std::vector<Sink*> sinks = all_sinks();
+  // In the epoch's transaction, after what they cover.
+  if (pipeline_->repartitions()) {
+    pipeline_->set_input_parts(input_parts());
+    if (Status st = pipeline_->send_payee_clocks(); !st.ok()) return st;
+  }
   for (Sink* s : sinks) {
     if (Status st = s->prepare(epoch_); !st.ok()) return st;
   }
@@ -459,8 +479,25 @@ Status Runner::run(const std::atomic<bool>& stop) {
     pick_up_new_model();
     batch_.clear();
     if (failure = source_->read(&batch_, options_.batch_size, &end); !failure.ok()) break;
+    if (end && pipeline_->repartitions()) {
+      // The input is read; what was sent to the payee topic must still come back. Its parts
+      // are idle from now on.
+      input_ended_ = true;
+      end = false;
+    }
     if (failure = process_batch(); !failure.ok()) break;
     publish_metrics(/*force=*/false);
+    if (input_ended_) {
+      pipeline_->set_input_parts(input_parts());
+      if (pipeline_->payee_topic_pending()) {
+        // Commits what was sent (and the parts' final clocks), so that it can be read back.
+        if (failure = end_epoch(); !failure.ok()) break;
+        if (failure = begin_epoch(); !failure.ok()) break;
+        epoch_started = Clock::now();
+        continue;
+      }
+      end = pipeline_->payee_stages_drained();
+    }
     if (!end && Clock::now() - epoch_started >= interval) {
       if (failure = end_epoch(); !failure.ok()) break;
       if (failure = begin_epoch(); !failure.ok()) break;

@@ -80,6 +80,13 @@ struct RunnerOptions {
   PartCheckpoints* part_checkpoints = nullptr;
   PartWriter part_writer;
   std::function<bool(const PartWriter&)> part_committed;
+  // Partitioned sources: a part read to its end this long counts as idle (it stops holding
+  // the payee stage back).
+  int64_t idle_after_us = 1'000'000;
+  // state.payees: repartition: the payee topic, read by the same consumer as the input (its
+  // partitions are parts too, runtime/payee_stage.h). A bounded run (the source ends) goes
+  // on until what it sent there has come back and been scored.
+  std::string payee_topic;
 };
 
 class Runner final : public PartListener {
@@ -112,6 +119,8 @@ class Runner final : public PartListener {
   Status write_base_now(uint64_t epoch);
   Status parts_revoked(const std::vector<SourcePart>& parts) override;
   Status parts_assigned(std::vector<SourcePart>* parts) override;
+  // The input parts held, each idle once it has been read to its end for idle_after_us.
+  std::vector<Pipeline::InputPart> input_parts();
   // Runs the batch through the pipeline (and the metrics).
   Status process_batch();
   void pick_up_new_model();
@@ -143,6 +152,8 @@ class Runner final : public PartListener {
   // Partitioned: the last sections of parts not held (given up, or not given back yet after
   // a restart), carried forward in every checkpoint until another member has adopted them.
   std::map<std::string, PartSection> orphans_;
+  std::map<uint32_t, std::chrono::steady_clock::time_point> quiet_since_;  // by part id
+  bool input_ended_ = false;  // state.payees: repartition: the source said it ended
 
   // Incremental checkpoints.
   bool incremental_ = false;

@@ -147,7 +147,8 @@ Status KafkaSink::write(const SinkRecord& record) {
   const std::string& instance = options_.transactional_id;
   for (;;) {
     const rd_kafka_resp_err_t err = rd_kafka_producev(
-        rk, RD_KAFKA_V_RKT(topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        rk, RD_KAFKA_V_RKT(topic), RD_KAFKA_V_PARTITION(record.partition < 0 ? RD_KAFKA_PARTITION_UA : record.partition),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
         RD_KAFKA_V_KEY(record.key.empty() ? nullptr : record.key.data(), record.key.size()),
         RD_KAFKA_V_VALUE(const_cast<char*>(record.json.data()), record.json.size()),
         RD_KAFKA_V_HEADER(kInstanceHeader, instance.data(), static_cast<ssize_t>(instance.size())),
@@ -169,6 +170,13 @@ Status KafkaSink::write(const SinkRecord& record) {
     rd_kafka_poll(rk, 0);
   }
   return delivery_failure_;
+}
+
+Status KafkaSink::partition_count(const std::string& topic, int32_t* count) const {
+  if (Status s = topic_partition_count(producer_.get(), topic, options_.broker_timeout_ms, count); !s.ok()) {
+    return s.with_context(name_);
+  }
+  return Status::Ok();
 }
 
 Status KafkaSink::flush() {

@@ -40,8 +40,8 @@ namespace pixguard {
 struct KafkaSinkOptions {
   std::string bootstrap_servers;
   KafkaProperties properties;  // passed through (TLS, SASL, linger.ms, batch.size, ...)
-  // Topic per Output (scored, alerts, dead letters); empty: that output is not sent.
-  std::array<std::string, 3> topics;
+  // Topic per Output (scored, alerts, dead letters, payees); empty: that output is not sent.
+  std::array<std::string, kOutputCount> topics;
   bool exactly_once = true;
   std::string transactional_id;  // stable across restarts: it fences the crashed producer
   std::string commit_log_path;
@@ -78,6 +78,8 @@ class KafkaSink final : public Sink {
   Status clear() { return commits_.clear(); }
 
   const std::string& run_id() const { return run_id_; }
+  // How many partitions `topic` has (cluster metadata).
+  Status partition_count(const std::string& topic, int32_t* count) const;
   const KafkaSinkStats& stats() const { return stats_; }
 
  private:
@@ -93,7 +95,7 @@ class KafkaSink final : public Sink {
   std::string name_;
   std::string run_id_;
   KafkaClientPtr producer_;
-  std::array<rd_kafka_topic_t*, 3> topics_{};  // by Output; null: not sent
+  std::array<rd_kafka_topic_t*, kOutputCount> topics_{};  // by Output; null: not sent
   KafkaCommitLog commits_;
   uint64_t epoch_ = 0;
   std::string epoch_text_;

@@ -18,6 +18,7 @@
 // All calls return Status; nothing throws across this interface.
 //
 // Threading: a sink is driven by one pipeline thread.
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -28,14 +29,17 @@ namespace pixguard {
 
 struct ScoredRecord;  // sinks/scored_record.h
 
-// The three outputs of the pipeline; a sink may take one or several.
-enum class Output : unsigned char { kScored, kAlerts, kDeadLetters };
+// The outputs of the pipeline; a sink may take one or several. kPayees is internal: the
+// transactions handed to the payee stage through a Kafka topic (runtime/payee_stage.h).
+enum class Output : unsigned char { kScored, kAlerts, kDeadLetters, kPayees };
+inline constexpr std::size_t kOutputCount = 4;
 
 struct SinkRecord {
   std::string_view key;                   // partitioning key (the payer), for keyed sinks
-  std::string_view json;                  // the record as one JSON object, no newline
+  std::string_view json;                  // the record as one JSON object, no newline (kPayees: binary)
   const ScoredRecord* scored = nullptr;   // structured view for columnar sinks; null for dead letters
   Output kind = Output::kScored;          // set by the pipeline: which output the record is for
+  int32_t partition = -1;                 // kPayees: the topic's partition; -1: by key
 };
 
 class Sink {

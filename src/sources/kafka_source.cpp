@@ -349,7 +349,8 @@ std::vector<SourcePart> KafkaSource::parts_of(const rd_kafka_topic_partition_lis
   for (int i = 0; i < list.cnt; ++i) {
     const std::size_t index = index_of(list.elems[i].topic, list.elems[i].partition);
     const PartitionState& p = partitions_[index];
-    parts.push_back({static_cast<uint32_t>(index), p.id.topic + "/" + std::to_string(p.id.partition), p.next_offset});
+    parts.push_back({static_cast<uint32_t>(index), p.id.topic + "/" + std::to_string(p.id.partition), p.next_offset,
+                     false, p.id.topic, p.id.partition});
   }
   return parts;
 }
@@ -371,7 +372,7 @@ std::vector<SourcePart> KafkaSource::parts() const {
       if (position < 0 && high == low) position = high;  // an empty partition
     }
     out.push_back({static_cast<uint32_t>(i), p.id.topic + "/" + std::to_string(p.id.partition), p.next_offset,
-                   known && position >= 0 && position >= high});
+                   known && position >= 0 && position >= high, p.id.topic, p.id.partition});
   }
   return out;
 }

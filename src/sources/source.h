@@ -29,6 +29,8 @@ struct SourcePart {
   std::string name;
   int64_t next_position = -1;  // -1: unknown (nothing read, no checkpoint)
   bool quiet = false;          // nothing left to read in it now (read up to its end)
+  std::string topic;           // its topic and partition number
+  int32_t partition = 0;
 };
 
 // Told by a partitioned source, on the reading thread inside read(), when parts arrive and

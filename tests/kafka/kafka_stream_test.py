@@ -443,17 +443,22 @@ def scenario_instances(pg, src, tmp):
 def scenario_payees(pg, src, tmp):
     count = 20000
     stream, lines = generate(pg, tmp, count)
-    cluster, bootstrap = start_cluster(pg, tmp, "pix.transactions:8,pix.scored:4,pix.alerts:2,pix.dead_letter:1")
+    cluster, bootstrap = start_cluster(pg, tmp, "pix.transactions:8,pix.scored:4,pix.alerts:2,pix.dead_letter:1,"
+                                                "pix.payees:5")
     acc_by_run, records_by_run = {}, {}
     try:
         produce(bootstrap, lines)
         small_fetches = {"max.partition.fetch.bytes": "4096"}
         for name, payees, workers, properties in (("per_part", "per_part", 1, None), ("shared", "shared", 1, None),
                                                   ("shared-3-workers", "shared", 3, None),
-                                                  ("shared-small-fetches", "shared", 2, small_fetches)):
+                                                  ("shared-small-fetches", "shared", 2, small_fetches),
+                                                  ("repartition", "repartition", 1, None),
+                                                  ("repartition-3-workers", "repartition", 3, small_fetches)):
             cfg = member_config(src, tmp, bootstrap, name, name, f"{tmp}/{name}/checkpoints", payees, workers, properties)
             acc = json.loads(run([pg, "run", "--config", cfg, "--stop-at-end", "--json", "-q"]).stdout)
             check(acc["in"] == count and acc["balanced"] and acc["held"] == 0, f"{name}: {acc}")
+            if payees == "repartition":
+                check(acc["forwarded"] == acc["received"] == acc["scored"] > 0, f"{name}: {acc}")
             acc_by_run[name] = acc
             records_by_run[name] = file_records([f"{tmp}/{name}"])
     finally:
@@ -462,7 +467,7 @@ def scenario_payees(pg, src, tmp):
     shared, per_part = acc_by_run["shared"]["rules_fired"]["mule_fan_in"], acc_by_run["per_part"]["rules_fired"]["mule_fan_in"]
     print(f"mule_fan_in: {shared} with payee histories shared by the partitions, {per_part} per partition")
     check(shared > per_part, f"mule_fan_in fired {shared} times shared, {per_part} per partition")
-    for name in ("shared-3-workers", "shared-small-fetches"):
+    for name in ("shared-3-workers", "shared-small-fetches", "repartition", "repartition-3-workers"):
         for kind in OUTPUTS:
             want, got = records_by_run["shared"][kind], records_by_run[name][kind]
             check(sum(want.values()) > 0, f"shared: no {kind} records")
