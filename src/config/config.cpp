@@ -604,6 +604,13 @@ Config parse(const Reader& r, const YAML::Node& root, const std::string& path) {
         if (c.kafka.input_topics.size() != 1) {
           r.fail(st["payees"], "state.payees", "repartition reads a single input topic (kafka.input_topics)");
         }
+        if (c.kafka.payee_topic.empty()) {
+          c.kafka.payee_topic = c.kafka.group_id + ".payees";
+          if (c.kafka.payee_topic.find_first_not_of(
+                  "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != std::string::npos) {
+            r.fail(st["payees"], "state.payees", "kafka.group_id is not a topic name: set kafka.payee_topic");
+          }
+        }
         if (c.kafka.input_topics[0] == c.kafka.payee_topic) {
           r.fail(st["payees"], "state.payees", "kafka.payee_topic must differ from the input topic");
         }

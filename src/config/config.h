@@ -51,8 +51,9 @@ struct KafkaConfig {
   std::string scored_topic = "pix.scored";
   std::string alerts_topic = "pix.alerts";
   std::string dead_letter_topic = "pix.dead_letter";
-  // state.payees: repartition: the topic the input is repartitioned into, by payee.
-  std::string payee_topic = "pix.payees";
+  // state.payees: repartition: the topic the input is repartitioned into, by payee; one per
+  // consumer group (default: "<group_id>.payees").
+  std::string payee_topic;
   Delivery delivery = Delivery::kExactlyOnce;
 };
 

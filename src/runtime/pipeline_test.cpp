@@ -321,5 +321,162 @@ TEST(PipelineWorkers, HeldTransactionsSurviveACheckpoint) {
   EXPECT_TRUE(second_out.lines == tail);
 }
 
+// A payee topic as the members see it: what a member's epoch sent becomes readable when the
+// epoch commits (read_committed), partition by partition.
+class PayeeTopic final : public Sink {
+ public:
+  explicit PayeeTopic(std::size_t partitions) : committed(partitions), pending_(partitions) {}
+  const std::string& name() const override { return name_; }
+  Status begin_epoch(uint64_t) override { return Status::Ok(); }
+  Status write(const SinkRecord& r) override {
+    EXPECT_EQ(r.kind, Output::kPayees);
+    pending_.at(static_cast<std::size_t>(r.partition)).emplace_back(r.json);
+    return Status::Ok();
+  }
+  Status prepare(uint64_t) override { return Status::Ok(); }
+  Status commit(uint64_t) override {
+    for (std::size_t q = 0; q < pending_.size(); ++q) {
+      for (std::string& m : pending_[q]) committed[q].push_back(std::move(m));
+      pending_[q].clear();
+    }
+    return Status::Ok();
+  }
+  Status abort(uint64_t) override { return Status::Ok(); }
+  uint64_t last_committed_epoch() const override { return 0; }
+  Status recover(uint64_t) override { return Status::Ok(); }
+
+  std::vector<std::vector<std::string>> committed;  // by partition, in offset order
+
+ private:
+  std::string name_ = "payee topic";
+  std::vector<std::vector<std::string>> pending_;
+};
+
+// Two members of a group repartition by payee through a payee topic: their decisions
+// together are one process's, though each holds only some input partitions and some payee
+// partitions, the members' epochs interleave, a copy of every payee record arrives (as an
+// aborted transaction's do on a cluster that shows them), and a payee partition moves
+// from one member to the other halfway (its state in a checkpoint section).
+TEST(PipelineMembers, RepartitionedMembersDecideAsOneProcess) {
+  const std::vector<std::string> messages = generated(20'000);
+  constexpr uint32_t kInputs = 4, kPayeeParts = 3, kPayeeId = 10;  // payee partition q is part kPayeeId + q
+  RunResult one = run(messages, 1, 1024, kInputs);
+  std::sort(one.scored.begin(), one.scored.end());
+  std::sort(one.alerts.begin(), one.alerts.end());
+
+  struct Member {
+    Config config;
+    std::unique_ptr<Pipeline> pipeline;
+    CollectingSink scored, alerts;
+    std::vector<uint32_t> inputs, payee_parts;
+    std::vector<std::size_t> read;  // by payee partition: the next offset to read
+  };
+  PayeeTopic topic(kPayeeParts);
+  std::vector<Member> members(2);
+  std::shared_ptr<const GbdtModel> model;
+  ASSERT_TRUE(GbdtModel::load(source_dir() + "/model/pixguard-default.json", &model).ok());
+  for (std::size_t m = 0; m < members.size(); ++m) {
+    Member& x = members[m];
+    ASSERT_TRUE(load_config(source_dir() + "/config/streaming_config.yaml", &x.config).ok());
+    x.config.workers = m + 1;
+    x.config.payee_state = Config::PayeeState::kRepartition;
+    x.config.allowed_lateness_us = 60'000'000;  // as run() has it
+    ASSERT_TRUE(Pipeline::create(x.config, make_json_decoder(x.config.validation.mapping), model, nullptr, &x.pipeline).ok());
+    x.pipeline->add_sink(Output::kScored, &x.scored);
+    x.pipeline->add_sink(Output::kAlerts, &x.alerts);
+    x.pipeline->add_sink(Output::kPayees, &topic);
+    x.pipeline->set_payee_topic(kInputs, kPayeeParts);
+    x.read.assign(kPayeeParts, 0);
+    for (uint32_t p = 0; p < kInputs; ++p) x.pipeline->declare_part(p, static_cast<int32_t>(p), false);
+    for (uint32_t q = 0; q < kPayeeParts; ++q) x.pipeline->declare_part(kPayeeId + q, static_cast<int32_t>(q), true);
+  }
+  members[0].inputs = {0, 1};
+  members[0].payee_parts = {0};
+  members[1].inputs = {2, 3};
+  members[1].payee_parts = {1, 2};
+  const auto inputs_of = [](const Member& x, bool idle) {
+    std::vector<Pipeline::InputPart> parts;
+    for (const uint32_t p : x.inputs) parts.push_back({p, 0, idle});
+    return parts;
+  };
+  // An epoch end: clocks, then the commit that makes the epoch's payee records readable.
+  const auto end_epoch = [&](Member& x, bool idle) {
+    x.pipeline->set_input_parts(inputs_of(x, idle));
+    ASSERT_TRUE(x.pipeline->send_payee_clocks().ok());
+    ASSERT_TRUE(topic.commit(0).ok());
+  };
+  // Reads what is readable of the member's payee partitions, each record twice.
+  const auto read_payee_topic = [&](Member& x) {
+    RecordBatch b;
+    for (const uint32_t q : x.payee_parts) {
+      for (; x.read[q] < topic.committed[q].size(); ++x.read[q]) {
+        for (int copy = 0; copy < 2; ++copy) {
+          b.add(topic.committed[q][x.read[q]], static_cast<int64_t>(x.read[q]), -1, kPayeeId + q);
+        }
+      }
+    }
+    b.finish();
+    ASSERT_TRUE(x.pipeline->process(b, "payee topic").ok());
+  };
+
+  const auto order = arrival(messages, kInputs, 1);
+  const std::size_t batch = 700;
+  for (std::size_t i = 0, round = 0; i < order.size(); i += batch, ++round) {
+    // A batch of input to each member: its own partitions' messages among the next ones.
+    for (Member& x : members) {
+      RecordBatch b;
+      for (std::size_t j = i; j < std::min(order.size(), i + batch); ++j) {
+        if (std::find(x.inputs.begin(), x.inputs.end(), order[j].first) == x.inputs.end()) continue;
+        b.add(messages[order[j].second], static_cast<int64_t>(order[j].second), -1, order[j].first);
+      }
+      b.finish();
+      x.pipeline->set_input_parts(inputs_of(x, false));
+      ASSERT_TRUE(x.pipeline->process(b, "test").ok());
+    }
+    // Epochs end at different times for each member.
+    if (round % 2 == 0) end_epoch(members[0], false);
+    if (round % 3 == 0) end_epoch(members[1], false);
+    for (Member& x : members) read_payee_topic(x);
+    if (round == 12) {
+      // Payee partition 0 moves to the second member, with its state.
+      std::string section;
+      ByteWriter w(&section);
+      members[0].pipeline->save_part(kPayeeId, &w);
+      members[0].pipeline->drop_part(kPayeeId);
+      members[0].payee_parts.clear();
+      ASSERT_TRUE(members[1].pipeline->load_part(kPayeeId, section).ok());
+      members[1].payee_parts.push_back(0);
+      members[1].read[0] = members[0].read[0];
+    }
+  }
+  // The input ends: the final clocks say every partition is idle, and everything comes back.
+  for (int pass = 0; pass < 2; ++pass) {
+    for (Member& x : members) end_epoch(x, true);
+    for (Member& x : members) read_payee_topic(x);
+  }
+  std::vector<std::string> scored, alerts;
+  uint64_t in = 0, forwarded = 0, received = 0, scored_count = 0;
+  for (Member& x : members) {
+    EXPECT_TRUE(x.pipeline->payee_stages_drained());
+    EXPECT_TRUE(x.pipeline->accounting().balanced());
+    scored.insert(scored.end(), x.scored.lines.begin(), x.scored.lines.end());
+    alerts.insert(alerts.end(), x.alerts.lines.begin(), x.alerts.lines.end());
+    const Accounting& a = x.pipeline->accounting();
+    in += a.in;
+    forwarded += a.forwarded;
+    received += a.received;
+    scored_count += a.scored;
+  }
+  std::sort(scored.begin(), scored.end());
+  std::sort(alerts.begin(), alerts.end());
+  EXPECT_EQ(in, one.in);
+  EXPECT_EQ(scored_count, one.scored_count);
+  EXPECT_EQ(forwarded, one.scored_count);
+  EXPECT_EQ(received, one.scored_count);
+  EXPECT_FALSE(one.alerts.empty());
+  EXPECT_TRUE(scored == one.scored) << "scored records differ from one process's";
+  EXPECT_TRUE(alerts == one.alerts) << "alerts differ from one process's";
+}
+
 }  // namespace
 }  // namespace pixguard

@@ -18,8 +18,9 @@ Scenarios (one ctest entry each):
               stream arrives: they join one by one, one leaves (SIGTERM), one is killed -9
               and restarted. Their committed outputs together, and their accountings summed,
               must equal those of one member reading the same topic alone: each partition's
-              state moved with it (`state.payees: per_part`: payee histories move with
-              the partitions too).
+              state moved with it, and payee features are exact across the members
+              (`state.payees: repartition`: the payee histories live with the partitions
+              of a payee topic, which move with their state too).
   payees      one member reads an eight-partition input keyed by payer, payee histories
               shared by the partitions (the default): the payee rules fire (a mule's payers
               are spread over partitions) more than with histories per partition, and 1 or 3
@@ -295,6 +296,7 @@ def member_config(src, tmp, bootstrap, name, group, checkpoints, payees="per_par
     checkpoints in `checkpoints` (shared by the members of a group), payee histories kept
     as `payees` says."""
     props = "".join(f"    {k}: \"{v}\"\n" for k, v in dict(MEMBER_PROPERTIES, **(properties or {})).items())
+    # With state.payees: repartition the payee topic is "<group>.payees" (the cluster must have it).
     extra = f"\nkafka:\n  bootstrap_servers: {bootstrap}\n  group_id: {group}\n  consumer_properties:\n{props}"
     cfg = harness.small_config(src, tmp, 1, interval="300ms", name=f"{name}.yaml", out=f"{tmp}/{name}", extra=extra)
     text = open(cfg, encoding="utf-8").read()
@@ -318,12 +320,13 @@ def file_records(dirs):
 def scenario_instances(pg, src, tmp):
     count = 6000
     stream, lines = generate(pg, tmp, count)
-    cluster, bootstrap = start_cluster(pg, tmp, "pix.transactions:6,pix.scored:6,pix.alerts:3,pix.dead_letter:2")
+    cluster, bootstrap = start_cluster(pg, tmp, "pix.transactions:6,pix.scored:6,pix.alerts:3,pix.dead_letter:2,"
+                                                "multi.payees:4,ref.payees:4")
     shared = f"{tmp}/multi-checkpoints"
     members = {}  # instance -> (process, stderr lines)
 
     def start(instance):
-        cfg = member_config(src, tmp, bootstrap, instance, "multi", shared)
+        cfg = member_config(src, tmp, bootstrap, instance, "multi", shared, payees="repartition")
         proc = subprocess.Popen([pg, "run", "--config", cfg, "--instance", instance, "--json", "-q"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=harness.SOURCE_DIR)
         err = []
@@ -399,9 +402,12 @@ def scenario_instances(pg, src, tmp):
         check(feeder_proc.returncode == 0, f"kcat producer: {feeder_proc.stderr.read().decode(errors='replace')}")
 
         # The reference: one member alone over the whole topic, in a group of its own.
-        ref_cfg = member_config(src, tmp, bootstrap, "ref", "ref", f"{tmp}/ref-checkpoints")
+        ref_cfg = member_config(src, tmp, bootstrap, "ref", "ref", f"{tmp}/ref-checkpoints", payees="repartition")
         ref = json.loads(run([pg, "run", "--config", ref_cfg, "--instance", "ref", "--stop-at-end", "--json", "-q"]).stdout)
         check(ref["in"] == count and ref["balanced"], f"reference run: {ref}")
+        # Payee rules must fire, for their inputs to be compared: a mule's payers are spread
+        # over the input partitions, and so over the members.
+        check(ref["rules_fired"]["mule_fan_in"] > 0, f"reference run: mule_fan_in never fired: {ref['rules_fired']}")
         want = file_records([f"{tmp}/ref"])
         # The group is done once its members' committed outputs hold as many records.
         deadline = time.monotonic() + 90
@@ -426,13 +432,18 @@ def scenario_instances(pg, src, tmp):
         for key in ("in", "scored", "dead_letters", "duplicates", "late"):
             total = sum(f[key] for f in finals)
             check(total == ref[key], f"{key}: {total} summed over the members' final accountings vs {ref[key]} alone")
+        # Every transaction went through the payee topic once, and came back once.
+        forwarded, received = sum(f["forwarded"] for f in finals), sum(f["received"] for f in finals)
+        check(forwarded == received == ref["scored"], f"payee topic: {forwarded} forwarded, {received} received, "
+                                                      f"{ref['scored']} scored alone")
         check_topics(bootstrap, tmp, want, "three members", checkpoints=shared, instances=("a", "b", "c"))
         logs = "".join("".join(err) for _, err in members.values())
         moved = re.findall(r"part (\S+): restored the state of epoch \d+ of instance (\w+)", logs)
         check(any(inst == "b" for _, inst in moved) and any(inst == "c" for _, inst in moved),
               f"no partition state moved from b and from c to another member: {moved}")
         print(f"three members (join, join, leave, kill -9, rejoin): {len(moved)} partition states restored across "
-              f"members; outputs and summed accountings equal one member's ({ref['scored']} scored)")
+              f"members; outputs and summed accountings equal one member's ({ref['scored']} scored, mule_fan_in "
+              f"{ref['rules_fired']['mule_fan_in']})")
     finally:
         for proc, _ in members.values():
             if proc.poll() is None:
@@ -444,7 +455,7 @@ def scenario_payees(pg, src, tmp):
     count = 20000
     stream, lines = generate(pg, tmp, count)
     cluster, bootstrap = start_cluster(pg, tmp, "pix.transactions:8,pix.scored:4,pix.alerts:2,pix.dead_letter:1,"
-                                                "pix.payees:5")
+                                                "repartition.payees:5,repartition-3-workers.payees:3")
     acc_by_run, records_by_run = {}, {}
     try:
         produce(bootstrap, lines)
