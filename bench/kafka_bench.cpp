@@ -13,7 +13,7 @@
 // pipeline: the floor that the cluster, librdkafka and the machine set.
 //
 //   kafka_bench [--config PATH] [--seconds S] [--rates 10000,50000,0] [--epochs-ms 20,100]
-//               [--modes eos,alo] [--partitions N]
+//               [--modes eos,alo] [--partitions N] [--payees shared|repartition]
 // Rate 0 is "as fast as possible" (maximum sustained throughput). Prints one line per case.
 // The first 200 transactions warm up (group join, first commits) and are not timed.
 #include <algorithm>
@@ -114,6 +114,11 @@ Status run_case(const Config& base, const Case& c, const std::vector<std::string
   config.source.type = SourceConfig::Type::kKafka;
   config.kafka.bootstrap_servers = cluster->bootstraps();
   config.kafka.group_id = "bench-" + std::to_string(run_number);
+  const bool repartition = config.payee_state == Config::PayeeState::kRepartition && !c.pass_through;
+  config.kafka.payee_topic = config.kafka.group_id + ".payees";
+  if (repartition) {
+    if (Status s = cluster->create_topic(config.kafka.payee_topic, partitions); !s.ok()) return s;
+  }
   // The mock broker answers a fetch that finds no data only after fetch.wait.max.ms, even
   // when data arrives meanwhile (a real broker answers at once): keep the wait short.
   config.kafka.consumer_properties["fetch.wait.max.ms"] = "5";
@@ -133,7 +138,7 @@ Status run_case(const Config& base, const Case& c, const std::vector<std::string
   KafkaSource* source = c.pass_through ? raw_source.get() : dynamic_cast<KafkaSource*>(job.source.get());
   KafkaSinkOptions ko;
   ko.bootstrap_servers = cluster->bootstraps();
-  ko.topics = {"pix.scored", "", ""};  // the decisions; alerts and dead letters are not timed
+  ko.topics = {"pix.scored", "", "", repartition ? config.kafka.payee_topic : ""};  // the decisions; alerts and dead letters are not timed
   ko.exactly_once = c.exactly_once;
   ko.transactional_id = "bench-" + std::to_string(run_number);
   ko.commit_log_path = dir + "/kafka-commits.log";
@@ -142,6 +147,10 @@ Status run_case(const Config& base, const Case& c, const std::vector<std::string
   std::unique_ptr<KafkaSink> sink;
   if (Status s = KafkaSink::open(ko, &sink); !s.ok()) return s;
   if (!c.pass_through) job.pipeline->add_sink(Output::kScored, sink.get());
+  if (repartition) {
+    job.pipeline->add_sink(Output::kPayees, sink.get());
+    job.pipeline->set_payee_topic(partitions, partitions);
+  }
 
   // Index of each id, and per index: when it was sent, when it became visible.
   std::unordered_map<std::string_view, std::size_t> index;
@@ -176,6 +185,8 @@ Status run_case(const Config& base, const Case& c, const std::vector<std::string
     ro.part_checkpoints = part_checkpoints.get();
     ro.part_writer.instance = "checkpoints";
     ro.pipeline_id = config.pipeline_id;
+    ro.idle_after_us = config.idle_after_us;
+    if (repartition) ro.payee_topic = config.kafka.payee_topic;
     ro.on_epoch = [&](const Accounting&) { on_commit(++runner_epochs); };
     job_thread = std::thread([&, ro] {
       Runner runner(source, job.pipeline.get(), ro);
@@ -315,6 +326,7 @@ int main(int argc, char** argv) {
   std::vector<int> epochs = {20, 100};
   double seconds = 5;
   int partitions = 32;
+  std::string payees;  // shared or repartition; empty: the config's
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
     if (flag == "--config") config_path = value;
@@ -323,6 +335,7 @@ int main(int argc, char** argv) {
     else if (flag == "--epochs-ms") epochs = list_of<int>(value);
     else if (flag == "--modes") modes = value;
     else if (flag == "--partitions") partitions = std::stoi(value);
+    else if (flag == "--payees") payees = value;
     else {
       std::fprintf(stderr, "kafka_bench: unknown flag %s\n", flag.c_str());
       return 2;
@@ -332,6 +345,15 @@ int main(int argc, char** argv) {
   Config config;
   if (Status s = load_config(config_path, &config); !s.ok()) {
     std::fprintf(stderr, "kafka_bench: %s\n", s.message().c_str());
+    return 2;
+  }
+  if (payees == "repartition") {
+    config.payee_state = Config::PayeeState::kRepartition;  // needs exactly once: alo runs are skipped
+    modes = modes.find("eos") != std::string::npos ? "eos" : "";
+  } else if (payees == "shared") {
+    config.payee_state = Config::PayeeState::kShared;
+  } else if (!payees.empty()) {
+    std::fprintf(stderr, "kafka_bench: --payees is shared or repartition\n");
     return 2;
   }
   std::printf("%-12s %-5s %6s %9s %9s %12s %8s %8s %8s\n", "path", "mode", "epoch", "rate", "messages", "throughput",

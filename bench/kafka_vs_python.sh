@@ -11,7 +11,10 @@
 # "assigned" log line to its exit; the peer: from its first message to its last delivery).
 # The development cluster holds a new group's first join for about 3 s.
 #
-#   bench/kafka_vs_python.sh [COUNT=200000] [PARTITIONS=32] [RUNS=3] [EPOCH=1s] [WORKERS=0]
+# PAYEES=repartition runs pixguard with `state.payees: repartition` (payee features exact
+# across group members, through a payee topic of PARTITIONS partitions) instead of shared.
+#
+#   bench/kafka_vs_python.sh [COUNT=200000] [PARTITIONS=32] [RUNS=3] [EPOCH=1s] [WORKERS=0] [PAYEES=shared]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${1:-200000}
@@ -19,6 +22,7 @@ partitions=${2:-32}
 runs=${3:-3}
 epoch=${4:-1s}
 workers=${5:-0}
+payees=${6:-shared}
 pg=build/src/cli/pixguard
 py=/usr/bin/python3  # Debian's, with python3-confluent-kafka (scripts/setup.sh installs it)
 [ -x "$pg" ] || { echo "build first: cmake --build build" >&2; exit 1; }
@@ -33,11 +37,13 @@ cleanup() {
 trap cleanup EXIT
 
 mkfifo "$work/bootstrap"
-"$pg" kafka --port 0 --topics "pix.transactions:$partitions,pix.scored:8,pix.alerts:4,pix.dead_letter:2,peer.decisions:8" \
+payee_topics=""
+for i in $(seq 1 "$runs"); do payee_topics+=",pixguard-$i.payees:$partitions"; done  # one per group
+"$pg" kafka --port 0 --topics "pix.transactions:$partitions,pix.scored:8,pix.alerts:4,pix.dead_letter:2,peer.decisions:8$payee_topics" \
   >"$work/bootstrap" 2>"$work/cluster.log" &
 cluster_pid=$!
 read -r _ bootstrap <"$work/bootstrap"
-echo "cluster $bootstrap, pix.transactions with $partitions partitions; $count messages; $runs runs each; epochs $epoch" >&2
+echo "cluster $bootstrap, pix.transactions with $partitions partitions; $count messages; $runs runs each; epochs $epoch; payees $payees" >&2
 
 "$pg" generate -n "$count" --seed 7 -o "$work/stream.jsonl" -q
 # Keyed by payer, as a payments system would produce them (kcat -K: key, tab, value).
@@ -51,9 +57,10 @@ EOF
 kcat -P -b "$bootstrap" -t pix.transactions -K$'\t' -X linger.ms=5 <"$work/keyed.txt"
 
 # The shipped config, reading the cluster, writing only to Kafka.
-"$py" - config/streaming_config.yaml "$work/config.yaml" "$bootstrap" "$epoch" "$workers" <<'EOF'
+"$py" - config/streaming_config.yaml "$work/config.yaml" "$bootstrap" "$epoch" "$workers" "$payees" <<'EOF'
 import re, sys
 text = open(sys.argv[1]).read()
+text = text.replace("\nstate:\n", f"\nstate:\n  payees: {sys.argv[6]}\n")
 start, end = text.index("\nsource:\n"), text.index("\ninput:\n")
 text = text[:start] + "\nsource:\n  type: kafka\n" + text[end:]
 text = re.sub(r"\n  interval: \S+", f"\n  interval: {sys.argv[4]}", text)

@@ -90,6 +90,9 @@ std::string prometheus_text(const MetricsSample& s, int64_t now_unix_us) {
   counter("pixguard_transactions_scored_total", "Transactions scored and decided.", a.scored);
   counter("pixguard_duplicates_total", "Messages dropped as repeats of an end_to_end_id.", a.duplicates);
   counter("pixguard_late_events_total", "Scored transactions older than the watermark.", a.late);
+  counter("pixguard_payee_topic_forwarded_total", "Transactions sent to the payee topic (state.payees: repartition).",
+          a.forwarded);
+  counter("pixguard_payee_topic_received_total", "Transactions taken from the payee topic and scored here.", a.received);
   e.family("pixguard_dead_letters_total", "counter", "Messages rejected at decode or validation, by field and rule.");
   for (const auto& [reason, n] : a.dead_letters_by_reason) {
     e.sample(static_cast<double>(n), label("field", reason.first.empty() ? "-" : reason.first) + "," +
@@ -151,8 +154,10 @@ std::string prometheus_text(const MetricsSample& s, int64_t now_unix_us) {
   e.family("pixguard_model_info", "gauge", "The model serving (1 for its version).");
   e.sample(1, label("version", s.model_version.empty() ? "none" : s.model_version));
   gauge("pixguard_ready", "1 once state is restored and the source serves input.", s.ready ? 1 : 0);
-  gauge("pixguard_accounting_balanced", "1 while in = scored + dead letters + duplicates + held.", a.balanced() ? 1 : 0);
-  gauge("pixguard_held_transactions", "Transactions waiting for the payee merge.", static_cast<double>(a.held));
+  gauge("pixguard_accounting_balanced", "1 while in + received = scored + dead letters + duplicates + held + forwarded.",
+        a.balanced() ? 1 : 0);
+  gauge("pixguard_held_transactions", "Transactions waiting for the payee merge (the payee topic's: at epoch ends).",
+        static_cast<double>(a.held + a.state.payee_topic_held));
   gauge("pixguard_start_time_seconds", "When this process started its run.", static_cast<double>(s.started_unix_us) / 1e6);
   return std::move(e.text());
 }
