@@ -9,7 +9,7 @@ void PartMerge::set_clocks(const std::vector<PartClock>& clocks) {
   first_ = second_ = Bound{kOpen, 0};
   const auto less = [](const Bound& a, const Bound& b) { return std::tie(a.order_time_us, a.part) < std::tie(b.order_time_us, b.part); };
   for (const PartClock& c : clocks) {
-    if (c.quiet) continue;
+    if (c.idle) continue;
     const Bound b{c.order_time_us, c.part};
     if (less(b, first_)) {
       second_ = first_;

@@ -8,11 +8,11 @@
 // arrival), the position its place in the part (a Kafka offset). The payee stage takes
 // transactions in key order. It may take key k once no part can still deliver a smaller
 // key: every other part q has an order time past k's (or equal, with a higher part id), or
-// has nothing left to read now (quiet: caught up with its partition's end). A transaction
+// is idle (caught up with its partition's end for a while: watermark.idle_after). A transaction
 // that cannot be taken yet is held, with what the payee stage needs of it, until one can.
 // With a single part nothing is ever held: keys grow with arrival.
 //
-// Exactness: while no part goes quiet and then delivers a smaller key, the payee stage's
+// Exactness: while no part goes idle and then delivers a smaller key, the payee stage's
 // order is a function of the parts' contents alone. The price is latency: a transaction
 // waits for the slowest part's event time to pass its own.
 //
@@ -57,11 +57,11 @@ void save_held(const MergeKey& key, int64_t timestamp_ms, int64_t arrival_us, bo
 bool load_held(ByteReader* in, std::size_t feature_count, HeldTransaction* out);
 
 // Where each part held stands: its order time (Watermark::kNone before its first event),
-// and whether it is quiet.
+// and whether it is idle (not waited for).
 struct PartClock {
   uint32_t part = 0;
   int64_t order_time_us = 0;
-  bool quiet = false;
+  bool idle = false;
 };
 
 class PartMerge {
@@ -84,7 +84,7 @@ class PartMerge {
   bool load(ByteReader* in, std::size_t feature_count);
 
  private:
-  // The two smallest (order time, part) among the parts that are not quiet: a part's bound
+  // The two smallest (order time, part) among the parts that are not idle: a part's bound
   // is the smallest other than itself.
   struct Bound {
     int64_t order_time_us;

@@ -289,6 +289,7 @@ Status Runner::parts_revoked(const std::vector<SourcePart>& parts) {
       orphans_[part.name] = std::move(section);
     }
     pipeline_->drop_part(part.id);
+    quiet_since_.erase(part.id);
   }
   return begin_epoch();
 }
@@ -327,7 +328,7 @@ Status Runner::parts_assigned(std::vector<SourcePart>* parts) {
 
 Status Runner::process_batch() {
   batch_.finish();
-  // An empty batch still lets held transactions go once their parts have gone quiet.
+  // An empty batch still lets held transactions go once their parts have gone idle.
   if (batch_.empty() && pipeline_->accounting().held == 0) return Status::Ok();
   const std::size_t changes_before = changes_.size();
   if (partitioned_) pipeline_->set_input_parts(input_parts());
