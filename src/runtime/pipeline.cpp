@@ -521,6 +521,7 @@ void Pipeline::compute_part_features(Worker& w, std::size_t shard, std::size_t n
         part_of_[j]->features.prefetch_history(s, key_of(j, s));
       }
     }
+    if (fate_[i] != Fate::kAlive) continue;  // a payee topic record has no part state
     FeatureEngine& f = part_of_[i]->features;
     double* row = feature_rows_.data() + i * nf;
     if (mine(i, KeyScope::kPayer)) {
