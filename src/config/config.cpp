@@ -381,7 +381,7 @@ void read_alerting(const Reader& r, const YAML::Node& n, Config* c) {
 
 void read_input(const Reader& r, const YAML::Node& n, Config* c) {
   if (!n) return;
-  r.only(n, "input", {"fields", "pix_rules", "time_format", "time_zone", "max_future", "max_past"});
+  r.only(n, "input", {"fields", "pix_rules", "amount", "time_format", "time_zone", "max_future", "max_past"});
   ValidationOptions& v = c->validation;
   if (const YAML::Node fields = n["fields"]) {
     if (!fields.IsMap()) r.fail(fields, "input.fields", "expected a mapping from transaction fields to source names");
@@ -403,10 +403,31 @@ void read_input(const Reader& r, const YAML::Node& n, Config* c) {
       for (const auto& kv : pix) {
         const std::string name = kv.first.as<std::string>();
         const Field f = field_key(r, kv.first, name, "input.pix_rules");
+        // A switch that would switch nothing is an error, not a silent no-op.
+        if (!has_pix_rule(f)) {
+          r.fail(kv.first, "input.pix_rules." + name,
+                 f == Field::kAmount ? "amounts have no Pix format rule to switch: see input.amount (decimals, zero)"
+                                     : name + " has no Pix format rule to switch (fields with one: end_to_end_id, "
+                                              "payer.ispb, payee.ispb, payer.document, payee.document, payee.key_type, "
+                                              "payee.key, initiation, description)");
+        }
         v.pix_rules.set(static_cast<std::size_t>(f), r.boolean(kv.second, "input.pix_rules." + name));
       }
     } else {
       r.fail(pix, "input.pix_rules", "expected true, false, or a mapping of fields to true/false");
+    }
+  }
+  if (const YAML::Node a = n["amount"]) {
+    r.only(a, "input.amount", {"decimals", "zero"});
+    if (a["decimals"]) {
+      const std::string d = r.str(a["decimals"], "input.amount.decimals");
+      if (d != "reject" && d != "round") r.fail(a["decimals"], "input.amount.decimals", "expected reject or round, got '" + d + "'");
+      v.round_amounts = d == "round";
+    }
+    if (a["zero"]) {
+      const std::string z = r.str(a["zero"], "input.amount.zero");
+      if (z != "reject" && z != "accept") r.fail(a["zero"], "input.amount.zero", "expected reject or accept, got '" + z + "'");
+      v.accept_zero_amount = z == "accept";
     }
   }
   if (n["time_format"]) {

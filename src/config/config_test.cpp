@@ -174,7 +174,7 @@ input:
     payer.account: CUSTOMER_ID
     payee.account: TERMINAL_ID
     label: TX_FRAUD
-  pix_rules: {payer.account: false}
+  pix_rules: {payer.document: false}
   time_format: local
   time_zone: America/Sao_Paulo
 )"),
@@ -189,8 +189,8 @@ input:
   EXPECT_EQ(m.source_name(Field::kPayeeAccount), "TERMINAL_ID");
   EXPECT_FALSE(m.mapped(Field::kEndToEndId));  // `fields` replaces the default shape
   EXPECT_FALSE(m.mapped(Field::kPayerDocument));
-  EXPECT_FALSE(c.validation.pix_rules.test(static_cast<std::size_t>(Field::kPayerAccount)));
-  EXPECT_TRUE(c.validation.pix_rules.test(static_cast<std::size_t>(Field::kAmount)));
+  EXPECT_FALSE(c.validation.pix_rules.test(static_cast<std::size_t>(Field::kPayerDocument)));
+  EXPECT_TRUE(c.validation.pix_rules.test(static_cast<std::size_t>(Field::kPayeeDocument)));
   EXPECT_EQ(c.validation.time_format, TimestampFormat::kLocal);
   EXPECT_EQ(c.validation.zone.name(), "America/Sao_Paulo");
 }
@@ -221,6 +221,47 @@ TEST(Config, KafkaOutputsNeedCheckpointsForExactlyOnce) {
   EXPECT_EQ(c.kafka.consumer_properties.at("fetch.wait.max.ms"), "10");
   EXPECT_TRUE(c.kafka.alerts_topic.empty()) << "a null topic turns that Kafka output off";
   expect_error_at("kafka:\n  producer_properties:\n    linger.mss: 5\n", 3, "kafka.producer_properties.linger.mss");
+}
+
+TEST(Config, PayeeRepartition) {
+  const std::string kafka = "source:\n  type: kafka\nkafka:\n  bootstrap_servers: h:1\n  group_id: g1\n";
+  Config c;
+  Status s = load_config(write_config(kafka + "state:\n  payees: repartition\nwatermark:\n  idle_after: 3s\n"), &c);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(c.payee_state, Config::PayeeState::kRepartition);
+  EXPECT_EQ(c.kafka.payee_topic, "g1.payees") << "one payee topic per consumer group by default";
+  EXPECT_EQ(c.idle_after_us, 3'000'000);
+  s = load_config(write_config(kafka + "  payee_topic: by_payee\nstate:\n  payees: repartition\n"), &c);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(c.kafka.payee_topic, "by_payee");
+  expect_error_at("state:\n  payees: repartition\n", 2, "state.payees", "Kafka source");
+  expect_error_at(kafka + "  delivery: at_least_once\nstate:\n  payees: repartition\n", 8, "state.payees",
+                  "exactly_once");
+  expect_error_at(kafka + "  input_topics: [a, b]\nstate:\n  payees: repartition\n", 8, "state.payees",
+                  "single input topic");
+  expect_error_at(kafka + "  payee_topic: pix.transactions\nstate:\n  payees: repartition\n", 8, "state.payees",
+                  "differ from the input topic");
+  expect_error_at("state:\n  payees: everywhere\n", 2, "state.payees", "shared, per_part or repartition");
+}
+
+// Data preparation: amounts rounded to the centavo and zero amounts, as configured; a Pix
+// rule switch for a field without a Pix rule is an error rather than a silent no-op.
+TEST(Config, AmountPolicies) {
+  Config c;
+  ASSERT_TRUE(load_config(write_config("input:\n  amount: {decimals: round, zero: accept}\n"), &c).ok());
+  EXPECT_TRUE(c.validation.round_amounts);
+  EXPECT_TRUE(c.validation.accept_zero_amount);
+  ASSERT_TRUE(load_config(write_config("input:\n  amount: {decimals: reject}\n"), &c).ok());
+  EXPECT_FALSE(c.validation.round_amounts);
+  EXPECT_FALSE(c.validation.accept_zero_amount);
+  expect_error_at("input:\n  amount:\n    decimals: truncate\n", 3, "input.amount.decimals", "reject or round");
+  expect_error_at("input:\n  amount:\n    zero: yes\n", 3, "input.amount.zero", "reject or accept");
+  expect_error_at("input:\n  amount:\n    negative: accept\n", 3, "input.amount.negative", "unknown key");
+  expect_error_at("input:\n  pix_rules:\n    amount: false\n", 3, "input.pix_rules.amount", "input.amount");
+  expect_error_at("input:\n  pix_rules:\n    payer.account: false\n", 3, "input.pix_rules.payer.account",
+                  "no Pix format rule");
+  ASSERT_TRUE(load_config(write_config("input:\n  pix_rules:\n    payer.document: false\n"), &c).ok());
+  EXPECT_FALSE(c.validation.pix_rules.test(static_cast<std::size_t>(Field::kPayerDocument)));
 }
 
 TEST(Config, HttpListen) {

@@ -1,5 +1,6 @@
 #include "core/money.h"
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 
@@ -32,7 +33,9 @@ constexpr std::array<uint64_t, 20> kPow10 = [] {
 // The value is digits x 10^exponent. We only locate the significant digits (first to last
 // non-zero) and count how far they sit from the centavo position, so "1e400", a 30-digit
 // integer and "0.000e999999" are all decided without big-number arithmetic.
-AmountError parse_amount_cents(std::string_view text, int64_t* cents) {
+namespace {
+
+AmountError parse(std::string_view text, int64_t* cents, bool round, bool* rounded) {
   const std::size_t n = text.size();
   if (n == 0) return AmountError::kEmpty;
   std::size_t i = 0;
@@ -89,24 +92,48 @@ AmountError parse_amount_cents(std::string_view text, int64_t* cents) {
   std::size_t last = total - 1;
   while (digit_at(last) == '0') --last;
 
-  const auto significant = static_cast<int64_t>(last - first + 1);
+  auto significant = static_cast<int64_t>(last - first + 1);
   const auto trailing_zeros = static_cast<int64_t>(total - 1 - last);
   // Power of ten that scales the significant digits into centavos.
-  const int64_t scale = exponent - static_cast<int64_t>(frac_len) + trailing_zeros + 2;
-  if (scale < 0) return AmountError::kTooManyDecimals;
+  int64_t scale = exponent - static_cast<int64_t>(frac_len) + trailing_zeros + 2;
+  bool round_up = false;
+  if (scale < 0) {
+    if (!round) return AmountError::kTooManyDecimals;
+    // Keep the digits down to the centavo; the first one dropped decides (halves away from zero).
+    const int64_t kept = significant + scale;
+    const int64_t dropped_first = static_cast<int64_t>(first) + std::max<int64_t>(kept, 0);
+    round_up = kept >= 0 && digit_at(static_cast<std::size_t>(dropped_first)) >= '5';
+    *rounded = true;
+    significant = std::max<int64_t>(kept, 0);
+    scale = 0;
+  }
   if (significant + scale > 19) return AmountError::kOverflow;
 
   uint64_t value = 0;
-  for (std::size_t k = first; k <= last; ++k)
-    value = value * 10 + static_cast<uint64_t>(digit_at(k) - '0');
+  for (int64_t k = 0; k < significant; ++k) {
+    value = value * 10 + static_cast<uint64_t>(digit_at(first + static_cast<std::size_t>(k)) - '0');
+  }
   // significant + scale <= 19 digits, so the product is below 10^19 < 2^64.
   value *= kPow10[static_cast<std::size_t>(scale)];
+  value += round_up ? 1 : 0;
 
   const uint64_t limit = negative ? (uint64_t{1} << 63) : (uint64_t{1} << 63) - 1;
   if (value > limit) return AmountError::kOverflow;
   // Two's-complement negation in unsigned space also handles INT64_MIN without UB.
   *cents = negative ? static_cast<int64_t>(~value + 1) : static_cast<int64_t>(value);
   return AmountError::kOk;
+}
+
+}  // namespace
+
+AmountError parse_amount_cents(std::string_view text, int64_t* cents) {
+  bool rounded = false;
+  return parse(text, cents, false, &rounded);
+}
+
+AmountError parse_amount_cents_rounded(std::string_view text, int64_t* cents, bool* rounded) {
+  *rounded = false;
+  return parse(text, cents, true, rounded);
 }
 
 std::string_view amount_error_name(AmountError e) {

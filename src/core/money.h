@@ -20,6 +20,11 @@ enum class AmountError : unsigned char {
 // exports and are unambiguous. '+', ".5", "5.", whitespace, NaN and Infinity are kSyntax.
 // `*cents` is written only on kOk.
 AmountError parse_amount_cents(std::string_view text, int64_t* cents);
+// The same, but a value with non-zero digits below the centavo is rounded to the nearest
+// centavo (halves away from zero: "85.64999999999999" -> 8565, "0.005" -> 1, "-1.005" ->
+// -101) instead of kTooManyDecimals; `*rounded` says whether it was. For data sets whose
+// amounts went through binary floating point.
+AmountError parse_amount_cents_rounded(std::string_view text, int64_t* cents, bool* rounded);
 
 std::string_view amount_error_name(AmountError e);
 

@@ -140,5 +140,38 @@ TEST(FormatAmount, RoundTrips) {
   }
 }
 
+// Data sets whose amounts went through binary floating point: rounded to the centavo on request.
+TEST(ParseAmount, RoundedToTheCentavo) {
+  const auto rounded = [](std::string_view text, int64_t* cents) {
+    bool was = false;
+    EXPECT_EQ(parse_amount_cents_rounded(text, cents, &was), AmountError::kOk) << text;
+    return was;
+  };
+  int64_t c = 0;
+  EXPECT_TRUE(rounded("85.64999999999999", &c));
+  EXPECT_EQ(c, 8565);
+  EXPECT_TRUE(rounded("85.64499999999999", &c));
+  EXPECT_EQ(c, 8564);
+  EXPECT_TRUE(rounded("0.005", &c));  // a half: away from zero
+  EXPECT_EQ(c, 1);
+  EXPECT_TRUE(rounded("-1.005", &c));
+  EXPECT_EQ(c, -101);
+  EXPECT_TRUE(rounded("0.0049", &c));
+  EXPECT_EQ(c, 0);
+  EXPECT_TRUE(rounded("0.0009", &c));
+  EXPECT_EQ(c, 0);
+  EXPECT_TRUE(rounded("9.999", &c));  // the carry reaches the units
+  EXPECT_EQ(c, 1000);
+  EXPECT_TRUE(rounded("1.23456e2", &c));
+  EXPECT_EQ(c, 12346);
+  EXPECT_FALSE(rounded("12.30", &c));  // exact: not rounded
+  EXPECT_EQ(c, 1230);
+  EXPECT_FALSE(rounded("0.0", &c));
+  EXPECT_EQ(c, 0);
+  bool was = false;
+  EXPECT_EQ(parse_amount_cents_rounded("92233720368547758.075", &c, &was), AmountError::kOverflow);
+  EXPECT_EQ(parse_amount_cents_rounded("1,5", &c, &was), AmountError::kSyntax);
+}
+
 }  // namespace
 }  // namespace pixguard

@@ -24,6 +24,7 @@ struct Transaction {
   std::string_view end_to_end_id;
   int64_t event_time_us = 0;  // microseconds since the Unix epoch, UTC
   int64_t amount_cents = 0;   // BRL centavos; never a float
+  bool amount_rounded = false;  // had digits below the centavo, rounded (input.amount.decimals)
   Party payer;
   Party payee;
   std::string_view payee_key;

@@ -90,6 +90,8 @@ std::string prometheus_text(const MetricsSample& s, int64_t now_unix_us) {
   counter("pixguard_transactions_scored_total", "Transactions scored and decided.", a.scored);
   counter("pixguard_duplicates_total", "Messages dropped as repeats of an end_to_end_id.", a.duplicates);
   counter("pixguard_late_events_total", "Scored transactions older than the watermark.", a.late);
+  counter("pixguard_amounts_rounded_total", "Amounts rounded to the centavo (input.amount.decimals: round).",
+          a.amounts_rounded);
   counter("pixguard_payee_topic_forwarded_total", "Transactions sent to the payee topic (state.payees: repartition).",
           a.forwarded);
   counter("pixguard_payee_topic_received_total", "Transactions taken from the payee topic and scored here.", a.received);

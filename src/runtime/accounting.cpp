@@ -29,7 +29,9 @@ std::string reason_name(const std::pair<std::string_view, std::string_view>& r) 
 }  // namespace
 
 void save_accounting(const Accounting& a, const std::vector<std::string>& rule_names, ByteWriter* out) {
-  for (uint64_t v : {a.in, a.scored, a.dead_letters, a.duplicates, a.late, a.forwarded, a.received}) out->put(v);
+  for (uint64_t v : {a.in, a.scored, a.dead_letters, a.duplicates, a.late, a.forwarded, a.received, a.amounts_rounded}) {
+    out->put(v);
+  }
   for (uint64_t v : a.outcomes) out->put(v);
   const std::size_t rules = std::min(a.rules_fired.size(), rule_names.size());
   out->put<uint64_t>(rules);
@@ -46,7 +48,8 @@ void save_accounting(const Accounting& a, const std::vector<std::string>& rule_n
 }
 
 bool load_accounting(ByteReader* in, const std::vector<std::string>& rule_names, Accounting* a) {
-  for (uint64_t* v : {&a->in, &a->scored, &a->dead_letters, &a->duplicates, &a->late, &a->forwarded, &a->received}) {
+  for (uint64_t* v : {&a->in, &a->scored, &a->dead_letters, &a->duplicates, &a->late, &a->forwarded, &a->received,
+                      &a->amounts_rounded}) {
     *v = in->get<uint64_t>();
   }
   for (uint64_t& v : a->outcomes) v = in->get<uint64_t>();
@@ -80,6 +83,7 @@ std::string accounting_text(const Accounting& a, const std::vector<std::string>&
   for (const auto& [reason, n] : a.dead_letters_by_reason) s += fmt::format("  {:<40} {:>10}\n", reason_name(reason), n);
   s += fmt::format("duplicates    {:>12}\n", a.duplicates);
   s += fmt::format("late events   {:>12}\n", a.late);
+  if (a.amounts_rounded > 0) s += fmt::format("amounts rounded {:>10} (to the centavo: input.amount.decimals)\n", a.amounts_rounded);
   s += fmt::format("decisions     allow {}  review {}  block {}\n", a.outcomes[0], a.outcomes[1], a.outcomes[2]);
   for (std::size_t i = 0; i < a.rules_fired.size() && i < rule_names.size(); ++i) {
     if (a.rules_fired[i] > 0) s += fmt::format("  rule {:<35} {:>10}\n", rule_names[i], a.rules_fired[i]);
@@ -160,6 +164,8 @@ std::string accounting_json(const Accounting& a, const std::vector<std::string>&
   w.number(a.seconds > 0 ? static_cast<double>(a.in - a.resumed_in) / a.seconds : 0.0);
   w.raw(",\"held\":");
   w.integer(static_cast<int64_t>(a.held));
+  w.raw(",\"amounts_rounded\":");
+  w.integer(static_cast<int64_t>(a.amounts_rounded));
   w.raw(",\"forwarded\":");
   w.integer(static_cast<int64_t>(a.forwarded));
   w.raw(",\"received\":");

@@ -58,6 +58,8 @@ struct Accounting {
   // (scored here). Summed over a group's members they agree once the topic is read.
   uint64_t forwarded = 0;
   uint64_t received = 0;
+  // Data preparation: amounts rounded to the centavo (input.amount.decimals: round).
+  uint64_t amounts_rounded = 0;
   std::array<uint64_t, 3> outcomes{};  // by Outcome: allow, review, block
   std::vector<uint64_t> rules_fired;   // by rule index
   // Dead letters by (field, rule); the views point at static rule names.

@@ -476,6 +476,7 @@ void Pipeline::order_and_dedupe(const RecordBatch& batch, std::string_view sourc
       reject(batch, i, why_[i], source_name);
       continue;
     }
+    accounting_.amounts_rounded += txs_[i].amount_rounded ? 1 : 0;
     late_[i] = watermark.observe(txs_[i].event_time_us) ? 1 : 0;
     watermark_at_[i] = watermark.current();
     order_time_[i] = watermark.max_event_time();

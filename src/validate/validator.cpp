@@ -54,6 +54,23 @@ Rejection document_rejection(Field f, std::string_view doc) {
 
 }  // namespace
 
+bool has_pix_rule(Field f) {
+  switch (f) {
+    case Field::kEndToEndId:
+    case Field::kPayerIspb:
+    case Field::kPayeeIspb:
+    case Field::kPayerDocument:
+    case Field::kPayeeDocument:
+    case Field::kPayeeKeyType:
+    case Field::kPayeeKey:
+    case Field::kInitiation:
+    case Field::kDescription:
+      return true;
+    default:
+      return false;
+  }
+}
+
 Validator::Validator(ValidationOptions options) : options_(std::move(options)) {
   for (std::size_t i = 0; i < kFieldCount; ++i) {
     const auto f = static_cast<Field>(i);
@@ -129,7 +146,10 @@ bool Validator::validate_fields(const FieldValues& in, Transaction* tx, Rejectio
       *why = Rejection::of(Field::kAmount, "wrong_type", "expected a decimal number or string");
       return false;
     }
-    switch (parse_amount_cents(v.text, &tx->amount_cents)) {
+    tx->amount_rounded = false;
+    const AmountError parsed = options_.round_amounts ? parse_amount_cents_rounded(v.text, &tx->amount_cents, &tx->amount_rounded)
+                                                      : parse_amount_cents(v.text, &tx->amount_cents);
+    switch (parsed) {
       case AmountError::kOk:
         break;
       case AmountError::kTooManyDecimals:
@@ -143,8 +163,9 @@ bool Validator::validate_fields(const FieldValues& in, Transaction* tx, Rejectio
         *why = Rejection::of(Field::kAmount, "invalid_amount", "not a decimal number");
         return false;
     }
-    if (tx->amount_cents <= 0) {
-      *why = Rejection::of(Field::kAmount, "not_positive", "amount must be greater than zero");
+    if (tx->amount_cents < 0 || (tx->amount_cents == 0 && !options_.accept_zero_amount)) {
+      *why = Rejection::of(Field::kAmount, "not_positive",
+                           options_.accept_zero_amount ? "amount must not be negative" : "amount must be greater than zero");
       return false;
     }
   }

@@ -27,7 +27,16 @@ struct ValidationOptions {
   TimeZone zone;                                 // for timestamps without an offset
   int64_t max_future_us = 86'400'000'000;        // ahead of the highest event time seen
   int64_t max_past_us = 400 * 86'400'000'000LL;  // behind the highest event time seen
+  // Amounts (input.amount): digits below the centavo rejected (too_many_decimals) or rounded
+  // to the nearest centavo (counted: Transaction::amount_rounded); a zero amount rejected
+  // (not_positive) or accepted. Negative amounts are always rejected.
+  bool round_amounts = false;
+  bool accept_zero_amount = false;
 };
+
+// Whether `f` has a Pix format rule that input.pix_rules switches (the end-to-end id, ISPBs,
+// documents, the payee key and its type, the initiation, the description's length).
+bool has_pix_rule(Field f);
 
 class Validator {
  public:

@@ -273,6 +273,34 @@ TEST(Validator, RuleNotPositive) {
   EXPECT_EQ(accepted(v, with(example(), Field::kAmount, "0.01")).amount_cents, 1);
 }
 
+// input.amount: data sets whose amounts went through floats, and that hold zero amounts.
+TEST(Validator, AmountPoliciesRoundAndAcceptZero) {
+  ValidationOptions o;
+  o.round_amounts = true;
+  o.accept_zero_amount = true;
+  const Validator v{o};
+  Transaction tx = accepted(v, with(example(), Field::kAmount, "85.64999999999999", ValueKind::kNumber));
+  EXPECT_EQ(tx.amount_cents, 8565);
+  EXPECT_TRUE(tx.amount_rounded);
+  tx = accepted(v, with(example(), Field::kAmount, "12.50"));
+  EXPECT_EQ(tx.amount_cents, 1250);
+  EXPECT_FALSE(tx.amount_rounded);
+  for (const char* zero : {"0", "0.0", "0.001"}) {
+    EXPECT_EQ(accepted(v, with(example(), Field::kAmount, zero)).amount_cents, 0) << zero;
+  }
+  for (const char* bad : {"-1.00", "-0.01", "-0.006"}) {
+    EXPECT_TRUE(rejected(v, with(example(), Field::kAmount, bad), Field::kAmount, "not_positive")) << bad;
+  }
+  // Each policy alone.
+  o.accept_zero_amount = false;
+  EXPECT_TRUE(rejected(Validator{o}, with(example(), Field::kAmount, "0.0"), Field::kAmount, "not_positive"));
+  EXPECT_TRUE(rejected(Validator{o}, with(example(), Field::kAmount, "0.004"), Field::kAmount, "not_positive"));
+  o.round_amounts = false;
+  o.accept_zero_amount = true;
+  EXPECT_TRUE(rejected(Validator{o}, with(example(), Field::kAmount, "1.005"), Field::kAmount, "too_many_decimals"));
+  EXPECT_EQ(accepted(Validator{o}, with(example(), Field::kAmount, "0")).amount_cents, 0);
+}
+
 TEST(Validator, RuleEmpty) {
   const Validator v{ValidationOptions{}};
   EXPECT_TRUE(rejected(v, with(example(), Field::kPayerAccount, ""), Field::kPayerAccount, "empty"));
