@@ -11,6 +11,7 @@ packages=(
   libxgboost-dev xgboost python3-xgboost zlib1g-dev
   librdkafka-dev kcat  # Kafka client (src/kafka/) and the independent client of the Kafka tests
   python3-confluent-kafka  # the Python peer of bench/kafka_vs_python.sh
+  python3-pandas  # the independent reference of tests/prep (card-style data, window features)
   libcpp-httplib-dev prometheus chromium  # the operations endpoint (src/ops/); its test's scraper and browser
   libsnappy-dev libzstd-dev  # Parquet page codecs (src/parquet/)
 )

@@ -468,7 +468,7 @@ void read_labels(const Reader& r, const YAML::Node& n, Config* c) {
 }
 
 void read_feature(const Reader& r, const YAML::Node& n, const std::string& p, FeatureSpec* f) {
-  r.only(n, p, {"name", "kind", "key", "window", "delay", "include_current", "categories"});
+  r.only(n, p, {"name", "kind", "key", "window", "delay", "include_current", "categories", "fill"});
   if (!n["name"]) r.fail(n, p + ".name", "required");
   f->name = r.str(n["name"], p + ".name");
   if (!n["kind"]) r.fail(n, p + ".kind", "required");
@@ -516,6 +516,7 @@ void read_feature(const Reader& r, const YAML::Node& n, const std::string& p, Fe
   if (f->kind == FeatureKind::kChannel && f->categories.empty()) {
     r.fail(n, p + ".categories", "required for kind channel (the known channels, e.g. [APP, IB, API])");
   }
+  if (n["fill"]) f->fill = r.number(n["fill"], p + ".fill", -1e15, 1e15);
 }
 
 void read_rule(const Reader& r, const YAML::Node& n, const std::string& p, RuleSpec* rule) {

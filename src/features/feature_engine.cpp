@@ -115,6 +115,7 @@ void FeatureEngine::process_context(const Transaction& tx, const Enrichment& e, 
       default:
         out[i] = kMissing;
     }
+    if (std::isnan(out[i])) out[i] = s.fill;
   }
 }
 
@@ -158,7 +159,8 @@ void FeatureEngine::compute_scope(const Scope& scope, Shard& shard, KeyHistory& 
   }
   for (const std::size_t i : scope.features) {
     const std::size_t w = window_of_[i];
-    out[i] = compute(specs_[i], w, tx, e, h, counterparty, in_order, bounds[w].lo, bounds[w].hi);
+    const double v = compute(specs_[i], w, tx, e, h, counterparty, in_order, bounds[w].lo, bounds[w].hi);
+    out[i] = std::isnan(v) ? specs_[i].fill : v;
   }
 }
 

@@ -3,6 +3,7 @@
 // read the key's history over the event-time window (t - delay - window, t - delay]; the
 // current transaction counts only when include_current and delay == 0.
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,9 @@ struct FeatureSpec {
   int64_t delay_us = 0;
   bool include_current = true;
   std::vector<std::string> categories;  // kChannel
+  // The value when the feature is missing (an empty window's mean or fraud rate, no
+  // previous event, ...); NaN: left missing, as models trained by XGBoost expect.
+  double fill = std::numeric_limits<double>::quiet_NaN();
 };
 
 // Config names of the kinds ("count", "distinct_counterparties", ...).
