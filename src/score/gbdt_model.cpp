@@ -167,6 +167,32 @@ struct GbdtModel::Loader {
     fail(where + "." + key + " is " + v.dump() + ", expected a number");
   }
 
+  // base_score: a number as text ("5E-1", 1.x and 2.x), or since 3.1 an array of one per
+  // output as text ("[5E-1]"): one output here.
+  float base_score_param(const Json& mparam, const std::string& where) const {
+    const Json& v = member(mparam, "base_score", where);
+    if (!v.is_string()) return float_param(mparam, "base_score", where);
+    std::string_view s = v.get_ref<const std::string&>();
+    if (s.empty() || (s.front() != '[' && s.front() != '(')) return float_param(mparam, "base_score", where);
+    Json values;
+    try {
+      std::string text(s);
+      text.front() = '[';
+      if (text.back() == ')') text.back() = ']';
+      values = Json::parse(text);
+    } catch (const Json::exception&) {
+      fail(where + ".base_score is " + v.dump() + ", expected a number or an array of numbers");
+    }
+    if (!values.is_array() || values.empty() || !values[0].is_number()) {
+      fail(where + ".base_score is " + v.dump() + ", expected a number or an array of numbers");
+    }
+    if (values.size() > 1) {
+      unsupported(where + ".base_score has " + std::to_string(values.size()) +
+                  " values (one per output): multi-output models are not supported");
+    }
+    return values[0].get<float>();
+  }
+
   template <typename T>
   std::vector<T> numbers(const Json& tree, const char* key, const std::string& where, std::size_t expected) const {
     const Json& a = array(tree, key, where);
@@ -237,7 +263,7 @@ struct GbdtModel::Loader {
       unsupported("objective '" + objective_name +
                   "' is not supported (binary:logistic, reg:logistic and binary:logitraw are)");
     }
-    const float base_score = float_param(mparam, "base_score", mp);
+    const float base_score = base_score_param(mparam, mp);
     if (m->objective_ == Objective::kLogistic) {
       // XGBoost stores the probability and starts every margin from its logit, computed in
       // float (RegLossObj::ProbToMargin).
@@ -280,16 +306,17 @@ struct GbdtModel::Loader {
   }
 
   void check_version(const Json& doc) const {
-    // Parity is verified against 1.7.4 only. Later majors changed what the file means
-    // (2.x estimates base_score, 3.x stores it as a vector), so they are refused rather than
-    // scored on an assumption.
+    // Majors 1 to 3 write the same tree model for single-output gbtree models (2.x may
+    // estimate base_score, which it stores as 1.x does; 3.1 stores it as an array). A later
+    // major is refused rather than scored on an assumption.
     const Json* v = optional_member(doc, "version");
     if (v == nullptr) return;  // hand-written or stripped files: the structure checks decide
     if (!v->is_array() || v->empty() || !(*v)[0].is_number_integer()) {
       fail("version is " + v->dump() + ", expected [major, minor, patch]");
     }
-    if ((*v)[0].get<int64_t>() != 1) {
-      unsupported("written by XGBoost " + v->dump() + "; only model files of XGBoost 1.x are supported (Debian 12 ships 1.7.4)");
+    const int64_t major = (*v)[0].get<int64_t>();
+    if (major < 1 || major > 3) {
+      unsupported("written by XGBoost " + v->dump() + "; model files of XGBoost 1.x, 2.x and 3.x are supported");
     }
   }
 
@@ -420,6 +447,14 @@ struct GbdtModel::Loader {
   }
 };
 
+bool GbdtModel::is_ubjson(std::string_view bytes) {
+  // A UBJSON object opens with '{' and a type marker (or an optimized container's '$' or
+  // '#'); JSON text has whitespace, a quote or '}' there.
+  if (bytes.size() < 2 || bytes[0] != '{') return false;
+  const char c = bytes[1];
+  return c == 'i' || c == 'U' || c == 'I' || c == 'l' || c == 'L' || c == '$' || c == '#';
+}
+
 Status GbdtModel::parse(std::string_view json, const std::string& name, std::shared_ptr<const GbdtModel>* out) {
   return parse_as(json, name, name, out);
 }
@@ -429,12 +464,14 @@ Status GbdtModel::parse_as(std::string_view json, const std::string& error_name,
   const std::string& name = error_name;
   try {
     Json doc;
+    const bool ubjson = is_ubjson(json);
     try {
-      doc = Json::parse(json.begin(), json.end());
+      doc = ubjson ? Json::from_ubjson(json.begin(), json.end()) : Json::parse(json.begin(), json.end());
     } catch (const Json::parse_error& e) {
-      // e.what() names the line, the column and what was expected.
-      return Status::InvalidArgument(name + ": not valid JSON: " + e.what());
+      // e.what() names the line, the column (the byte, for UBJSON) and what was expected.
+      return Status::InvalidArgument(name + (ubjson ? ": not valid UBJSON: " : ": not valid JSON: ") + e.what());
     } catch (const Json::out_of_range& e) {
+      if (ubjson) return Status::InvalidArgument(name + ": not valid UBJSON: " + e.what());
       return Status::InvalidArgument(name + ": not valid JSON: " + number_overflow_message(json, e.what()));
     }
     std::shared_ptr<GbdtModel> m(new GbdtModel());

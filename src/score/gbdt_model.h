@@ -1,7 +1,8 @@
 #pragma once
-// GbdtModel: a gradient-boosted-tree model read from XGBoost's JSON model format (what
-// `Booster.save_model("m.json")` and XGBoosterSaveModel write), scored by our own evaluator
-// with XGBoost's exact arithmetic, so a probability equals XGBoost's to the last bit.
+// GbdtModel: a gradient-boosted-tree model read from XGBoost's JSON model format, or its
+// UBJSON encoding (what `Booster.save_model("m.json")` or `("m.ubj")` and XGBoosterSaveModel
+// write), of XGBoost 1.x, 2.x and 3.x, scored by our own evaluator with XGBoost's exact
+// arithmetic, so a probability equals XGBoost's to the last bit.
 //
 // Accepted: learner.gradient_booster.name "gbtree" (num_parallel_tree >= 1), objectives
 // binary:logistic and reg:logistic (predict() returns the sigmoid of the margin) and
@@ -10,7 +11,8 @@
 // inputs to its features by name). Refused with a Status naming the file and the reason,
 // never scored approximately: gblinear, dart (its per-tree weight_drop is not implemented),
 // categorical splits, multi-class / multi-target models, vector leaves, other objectives,
-// and files written by XGBoost 2.x or later (their base_score handling was never verified).
+// and files of a later major version. base_score is read as 1.x and 2.x write it (a number
+// as text) and as 3.1 does (an array of one number per output, as text: "[5E-1]").
 //
 // Semantics reproduced from XGBoost 1.7 (verified against Debian's libxgboost 1.7.4 in
 // gbdt_model_test.cpp and against python3-xgboost in tests/model/python_model_test.py):
@@ -59,9 +61,12 @@ class GbdtModel final : public Model {
   // Reads and checks the model in `path`. Loading parses JSON into a DOM and is not fast
   // (tens of milliseconds for hundreds of trees); scoring is. Never throws.
   static Status load(const std::string& path, std::shared_ptr<const GbdtModel>* out);
-  // The same from bytes already in memory; `name` stands for the file in messages and in
-  // version().
+  // The same from bytes already in memory (JSON, or UBJSON: is_ubjson); `name` stands for
+  // the file in messages and in version().
   static Status parse(std::string_view json, const std::string& name, std::shared_ptr<const GbdtModel>* out);
+
+  // Whether `bytes` are UBJSON rather than JSON text.
+  static bool is_ubjson(std::string_view bytes);
 
   const std::string& version() const override { return version_; }
   const std::vector<std::string>& feature_names() const override { return feature_names_; }

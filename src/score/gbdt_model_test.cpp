@@ -600,7 +600,7 @@ TEST(GbdtModelRefuses, WrongTypesAndBrokenTrees) {
       {"\"objective\":{", "binary:logistic", "reg:pseudohubererror", "pseudohubererror"},
       {"\"gradient_booster\":{", "\"name\":\"gbtree\"", "\"name\":\"gbfancy\"", "gbfancy"},
       {"\"num_class\":", "\"0\"", "\"4\"", "multi-class"},
-      {"\"version\":[", "[1,", "[3,", "XGBoost"},
+      {"\"version\":[", "[1,", "[4,", "XGBoost"},
       {"\"tree_info\":[", "[0", "[1", "tree_info"},
       {"\"default_left\":[", "[", "[2,", "default_left"},
       {"\"split_type\":[", "[0", "[1", "categorical"},

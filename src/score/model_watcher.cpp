@@ -36,7 +36,8 @@ std::string ModelWatcher::resolve(const std::string& path) {
   fs::file_time_type best_time{};
   for (const auto& entry : fs::directory_iterator(path, ec)) {
     const std::string name = entry.path().filename().string();
-    if (!entry.is_regular_file(ec) || !ends_with(name, ".json") || ends_with(name, ".card.json")) continue;
+    const bool model_file = (ends_with(name, ".json") && !ends_with(name, ".card.json")) || ends_with(name, ".ubj");
+    if (!entry.is_regular_file(ec) || !model_file) continue;
     if (name.front() == '.') continue;  // a file being written by an editor or a copy tool
     const auto t = entry.last_write_time(ec);
     // Newest wins; equal times fall back to the name, so the choice is deterministic.
@@ -73,7 +74,7 @@ Status ModelWatcher::load(const FileStamp& s) {
 
 Status ModelWatcher::start() {
   const std::string file = resolve(path_);
-  if (file.empty()) return Status::NotFound("model.path " + path_ + ": no model file (*.json) there");
+  if (file.empty()) return Status::NotFound("model.path " + path_ + ": no model file (*.json, *.ubj) there");
   loaded_ = stamp(file);
   if (Status s = load(loaded_); !s.ok()) return s;
   log(LogLevel::kInfo, "model " + current()->version() + " serving, from " + file);

@@ -1,6 +1,6 @@
 #pragma once
 // Hot reload of the model: watches `model.path` (a model file, or a directory whose newest
-// *.json model is the one to serve) and loads a changed file on a background thread. A file
+// *.json or *.ubj model is the one to serve) and loads a changed file on a background thread. A file
 // that fails to load or to fit the configured features is rejected with a log line and the
 // current model keeps serving. The pipeline picks up an accepted model between batches, so
 // no transaction is scored by two models, and every scored record names its model version.
@@ -43,7 +43,7 @@ class ModelWatcher {
   uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
   uint64_t rejected() const { return rejected_.load(std::memory_order_relaxed); }
 
-  // The model file `path` designates now: itself, or a directory's newest *.json that is not
+  // The model file `path` designates now: itself, or a directory's newest *.json or *.ubj that is not
   // a model card (*.card.json). Empty when there is none.
   static std::string resolve(const std::string& path);
 

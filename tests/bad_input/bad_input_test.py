@@ -490,7 +490,11 @@ def model_variants(model_json):
         ("base_score.json", mutated(lambda m, t: m["learner"]["learner_model_param"].update(base_score="2")),
          "learner.learner_model_param.base_score is 2.000000, must be in (0, 1)"),
         ("feature_names.json", mutated(lambda m, t: m["learner"].pop("feature_names")), "the model has no feature names"),
-        ("xgboost3.json", mutated(lambda m, t: m.update(version=[3, 0, 0])), "only model files of XGBoost 1.x"),
+        ("xgboost4.json", mutated(lambda m, t: m.update(version=[4, 0, 0])),
+         "model files of XGBoost 1.x, 2.x and 3.x are supported"),
+        ("two_outputs.json", mutated(lambda m, t: m["learner"]["learner_model_param"].update(base_score="[5E-1,2E-1]")),
+         "learner.learner_model_param.base_score has 2 values (one per output): multi-output models are not supported"),
+        ("truncated.ubj", b"{L\x00\x00\x00\x00\x00\x00\x00\x07learner{", "not valid UBJSON"),
         ("invalid_utf8.json", model_json.encode().replace(b'"tx.amount"', b'"tx.am\xffount"'),
          "not valid JSON: [json.exception.parse_error.101] parse error at line 1, column"),
     ]

@@ -8,7 +8,16 @@ column, empty cells (missing), values with all 17 significant digits, values exa
 model's split thresholds and one float step either side, extremes. Python scores the rows
 from the same CSV (read as float64, as pandas would, then float32 inside XGBoost);
 `pixguard score` must give every row's probability to 1e-6 (in practice, the same bits).
-Then the command's errors: a missing feature column and a bad cell, exit code 2, named.
+
+Each model is scored as XGBoost 1.7 saves it, as JSON and as UBJSON (`.ubj`), and as the
+files of later releases hold it, written here from the 1.7 file by the published model
+schema: 2.x (version [2, 1, 4], num_target and boost_from_average in the learner's model
+parameters, trees without their id) and 3.1 (the same with base_score as an array,
+"[3.5E-1]"), each as JSON and as UBJSON (encoded here, with the typed arrays XGBoost
+writes). Debian 12 has no later XGBoost to write them, so the reference predictions are the
+1.7 booster's: the tree model is the same. Then the command's errors: a missing feature
+column and a bad cell, a model of an unknown major version and a multi-output base_score,
+exit code 2, named.
 """
 import argparse
 import csv
@@ -18,6 +27,8 @@ import os
 import subprocess
 import sys
 import tempfile
+
+import struct
 
 import numpy as np
 import xgboost as xgb
@@ -47,6 +58,77 @@ def thresholds(model_path):
         for i, left in enumerate(tree["left_children"]):
             if left != -1:
                 out.setdefault(tree["split_indices"][i], []).append(tree["split_conditions"][i])
+    return out
+
+
+def xgb_float(v):
+    """A float32 as XGBoost's JSON writer spells it ("3.5E-1")."""
+    return np.format_float_scientific(np.float32(v), unique=True, exp_digits=1).upper().replace(".E", "E").replace("E+", "E")
+
+
+def as_release(doc, major):
+    """The 1.7 model `doc` as XGBoost `major` (2 or 3) writes the same model."""
+    d = json.loads(json.dumps(doc))
+    d["version"] = [2, 1, 4] if major == 2 else [3, 1, 2]
+    mp = d["learner"]["learner_model_param"]
+    mp["num_target"] = "1"
+    mp["boost_from_average"] = "1"
+    if major == 3:
+        mp["base_score"] = "[" + xgb_float(float(mp["base_score"])) + "]"
+    for tree in d["learner"]["gradient_booster"]["model"]["trees"]:
+        tree.pop("id", None)
+        tree["tree_param"]["size_leaf_vector"] = "1"
+    return d
+
+
+def ubjson(value):
+    """UBJSON (ubjson.org, draft 12) of a JSON value, big-endian, with XGBoost's typed arrays:
+    float32 arrays as [$d#L, integer arrays as [$l#L (or [$U#L for 0/1 flags)."""
+    def length(n):
+        return b"L" + struct.pack(">q", n)
+
+    def string(text):
+        raw = text.encode()
+        return length(len(raw)) + raw
+
+    if isinstance(value, dict):
+        return b"{" + b"".join(string(k) + ubjson(v) for k, v in value.items()) + b"}"
+    if isinstance(value, list):
+        if value and all(isinstance(x, float) for x in value):
+            return b"[$d#" + length(len(value)) + b"".join(struct.pack(">f", x) for x in value)
+        if value and all(type(x) is int for x in value):
+            if all(x in (0, 1) for x in value):
+                return b"[$U#" + length(len(value)) + bytes(value)
+            return b"[$l#" + length(len(value)) + b"".join(struct.pack(">i", x) for x in value)
+        return b"[" + b"".join(ubjson(x) for x in value) + b"]"
+    if isinstance(value, str):
+        return b"S" + string(value)
+    if isinstance(value, bool):
+        return b"T" if value else b"F"
+    if isinstance(value, int):
+        return b"L" + struct.pack(">q", value)
+    if isinstance(value, float):
+        return b"d" + struct.pack(">f", value)
+    if value is None:
+        return b"Z"
+    raise TypeError(type(value))
+
+
+def release_files(model_path, tmp, label):
+    """The model as XGBoost 1.7 writes it in UBJSON, and as 2.x and 3.x hold it, JSON and UBJSON."""
+    out = []
+    with open(model_path) as f:
+        doc = json.load(f)
+    for major in (2, 3):
+        release = as_release(doc, major)
+        path = os.path.join(tmp, f"{label}.v{major}.json")
+        with open(path, "w") as f:
+            json.dump(release, f)
+        out.append((path, f"{label} as {major}.x JSON"))
+        path = os.path.join(tmp, f"{label}.v{major}.ubj")
+        with open(path, "wb") as f:
+            f.write(ubjson(release))
+        out.append((path, f"{label} as {major}.x UBJSON"))
     return out
 
 
@@ -125,6 +207,22 @@ def check_errors(pixguard, model_path, tmp):
     assert "row 2" in proc.stderr and FEATURES[4] in proc.stderr and "12abc" in proc.stderr, proc.stderr
     print("errors: missing column and bad cell refused with exit code 2")
 
+    with open(model_path) as f:
+        doc = json.load(f)
+    for name, change, words in (
+            ("v4.json", lambda d: d.update(version=[4, 0, 0]), "1.x, 2.x and 3.x"),
+            ("two_outputs.json",
+             lambda d: d["learner"]["learner_model_param"].update(base_score="[5E-1,5E-1]"), "multi-output")):
+        d = as_release(doc, 3)
+        change(d)
+        path = os.path.join(tmp, name)
+        with open(path, "w") as f:
+            json.dump(d, f)
+        proc = subprocess.run([pixguard, "score", "--model", path, "--input", bad, "--output", bad + ".out"],
+                              capture_output=True, text=True)
+        assert proc.returncode == 2 and words in proc.stderr, (name, proc.returncode, proc.stderr)
+    print("errors: a model of XGBoost 4.x and a two-output base_score refused with exit code 2")
+
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
@@ -146,6 +244,11 @@ def main():
             rows_csv = os.path.join(tmp, label + ".rows.csv")
             values = write_rows(rng, rows_csv, x, thresholds(model_path), 5000, quote_all=label.startswith("logitraw"))
             check_scores(args.pixguard, model_path, rows_csv, values, booster, tmp, label)
+            native_ubj = os.path.join(tmp, label + ".ubj")
+            booster.save_model(native_ubj)
+            check_scores(args.pixguard, native_ubj, rows_csv, values, booster, tmp, label + " as 1.7 UBJSON")
+            for path, what in release_files(model_path, tmp, label):
+                check_scores(args.pixguard, path, rows_csv, values, booster, tmp, what)
         check_errors(args.pixguard, model_path, tmp)
     return 0
 
