@@ -17,6 +17,6 @@ trap 'rm -rf "$work"' EXIT
 "$pg" replay --config config/streaming_config.yaml --no-model -i "$work/history.jsonl" -o "$work/history.csv" -q
 mkdir -p model
 "$pg" train --config config/streaming_config.yaml -i "$work/history.csv" -o model/pixguard-default.json \
-  --to 2025-11-29 --seed 42 -q
+  --to 2025-11-29 --seed 42 --tree-method hist --eta 0.1 --subsample 0.8 -q
 "$pg" evaluate --model model/pixguard-default.json -i "$work/history.csv" --from 2025-11-29 \
   --plot model/pixguard-default.evaluation.png | tee model/pixguard-default.evaluation.txt

@@ -39,7 +39,8 @@ Command add_evaluate_command(CLI::App& app) {
     std::string input;
     std::string from;
     std::string to;
-    std::string time_zone = "America/Sao_Paulo";
+    std::string config = "config/streaming_config.yaml";
+    std::string time_zone;  // empty: the config's context.time_zone
     std::size_t k = 100;
     double review_threshold = 0.5;
     double block_threshold = 0.9;
@@ -54,8 +55,9 @@ Command add_evaluate_command(CLI::App& app) {
   sub->add_option("-i,--input", flags->input, "Table: the CSV written by `pixguard replay -o TABLE.csv`")->required();
   sub->add_option("--from", flags->from, "Evaluate rows with event_time >= this (RFC 3339, or YYYY-MM-DD local)");
   sub->add_option("--to", flags->to, "... and < this (RFC 3339, or YYYY-MM-DD: local midnight)");
-  sub->add_option("--time-zone", flags->time_zone, "Zone of the days of precision@k and of YYYY-MM-DD dates")
-      ->capture_default_str();
+  sub->add_option("-c,--config", flags->config, "Config whose context.time_zone the days are in")->capture_default_str();
+  sub->add_option("--time-zone", flags->time_zone,
+                  "Zone of the days of precision@k and of YYYY-MM-DD dates (default: the config's context.time_zone)");
   sub->add_option("--k", flags->k, "Accounts investigated per day, for precision@k")->capture_default_str();
   sub->add_option("--review-threshold", flags->review_threshold, "Score at or above which a transfer is reviewed")
       ->capture_default_str();
@@ -81,8 +83,14 @@ Command add_evaluate_command(CLI::App& app) {
     options.k = f.k;
     options.review_threshold = f.review_threshold;
     options.block_threshold = f.block_threshold;
-    if (Status s = TimeZone::load(f.time_zone, &options.zone); !s.ok()) {
-      return report_error(Status::InvalidArgument("--time-zone: " + s.message()));
+    if (!f.time_zone.empty()) {
+      if (Status s = TimeZone::load(f.time_zone, &options.zone); !s.ok()) {
+        return report_error(Status::InvalidArgument("--time-zone: " + s.message()));
+      }
+    } else {
+      Config config;
+      if (!load_config_or_report(f.config, &config)) return kExitUsage;
+      options.zone = config.context_zone;
     }
     TrainingTableOptions read_options;
     if (!f.from.empty()) {

@@ -66,13 +66,23 @@ Command add_train_command(CLI::App& app) {
     std::string output;
     std::string from;
     std::string to;
-    std::string time_zone = "America/Sao_Paulo";
+    std::string valid_from;
+    std::string valid_to;
+    std::string time_zone;  // empty: the config's context.time_zone
     TrainParams params;
+    // Booster parameters as typed; only those given reach TrainParams (XGBoost's defaults
+    // stay for the others).
+    std::string tree_method;
+    int max_depth = 0, max_bin = 0;
+    double eta = 0, subsample = 0, colsample_bytree = 0, min_child_weight = 0, gamma = 0, lambda = 0, alpha = 0,
+           scale_pos_weight = 0;
+    std::vector<std::pair<CLI::Option*, std::function<void(TrainParams&)>>> given;
     bool json = false;
     bool quiet = false;
   };
   auto flags = std::make_shared<Flags>();
   TrainParams& p = flags->params;
+  Flags& fl = *flags;
   CLI::App* sub = app.add_subcommand(
       "train", "Train an XGBoost model (JSON) on a `replay` CSV table, with the config's features; writes a model card");
   sub->add_option("-c,--config", flags->config, "Config whose features the model reads (by name)")
@@ -84,14 +94,41 @@ Command add_train_command(CLI::App& app) {
       ->required();
   sub->add_option("--from", flags->from, "Train on rows with event_time >= this (RFC 3339, or YYYY-MM-DD local)");
   sub->add_option("--to", flags->to, "... and < this (RFC 3339, or YYYY-MM-DD: local midnight)");
-  sub->add_option("--time-zone", flags->time_zone, "Zone of YYYY-MM-DD dates")->capture_default_str();
-  sub->add_option("--rounds", p.rounds, "Boosting rounds (trees)")->capture_default_str();
-  sub->add_option("--max-depth", p.max_depth, "Maximum tree depth")->capture_default_str();
-  sub->add_option("--eta", p.eta, "Learning rate")->capture_default_str();
-  sub->add_option("--subsample", p.subsample, "Share of rows drawn for each tree")->capture_default_str();
-  sub->add_option("--min-child-weight", p.min_child_weight, "Minimum hessian sum in a leaf")->capture_default_str();
-  sub->add_option("--scale-pos-weight", p.scale_pos_weight, "Weight of fraud rows relative to legitimate ones")
+  sub->add_option("--valid-from", flags->valid_from,
+                  "Validation rows (evaluated every round; early stopping) from this event_time ...");
+  sub->add_option("--valid-to", flags->valid_to, "... to before this");
+  sub->add_option("--time-zone", flags->time_zone, "Zone of YYYY-MM-DD dates (default: the config's context.time_zone)");
+  sub->add_option("--rounds", p.rounds, "Boosting rounds (trees), at most")->capture_default_str();
+  sub->add_option("--early-stopping-rounds", p.early_stopping_rounds,
+                  "Stop once the validation aucpr has not improved for this many rounds; keep the best (0 = off)")
       ->capture_default_str();
+  // Unset booster parameters keep XGBoost's own defaults.
+  const auto booster_option = [&](const char* name, auto* value, const char* help, auto apply) {
+    fl.given.emplace_back(sub->add_option(name, *value, help), apply);
+  };
+  booster_option("--tree-method", &fl.tree_method, "exact, approx, hist or auto (XGBoost's default: auto)",
+                 [f = flags.get()](TrainParams& t) { t.tree_method = f->tree_method; });
+  booster_option("--max-depth", &fl.max_depth, "Maximum tree depth (default 6)",
+                 [f = flags.get()](TrainParams& t) { t.max_depth = f->max_depth; });
+  booster_option("--eta", &fl.eta, "Learning rate (default 0.3)", [f = flags.get()](TrainParams& t) { t.eta = f->eta; });
+  booster_option("--subsample", &fl.subsample, "Share of rows drawn for each tree (default 1)",
+                 [f = flags.get()](TrainParams& t) { t.subsample = f->subsample; });
+  booster_option("--colsample-bytree", &fl.colsample_bytree, "Share of features drawn for each tree (default 1)",
+                 [f = flags.get()](TrainParams& t) { t.colsample_bytree = f->colsample_bytree; });
+  booster_option("--min-child-weight", &fl.min_child_weight, "Minimum hessian sum in a leaf (default 1)",
+                 [f = flags.get()](TrainParams& t) { t.min_child_weight = f->min_child_weight; });
+  booster_option("--gamma", &fl.gamma, "Minimum loss reduction to split (default 0)",
+                 [f = flags.get()](TrainParams& t) { t.gamma = f->gamma; });
+  booster_option("--lambda", &fl.lambda, "L2 regularisation of leaf weights (default 1)",
+                 [f = flags.get()](TrainParams& t) { t.lambda = f->lambda; });
+  booster_option("--alpha", &fl.alpha, "L1 regularisation of leaf weights (default 0)",
+                 [f = flags.get()](TrainParams& t) { t.alpha = f->alpha; });
+  booster_option("--max-bin", &fl.max_bin, "Histogram bins per feature, hist and approx (default 256)",
+                 [f = flags.get()](TrainParams& t) { t.max_bin = f->max_bin; });
+  booster_option("--scale-pos-weight", &fl.scale_pos_weight, "Weight of fraud rows relative to legitimate ones (default 1)",
+                 [f = flags.get()](TrainParams& t) { t.scale_pos_weight = f->scale_pos_weight; });
+  sub->add_flag("--balance-classes", p.balance_classes,
+                "Weigh fraud rows by the training rows' legitimate / fraud ratio (scale_pos_weight)");
   sub->add_option("--seed", p.seed, "Random seed (same seed, same model bytes)")->capture_default_str();
   sub->add_option("--threads", p.threads, "libxgboost threads (0 = all cores)")
       ->capture_default_str();
@@ -99,7 +136,10 @@ Command add_train_command(CLI::App& app) {
   sub->add_flag("-q,--quiet", flags->quiet, "No progress on stderr");
 
   return [flags]() -> int {
-    const Flags& f = *flags;
+    Flags& f = *flags;
+    for (const auto& [option, apply] : f.given) {
+      if (option->count() > 0) apply(f.params);
+    }
     if (!f.output.ends_with(".json")) {
       std::fprintf(stderr, "pixguard: --output: the model is written in XGBoost's JSON format; name it *.json (got '%s')\n",
                    f.output.c_str());
@@ -112,8 +152,10 @@ Command add_train_command(CLI::App& app) {
       std::fprintf(stderr, "pixguard: %s: no features configured: nothing to train on\n", f.config.c_str());
       return kExitUsage;
     }
-    TimeZone zone;
-    if (Status s = TimeZone::load(f.time_zone, &zone); !s.ok()) return report_error(Status::InvalidArgument("--time-zone: " + s.message()));
+    TimeZone zone = config.context_zone;
+    if (!f.time_zone.empty()) {
+      if (Status s = TimeZone::load(f.time_zone, &zone); !s.ok()) return report_error(Status::InvalidArgument("--time-zone: " + s.message()));
+    }
     TrainingTableOptions options;
     for (const FeatureSpec& spec : config.features) options.feature_names.push_back(spec.name);
     if (!f.from.empty()) {
@@ -131,6 +173,23 @@ Command add_train_command(CLI::App& app) {
     if (!f.quiet) std::fprintf(stderr, "reading %s\n", f.input.c_str());
     TrainingTable table;
     if (Status s = read_training_table(f.input, options, &table); !s.ok()) return report_error(s);
+    TrainingTable validation;
+    const bool validating = !f.valid_from.empty() || !f.valid_to.empty();
+    if (validating) {
+      TrainingTableOptions valid = options;
+      valid.window = {};
+      if (!f.valid_from.empty()) {
+        if (Status s = parse_time_bound(f.valid_from, zone, "--valid-from", &valid.window.from_us); !s.ok()) return report_error(s);
+      }
+      if (!f.valid_to.empty()) {
+        if (Status s = parse_time_bound(f.valid_to, zone, "--valid-to", &valid.window.to_us); !s.ok()) return report_error(s);
+      }
+      if (Status s = read_training_table(f.input, valid, &validation); !s.ok()) return report_error(s);
+      if (validation.rows() == 0) {
+        std::fprintf(stderr, "pixguard: %s: no labelled rows in the validation window\n", f.input.c_str());
+        return kExitUsage;
+      }
+    }
     if (table.rows() == 0) {
       std::fprintf(stderr, "pixguard: %s: no labelled rows in the training window (%zu rows read, %zu outside the "
                    "window, %zu unlabelled)\n", f.input.c_str(), table.rows_read, table.rows_outside_window,
@@ -145,7 +204,7 @@ Command add_train_command(CLI::App& app) {
     const int rounds = f.params.rounds;
     TrainResult result;
     if (Status s = train_gbdt(
-            table, f.params,
+            table, validating ? &validation : nullptr, f.params,
             [quiet, rounds](int round, const std::string& evaluation) {
               if (quiet) return;
               // libxgboost's line starts with "[round]"; ours says it for people.
@@ -178,6 +237,9 @@ Command add_train_command(CLI::App& app) {
     card.rows_outside_window = table.rows_outside_window;
     card.rows_unlabelled = table.rows_unlabelled;
     card.params = f.params;
+    card.xgboost_params = xgboost_params(f.params, &table);
+    card.rounds_kept = result.rounds;
+    card.best_evaluation = result.best_evaluation;
     card.train_auc = auc_roc(result.train_scores, table.labels);
     card.train_average_precision = average_precision(result.train_scores, table.labels);
     card.training_seconds = seconds;

@@ -57,7 +57,13 @@ std::string model_card_json(const ModelCard& c, bool pretty) {
   t["rows_unlabelled"] = c.rows_unlabelled;
   Json& p = j["parameters"];
   p["rounds"] = c.params.rounds;
-  for (const auto& [name, value] : xgboost_params(c.params)) p[name] = value;
+  p["rounds_kept"] = c.rounds_kept;
+  if (c.params.early_stopping_rounds > 0) {
+    p["early_stopping_rounds"] = c.params.early_stopping_rounds;
+    p["best_evaluation"] = c.best_evaluation;
+  }
+  for (const auto& [name, value] : c.xgboost_params) p[name] = value;
+  p["defaults"] = "XGBoost's own for every parameter not listed";
   Json& m = j["training_metrics"];
   m["auc_roc"] = number_or_null(c.train_auc);
   m["average_precision"] = number_or_null(c.train_average_precision);
@@ -83,8 +89,13 @@ std::string model_card_markdown(const ModelCard& c) {
   md += "## Features (" + std::to_string(c.features.size()) + ", matched by name when scoring)\n\n";
   for (const std::string& f : c.features) md += "- `" + f + "`\n";
   md += "\n## Parameters\n\n| parameter | value |\n|---|---|\n";
-  md += "| rounds | " + std::to_string(c.params.rounds) + " |\n";
-  for (const auto& [name, value] : xgboost_params(c.params)) md += "| " + name + " | " + value + " |\n";
+  md += "| rounds | " + std::to_string(c.params.rounds) + " (kept: " + std::to_string(c.rounds_kept) + ") |\n";
+  if (c.params.early_stopping_rounds > 0) {
+    md += "| early_stopping_rounds | " + std::to_string(c.params.early_stopping_rounds) + " (best: `" +
+          c.best_evaluation + "`) |\n";
+  }
+  for (const auto& [name, value] : c.xgboost_params) md += "| " + name + " | " + value + " |\n";
+  md += "\nEvery parameter not listed has XGBoost's own default (libxgboost " + c.xgboost_version + ").\n";
   md += "\n## Fit on the training rows\n\n";
   md += "- AUC ROC: " + fixed(c.train_auc, 4) + "\n";
   md += "- Average precision: " + fixed(c.train_average_precision, 4) + "\n\n";

@@ -6,6 +6,7 @@
 // Threading: pure functions.
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "train/trainer.h"
@@ -30,6 +31,10 @@ struct ModelCard {
   std::size_t rows_unlabelled = 0;
 
   TrainParams params;
+  // As libxgboost received them (balance_classes resolved); the others are XGBoost's defaults.
+  std::vector<std::pair<std::string, std::string>> xgboost_params;
+  int rounds_kept = 0;          // trees in the model (fewer than params.rounds after early stopping)
+  std::string best_evaluation;  // early stopping: libxgboost's line for the round kept
   double train_auc = 0;
   double train_average_precision = 0;
   double training_seconds = 0;

@@ -1,6 +1,8 @@
 #include "train/trainer.h"
 
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <unistd.h>
 
 #include <cmath>
@@ -71,7 +73,7 @@ TEST_F(TrainerTest, LearnsSeparableClassesAndSavesFeatureNames) {
   const TrainingTable table = separable_table(3000, 1);
   TrainResult result;
   int reports = 0, last_round = 0;
-  ASSERT_TRUE(train_gbdt(table, small_params(),
+  ASSERT_TRUE(train_gbdt(table, nullptr, small_params(),
                          [&](int round, const std::string& evaluation) {
                            ++reports;
                            last_round = round;
@@ -121,7 +123,7 @@ TEST_F(TrainerTest, LearnsSeparableClassesAndSavesFeatureNames) {
 TEST_F(TrainerTest, PixguardScorerAgreesWithLibxgboost) {
   const TrainingTable table = separable_table(3000, 6);
   TrainResult result;
-  ASSERT_TRUE(train_gbdt(table, small_params(), nullptr, 0, &result).ok());
+  ASSERT_TRUE(train_gbdt(table, nullptr, small_params(), nullptr, 0, &result).ok());
   const std::string path = (dir_ / "m.json").string();
   ASSERT_TRUE(write_file_atomically(path, result.model_json).ok());
   std::unique_ptr<TableScorer> ours, reference;
@@ -139,12 +141,12 @@ TEST_F(TrainerTest, PixguardScorerAgreesWithLibxgboost) {
 TEST_F(TrainerTest, SameSeedSameBytes) {
   const TrainingTable table = separable_table(3000, 3);
   TrainResult a, b, c;
-  ASSERT_TRUE(train_gbdt(table, small_params(), nullptr, 0, &a).ok());
-  ASSERT_TRUE(train_gbdt(table, small_params(), nullptr, 0, &b).ok());
+  ASSERT_TRUE(train_gbdt(table, nullptr, small_params(), nullptr, 0, &a).ok());
+  ASSERT_TRUE(train_gbdt(table, nullptr, small_params(), nullptr, 0, &b).ok());
   EXPECT_EQ(a.model_json, b.model_json);
   TrainParams other = small_params();
   other.seed = 12;
-  ASSERT_TRUE(train_gbdt(table, other, nullptr, 0, &c).ok());
+  ASSERT_TRUE(train_gbdt(table, nullptr, other, nullptr, 0, &c).ok());
   EXPECT_NE(a.model_json, c.model_json);  // the seed drives the row sampling
 
   // And through the file: same bytes on disk.
@@ -158,11 +160,11 @@ TEST_F(TrainerTest, RefusesDegenerateInputAndBadParameters) {
   TrainingTable table = separable_table(100, 4);
   for (float& l : table.labels) l = 0;
   TrainResult result;
-  Status s = train_gbdt(table, small_params(), nullptr, 0, &result);
+  Status s = train_gbdt(table, nullptr, small_params(), nullptr, 0, &result);
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("all of one class (100 rows, 0 frauds)"), std::string::npos) << s.message();
 
-  s = train_gbdt(TrainingTable{}, small_params(), nullptr, 0, &result);
+  s = train_gbdt(TrainingTable{}, nullptr, small_params(), nullptr, 0, &result);
   EXPECT_NE(s.message().find("no training rows"), std::string::npos) << s.message();
 
   TrainParams p = small_params();
@@ -177,6 +179,50 @@ TEST_F(TrainerTest, RefusesDegenerateInputAndBadParameters) {
   EXPECT_NE(check_train_params(p).message().find("--scale-pos-weight"), std::string::npos);
 }
 
+// Early stopping on a validation table keeps the rounds up to the best one; without
+// validation rows it is refused.
+TEST_F(TrainerTest, EarlyStoppingKeepsTheBestRounds) {
+  const TrainingTable table = separable_table(3000, 1);
+  const TrainingTable validation = separable_table(1000, 2);
+  TrainParams p = small_params();
+  p.rounds = 200;
+  p.early_stopping_rounds = 5;
+  TrainResult result;
+  ASSERT_TRUE(train_gbdt(table, &validation, p, nullptr, 0, &result).ok());
+  EXPECT_LT(result.rounds, 200);
+  EXPECT_GT(result.rounds, 0);
+  EXPECT_NE(result.best_evaluation.find("valid-aucpr:"), std::string::npos) << result.best_evaluation;
+  const nlohmann::json model = nlohmann::json::parse(result.model_json);
+  EXPECT_EQ(model["learner"]["gradient_booster"]["model"]["trees"].size(), static_cast<std::size_t>(result.rounds));
+  EXPECT_EQ(model["learner"]["feature_names"].size(), table.feature_names.size());
+  const Status s = train_gbdt(table, nullptr, p, nullptr, 0, &result);
+  EXPECT_NE(s.message().find("--early-stopping-rounds needs validation rows"), std::string::npos) << s.message();
+}
+
+// Parameters not given are not sent: libxgboost keeps its defaults; balance_classes sends the
+// training rows' class ratio.
+TEST_F(TrainerTest, OnlyGivenParametersAreSent) {
+  TrainParams p;
+  auto sent = xgboost_params(p);
+  const auto has = [&sent](const std::string& name) {
+    return std::any_of(sent.begin(), sent.end(), [&](const auto& kv) { return kv.first == name; });
+  };
+  for (const char* name : {"eta", "subsample", "max_depth", "tree_method", "scale_pos_weight", "lambda"}) {
+    EXPECT_FALSE(has(name)) << name;
+  }
+  p.tree_method = "exact";
+  p.balance_classes = true;
+  const TrainingTable table = separable_table(1000, 3);
+  sent = xgboost_params(p, &table);
+  EXPECT_TRUE(has("tree_method"));
+  const auto ratio = std::find_if(sent.begin(), sent.end(), [](const auto& kv) { return kv.first == "scale_pos_weight"; });
+  ASSERT_NE(ratio, sent.end());
+  EXPECT_DOUBLE_EQ(std::stod(ratio->second),
+                   static_cast<double>(table.rows() - table.frauds()) / static_cast<double>(table.frauds()));
+  p.tree_method = "greedy";
+  EXPECT_NE(check_train_params(p).message().find("--tree-method"), std::string::npos);
+}
+
 TEST_F(TrainerTest, ScorerRefusesMissingOrNamelessModels) {
   std::unique_ptr<TableScorer> scorer;
   Status s = load_xgboost_table_scorer((dir_ / "none.json").string(), &scorer);
@@ -186,7 +232,7 @@ TEST_F(TrainerTest, ScorerRefusesMissingOrNamelessModels) {
   // A model trained without names cannot be bound to table columns.
   TrainingTable table = separable_table(500, 5);
   TrainResult result;
-  ASSERT_TRUE(train_gbdt(table, small_params(), nullptr, 0, &result).ok());
+  ASSERT_TRUE(train_gbdt(table, nullptr, small_params(), nullptr, 0, &result).ok());
   nlohmann::json model = nlohmann::json::parse(result.model_json);
   model["learner"]["feature_names"] = nlohmann::json::array();
   model["learner"]["feature_types"] = nlohmann::json::array();

@@ -9,6 +9,10 @@ rounded ones are counted. Its 15 window features (customer counts and mean amoun
 7 and 30 days; terminal counts and fraud rates over windows ending 7 days back, 0 for an
 empty window: `fill: 0`; amount, weekend, night) must equal an independent computation
 with pandas and numpy over the same rows.
+
+Scenario train_exact: `pixguard train --tree-method exact` with XGBoost's defaults for
+everything else, on that feature table, must give the model python3-xgboost trains on the
+same rows with the same parameters: the same predictions on every row.
 """
 import json
 import math
@@ -130,5 +134,39 @@ def scenario_card(pg, src, tmp):
           f"values equal pandas' ({empty} rows with an empty 1-day terminal window, filled with 0)")
 
 
+def scenario_train_exact(pg, src, tmp):
+    import xgboost as xgb
+    table, _, _ = damaged_csv(src, tmp, 12000)
+    cfg = config(src, tmp, table)
+    features = os.path.join(tmp, "features.csv")
+    run([pg, "replay", "--config", cfg, "--input", table, "--output", features, "--no-model", "-q"])
+    model = os.path.join(tmp, "model.json")
+    rounds = 30
+    card = json.loads(run([pg, "train", "--config", cfg, "--input", features, "--output", model, "--tree-method",
+                           "exact", "--rounds", str(rounds), "--threads", "1", "--json", "-q"]).stdout)
+    sent = card["parameters"]
+    check(sent["tree_method"] == "exact" and "eta" not in sent and "subsample" not in sent and "max_depth" not in sent,
+          f"parameters sent beyond the ones given: {sent}")
+    names = [line.split("name: ", 1)[1].split(",", 1)[0] for line in open(cfg, encoding="utf-8")
+             if line.startswith("  - {name: ")]
+    df = pd.read_csv(features)
+    x, y = df[names].to_numpy(dtype=np.float64), df["label"].to_numpy(dtype=np.float32)
+    matrix = xgb.DMatrix(x, label=y, feature_names=names, missing=np.nan)
+    params = {"objective": "binary:logistic", "tree_method": "exact", "seed": 0, "nthread": 1, "eval_metric": "aucpr"}
+    python = xgb.train(params, matrix, rounds)
+    ours = xgb.Booster(model_file=model)
+    want, got = python.predict(matrix), ours.predict(matrix)
+    worst = float(np.max(np.abs(want - got)))
+    check(worst <= 1e-6, f"pixguard train vs python3-xgboost: predictions differ by up to {worst}")
+    check(len(json.load(open(model))["learner"]["gradient_booster"]["model"]["trees"]) == rounds, "tree count")
+    # And pixguard's own scorer agrees with both, from the table's columns.
+    scores = os.path.join(tmp, "scores.csv")
+    run([pg, "score", "--model", model, "--input", features, "--output", scores])
+    served = pd.read_csv(scores)["score"].to_numpy()
+    check(float(np.max(np.abs(served - want))) <= 1e-6, "pixguard score differs from python3-xgboost's predictions")
+    print(f"train --tree-method exact, XGBoost's defaults: {len(y)} rows, {rounds} trees; predictions equal "
+          f"python3-xgboost's (max |diff| {worst:.3g}), and pixguard score's")
+
+
 if __name__ == "__main__":
-    harness.main({"card": scenario_card})
+    harness.main({"card": scenario_card, "train_exact": scenario_train_exact})

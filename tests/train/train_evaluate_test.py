@@ -118,7 +118,7 @@ def main():
             check(f.read() == first_bytes, "same input and seed gave a different model")
 
         # Evaluate on the days from the split on.
-        report = json.loads(run([pg, "evaluate", "--model", model, "-i", table, "--from", split, "--json",
+        report = json.loads(run([pg, "evaluate", "-c", config, "--model", model, "-i", table, "--from", split, "--json",
                                  "--plot", plot]).stdout)
         eval_rows = [r for r in rows if utc(r[1]) >= split_utc]
         check(report["rows"] == len(eval_rows), f"evaluated {report['rows']} rows, {len(eval_rows)} from {split}")
@@ -142,16 +142,16 @@ def main():
         check_png(plot, 1200, 620)
 
         # Text output for people names the metrics.
-        text = run([pg, "evaluate", "--model", model, "-i", table, "--from", split]).stdout
+        text = run([pg, "evaluate", "-c", config, "--model", model, "-i", table, "--from", split]).stdout
         for word in ("AUC ROC", "average precision", "precision@100", "review", "block"):
             check(word in text, f"'{word}' missing from:\n{text}")
 
         # Errors: usage (2) with the flag, row or column named; I/O (1).
         p = run([pg, "train", "-c", config, "-i", table, "-o", os.path.join(tmp, "m.bin")], expect_rc=2)
         check("--output" in p.stderr, p.stderr)
-        p = run([pg, "evaluate", "--model", model, "-i", table, "--to", "2025-13-01"], expect_rc=2)
+        p = run([pg, "evaluate", "-c", config, "--model", model, "-i", table, "--to", "2025-13-01"], expect_rc=2)
         check("--to" in p.stderr, p.stderr)
-        p = run([pg, "evaluate", "--model", os.path.join(tmp, "none.json"), "-i", table], expect_rc=1)
+        p = run([pg, "evaluate", "-c", config, "--model", os.path.join(tmp, "none.json"), "-i", table], expect_rc=1)
         check("none.json" in p.stderr, p.stderr)
         broken = os.path.join(tmp, "broken.csv")
         with open(broken, "w", newline="", encoding="utf-8") as f:
@@ -159,7 +159,7 @@ def main():
             w.writerow([c for c in header if c != features[3]])
             for r in rows[:10]:
                 w.writerow([v for c, v in zip(header, r) if c != features[3]])
-        p = run([pg, "evaluate", "--model", model, "-i", broken], expect_rc=2)
+        p = run([pg, "evaluate", "-c", config, "--model", model, "-i", broken], expect_rc=2)
         check(f"no column '{features[3]}'" in p.stderr, p.stderr)
         with open(broken, "w", newline="", encoding="utf-8") as f:
             w = csv.writer(f, lineterminator="\n")
