@@ -188,6 +188,7 @@ Status start_operations(const Config& config, Job* job, Operations* ops) {
   o.alerts = ops->alerts.get();
   o.history = ops->history.get();
   o.alerter = ops->alerter.get();
+  o.lists = job->lists.get();
   if (Status s = OpsServer::start(o, &ops->server); !s.ok()) return s.with_context(config.path);
   const std::string& url = ops->server->url();
   std::fprintf(stderr, "pixguard: operations endpoint at %s (%s/metrics, %s/ready, %s/api/alerts)\n", url.c_str(),

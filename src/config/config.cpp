@@ -12,6 +12,7 @@
 
 #include "core/timestamp.h"
 #include "kafka/kafka_handle.h"
+#include "lists/list_store.h"
 
 namespace pixguard {
 namespace {
@@ -542,7 +543,7 @@ Config parse(const Reader& r, const YAML::Node& root, const std::string& path) {
   c.path = path;
   if (!root.IsMap()) r.fail(root, "(top level)", "expected a mapping of sections");
   r.only(root, "", {"pipeline", "checkpoint", "source", "kafka", "http", "alerting", "input", "labels", "dedupe", "state",
-                    "watermark", "context", "features", "model", "rules", "decision", "sinks"});
+                    "watermark", "context", "features", "model", "lists", "rules", "decision", "sinks"});
   read_pipeline(r, root["pipeline"], &c);
   if (const YAML::Node h = root["http"]) {
     r.only(h, "http", {"listen", "token", "recent_decisions", "recent_alerts", "stall_after"});
@@ -685,6 +686,37 @@ Config parse(const Reader& r, const YAML::Node& root, const std::string& path) {
     if (m["poll_interval"]) {
       c.model_poll_interval_us = r.duration(m["poll_interval"], "model.poll_interval");
       if (c.model_poll_interval_us < 10'000) r.fail(m["poll_interval"], "model.poll_interval", "must be at least 10ms");
+    }
+  }
+  if (const YAML::Node ls = root["lists"]) {
+    r.only(ls, "lists", {"path", "names"});
+    if (!ls["path"]) r.fail(ls, "lists.path", "required: the journal of list changes (e.g. data/lists.jsonl)");
+    c.lists_path = r.str(ls["path"], "lists.path");
+    const YAML::Node names = ls["names"];
+    if (!names || !names.IsSequence() || names.size() == 0) {
+      r.fail(ls, "lists.names", "required: a list of {name, field}");
+    }
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      const std::string p = "lists.names[" + std::to_string(i) + "]";
+      r.only(names[i], p, {"name", "field"});
+      ListSpec spec;
+      if (!names[i]["name"]) r.fail(names[i], p + ".name", "required");
+      spec.name = r.str(names[i]["name"], p + ".name");
+      if (spec.name.empty() || spec.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos) {
+        r.fail(names[i]["name"], p + ".name", "expected lower-case letters, digits and _ (rules say list.<name>)");
+      }
+      for (const ListSpec& other : c.decision.lists) {
+        if (other.name == spec.name) r.fail(names[i]["name"], p + ".name", "duplicate list name '" + spec.name + "'");
+      }
+      if (!names[i]["field"]) r.fail(names[i], p + ".field", "required");
+      const std::string field = r.str(names[i]["field"], p + ".field");
+      const auto f = field_from_name(field);
+      if (!f || !listable_field(*f)) {
+        r.fail(names[i]["field"], p + ".field",
+               "expected payer.account, payer.document, payee.key, payee.account, payee.document, device_id or ip");
+      }
+      spec.field = *f;
+      c.decision.lists.push_back(std::move(spec));
     }
   }
   if (const YAML::Node rs = root["rules"]) {

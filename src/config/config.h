@@ -153,6 +153,8 @@ struct Config {
   std::vector<FeatureSpec> features;
   DecisionOptions decision;
   std::string model_path;  // a model file or a directory of them; empty = rules only
+  // Block and allow lists (decision.lists): their journal of changes; empty = no lists.
+  std::string lists_path;
   int64_t model_poll_interval_us = 2'000'000;
   Attribution model_attribution = Attribution::kPath;  // how alert reasons credit features
   SinksConfig sinks;

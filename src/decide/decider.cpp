@@ -40,6 +40,11 @@ Status Decider::create(DecisionOptions options, const std::vector<FeatureSpec>& 
     for (uint32_t i = 0; i < 5; ++i) {
       if (name == kTextNames[i]) return Symbol{SymbolKind::kText, i};
     }
+    for (std::size_t i = 0; i < options.lists.size(); ++i) {
+      if (name.starts_with("list.") && name.substr(5) == options.lists[i].name) {
+        return Symbol{SymbolKind::kNumber, static_cast<uint32_t>(features.size() + 2 + i)};
+      }
+    }
     return std::nullopt;
   };
   for (RuleSpec& rule : options.rules) {
@@ -50,7 +55,7 @@ Status Decider::create(DecisionOptions options, const std::vector<FeatureSpec>& 
     d->compiled_.push_back(std::move(e));
     if (rule.score < 0) rule.score = rule.action == Outcome::kBlock ? 1.0 : rule.action == Outcome::kReview ? 0.5 : 0.0;
   }
-  d->numbers_.resize(features.size() + 2);
+  d->numbers_.resize(features.size() + 2 + options.lists.size());
   d->options_ = std::move(options);
   *out = std::move(d);
   return Status::Ok();
@@ -60,6 +65,9 @@ Decision Decider::decide(const Transaction& tx, const double* features, double m
   if (feature_count_ > 0) std::memcpy(numbers_.data(), features, feature_count_ * sizeof(double));
   numbers_[feature_count_] = static_cast<double>(tx.amount_cents) / 100.0;
   numbers_[feature_count_ + 1] = model_score;
+  for (std::size_t i = 0; i < options_.lists.size(); ++i) {
+    numbers_[feature_count_ + 2 + i] = lists_ != nullptr && lists_->contains(i, tx) ? 1.0 : 0.0;
+  }
   texts_[0] = initiation_name(tx.initiation);
   texts_[1] = tx.channel;
   texts_[2] = key_type_name(tx.payee_key_type);

@@ -3,8 +3,9 @@
 // actions, whichever is stricter, with the reasons (docs/configuration.md,
 // "rules and decision").
 //
-// Rules read features by name, `amount` (reais) and `score` (NaN without a model), and the
-// text fields `initiation`, `channel`, `payee.key_type`, `payer.ispb`, `payee.ispb`.
+// Rules read features by name, `amount` (reais) and `score` (NaN without a model), the
+// text fields `initiation`, `channel`, `payee.key_type`, `payer.ispb`, `payee.ispb`, and
+// `list.<name>`: 1 when the transaction is on that block or allow list (lists/list_store.h).
 // Without a model the score is the highest `score` among the rules that fired (by default
 // 1.0 for block rules and 0.5 for review rules), 0 when none fired.
 //
@@ -17,6 +18,7 @@
 #include "core/status.h"
 #include "core/transaction.h"
 #include "features/feature_spec.h"
+#include "lists/list_store.h"
 #include "score/rule_expression.h"
 
 namespace pixguard {
@@ -36,6 +38,7 @@ struct DecisionOptions {
   double review_threshold = 0.5;
   double block_threshold = 0.9;
   std::vector<RuleSpec> rules;
+  std::vector<ListSpec> lists;  // what `list.<name>` refers to
 };
 
 struct Decision {
@@ -55,6 +58,9 @@ class Decider {
 
   // `features` in engine order; `model_score` NaN when there is no model.
   Decision decide(const Transaction& tx, const double* features, double model_score);
+  // The lists `list.<name>` reads from the next decide() on (null: every list empty). Not
+  // owned; it must outlive the decisions made with it.
+  void set_lists(const ListSnapshot* lists) { lists_ = lists; }
 
   const std::vector<RuleSpec>& rules() const { return options_.rules; }
   const DecisionOptions& options() const { return options_; }
@@ -65,7 +71,8 @@ class Decider {
   DecisionOptions options_;
   std::vector<Expression> compiled_;
   std::size_t feature_count_ = 0;
-  std::vector<double> numbers_;  // features, then amount, then score
+  std::vector<double> numbers_;  // features, then amount, then score, then one per list
+  const ListSnapshot* lists_ = nullptr;
   std::string_view texts_[5];
 };
 

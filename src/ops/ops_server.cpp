@@ -5,7 +5,10 @@
 #include <array>
 #include <charconv>
 
+#include <nlohmann/json.hpp>
+
 #include "core/json_writer.h"
+#include "core/timestamp.h"
 #include "config/config.h"
 #include "core/clock.h"
 #include "ops/dashboard_page.h"
@@ -168,6 +171,50 @@ Status OpsServer::start(const OpsServerOptions& options, std::unique_ptr<OpsServ
   server.Get("/api/threshold-alerts", [&o](const httplib::Request&, httplib::Response& res) {
     res.set_content(o.alerter != nullptr ? o.alerter->state_json() : std::string("{\"rules\":[],\"events\":[]}"),
                     "application/json");
+  });
+  const auto list_error = [](httplib::Response& res, const Status& s, const std::string& path) {
+    json_error(res, s.code() == StatusCode::kNotFound ? 404 : s.code() == StatusCode::kInvalidArgument ? 400 : 500,
+               s.message(), path);
+  };
+  server.Get(R"(/api/lists/([a-z0-9_]+))", [&o, list_error](const httplib::Request& req, httplib::Response& res) {
+    std::string body;
+    const Status s = o.lists != nullptr ? o.lists->entries_json(req.matches[1], &body)
+                                        : Status::NotFound("no lists are configured (lists: in the config)");
+    if (!s.ok()) return list_error(res, s, req.path);
+    res.set_content(body, "application/json");
+  });
+  server.Post(R"(/api/lists/([a-z0-9_]+))", [&o, list_error](const httplib::Request& req, httplib::Response& res) {
+    if (o.lists == nullptr) return list_error(res, Status::NotFound("no lists are configured (lists: in the config)"), req.path);
+    const nlohmann::json j = nlohmann::json::parse(req.body, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return json_error(res, 400, "expected a JSON object", req.path);
+    const auto text = [&j](const char* key) {
+      const auto it = j.find(key);
+      return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    int64_t expires_us = INT64_MAX;
+    if (const auto it = j.find("expires_at"); it != j.end() && !it->is_null()) {
+      if (!it->is_string() || parse_timestamp(it->get<std::string>(), TimestampFormat::kRfc3339, TimeZone(),
+                                              &expires_us) != TimestampError::kOk) {
+        return json_error(res, 400, "expires_at: expected an RFC 3339 time with an offset, or null", req.path);
+      }
+    }
+    if (text("value").empty() || text("author").empty()) {
+      return json_error(res, 400, "value and author are required strings", req.path);
+    }
+    if (Status s = o.lists->add(req.matches[1], text("value"), text("reason"), text("author"), expires_us); !s.ok()) {
+      return list_error(res, s, req.path);
+    }
+    res.status = 201;
+    res.set_content(json_object({{"list", std::string(req.matches[1])}, {"status", "added"}}), "application/json");
+  });
+  server.Delete(R"(/api/lists/([a-z0-9_]+)/(.+))", [&o, list_error](const httplib::Request& req, httplib::Response& res) {
+    if (o.lists == nullptr) return list_error(res, Status::NotFound("no lists are configured (lists: in the config)"), req.path);
+    if (!req.has_param("author")) return json_error(res, 400, "author is required (?author=...)", req.path);
+    const std::string value = req.matches[2];  // httplib decoded the path
+    if (Status s = o.lists->remove(req.matches[1], value, req.get_param_value("author")); !s.ok()) {
+      return list_error(res, s, req.path);
+    }
+    res.set_content(json_object({{"list", std::string(req.matches[1])}, {"status", "removed"}}), "application/json");
   });
   for (const char* path : {"/", "/dashboard", "/metrics", "/health", "/ready", "/api/alerts", "/api/summary",
                            "/api/metrics/recent", "/api/threshold-alerts", R"(/api/transactions/([^/]+))"}) {

@@ -16,13 +16,20 @@
 // configured otherwise (reachable from elsewhere only when asked). docs/operations.md has the details.
 //
 //   GET /api/threshold-alerts    the threshold alerts' state and recent events
+//   GET /api/lists/{name}        a block or allow list's entries
+//   POST /api/lists/{name}       adds (or replaces) an entry: JSON {"value", "author", "reason",
+//                                "expires_at" (RFC 3339, optional)}; 201 with the entry
+//   DELETE /api/lists/{name}/{value}?author=...   removes one; 200, or 404 when absent
+//                                (both journaled with author, time, before and after:
+//                                lists/list_store.h; decisions follow from the next batch)
 // Threading: the server's threads only read snapshots (LiveMetrics, RecentRecords,
-// MetricsHistory, ThresholdAlerter).
+// MetricsHistory, ThresholdAlerter), and change the lists through ListStore (thread-safe).
 #include <memory>
 #include <string>
 #include <thread>
 
 #include "core/status.h"
+#include "lists/list_store.h"
 #include "ops/metrics_history.h"
 #include "ops/threshold_alerter.h"
 #include "runtime/live_metrics.h"
@@ -43,6 +50,7 @@ struct OpsServerOptions {
   const RecentRecords* alerts = nullptr;
   const MetricsHistory* history = nullptr;
   const ThresholdAlerter* alerter = nullptr;  // null: no threshold alerts configured
+  ListStore* lists = nullptr;                 // null: no lists configured (the list paths answer 404)
 };
 
 class OpsServer {

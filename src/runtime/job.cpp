@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "core/log.h"
 #include "score/gbdt_model.h"
 #include "sources/delta_source.h"
 #include "sources/file_source.h"
@@ -76,7 +77,19 @@ Status build_job(const Config& config, Job* job) {
     if (Status s = job->model_watcher->start(); !s.ok()) return s.with_context(config.path);
     model = job->model_watcher->current();
   }
-  return Pipeline::create(config, std::move(decoder), std::move(model), job->labels.get(), &job->pipeline);
+  if (Status s = Pipeline::create(config, std::move(decoder), std::move(model), job->labels.get(), &job->pipeline);
+      !s.ok()) {
+    return s;
+  }
+  if (!config.decision.lists.empty()) {
+    if (Status s = ListStore::open(config.decision.lists, config.lists_path, &job->lists); !s.ok()) {
+      // A line that cannot be read is skipped and said; the journal itself must open.
+      if (s.code() != StatusCode::kInvalidArgument) return s.with_context(config.path);
+      log(LogLevel::kWarn, "lists: " + s.message());
+    }
+    job->pipeline->set_list_store(job->lists.get());
+  }
+  return Status::Ok();
 }
 
 }  // namespace pixguard

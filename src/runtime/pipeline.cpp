@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "core/clock.h"
+#include "core/log.h"
 
 namespace pixguard {
 namespace {
@@ -359,7 +360,16 @@ std::pair<std::size_t, std::size_t> slice(std::size_t w, std::size_t workers, st
 
 }  // namespace
 
+void Pipeline::refresh_lists() {
+  if (lists_ == nullptr) return;
+  // A line that cannot be read is skipped, and said once: the others apply.
+  if (Status s = lists_->refresh(); !s.ok()) log(LogLevel::kWarn, "lists: " + s.message());
+  list_snapshot_ = lists_->snapshot();
+  for (Worker& w : workers_) w.decider->set_lists(list_snapshot_.get());
+}
+
 Status Pipeline::process(const RecordBatch& batch, std::string_view source_name) {
+  refresh_lists();
   const std::size_t n = batch.size();
   fate_.assign(n, Fate::kAlive);
   check_.resize(n);
@@ -401,6 +411,7 @@ Status Pipeline::process(const RecordBatch& batch, std::string_view source_name)
 }
 
 Status Pipeline::release_held() {
+  refresh_lists();
   for (Worker& w : workers_) std::fill(std::begin(w.stage_nanos), std::end(w.stage_nanos), 0);
   if (Status s = merge(nullptr, true); !s.ok()) return s;
   return finish_released();

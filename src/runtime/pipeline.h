@@ -43,6 +43,7 @@
 #include "dedupe/deduplicator.h"
 #include "enrich/enricher.h"
 #include "features/feature_engine.h"
+#include "lists/list_store.h"
 #include "runtime/accounting.h"
 #include "runtime/part_merge.h"
 #include "runtime/part_state.h"
@@ -111,6 +112,10 @@ class Pipeline {
     int64_t source_timestamp_ms;  // -1: none
   };
   const std::vector<Timing>& released_timing() const { return released_timing_; }
+
+  // Block and allow lists (not owned; null: none): refreshed before every batch, so that a
+  // change made through the API or the journal applies from the next batch on.
+  void set_list_store(ListStore* lists) { lists_ = lists; }
 
   // Serves `model` from the next batch on (hot reload): the swap happens between batches,
   // so no transaction is scored by two models. Fails, keeping the current model, when the
@@ -189,6 +194,8 @@ class Pipeline {
   Status finish_released();  // phases 5 to 7
   // Runs phase(w) for every worker: on the pool for `n` messages or more, else in turn here.
   void run_phase(std::size_t n, const std::function<void(std::size_t)>& phase);
+  // Takes the lists' latest snapshot for this batch's decisions.
+  void refresh_lists();
 
   void reject(const RecordBatch& batch, std::size_t i, const Rejection& why, std::string_view source_name);
   Status emit(Output kind, SinkRecord record);
@@ -212,6 +219,8 @@ class Pipeline {
   Status sink_error_;  // first dead-letter write failure of the batch
   std::vector<StateChange>* change_log_ = nullptr;
   std::vector<Worker> workers_;  // [0] runs on the driving thread
+  ListStore* lists_ = nullptr;
+  std::shared_ptr<const ListSnapshot> list_snapshot_;  // this batch's
   WorkerPool pool_;
   PartMerge merge_;
   std::vector<InputPart> input_parts_;
