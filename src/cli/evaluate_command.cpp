@@ -41,6 +41,7 @@ Command add_evaluate_command(CLI::App& app) {
     std::string to;
     std::string config = "config/streaming_config.yaml";
     std::string time_zone;  // empty: the config's context.time_zone
+    std::string known_compromised_before;
     std::size_t k = 100;
     double review_threshold = 0.5;
     double block_threshold = 0.9;
@@ -58,6 +59,9 @@ Command add_evaluate_command(CLI::App& app) {
   sub->add_option("-c,--config", flags->config, "Config whose context.time_zone the days are in")->capture_default_str();
   sub->add_option("--time-zone", flags->time_zone,
                   "Zone of the days of precision@k and of YYYY-MM-DD dates (default: the config's context.time_zone)");
+  sub->add_option("--known-compromised-before", flags->known_compromised_before,
+                  "Leave out the payer accounts with a fraud before this time (RFC 3339 or YYYY-MM-DD), as the "
+                  "standard protocol does: train window, a delay, then the test window (--from)");
   sub->add_option("--k", flags->k, "Accounts investigated per day, for precision@k")->capture_default_str();
   sub->add_option("--review-threshold", flags->review_threshold, "Score at or above which a transfer is reviewed")
       ->capture_default_str();
@@ -120,6 +124,26 @@ Command add_evaluate_command(CLI::App& app) {
                    table.rows_unlabelled);
       return kExitUsage;
     }
+    std::size_t known_accounts = 0;
+    if (!f.known_compromised_before.empty()) {
+      TrainingTableOptions earlier = read_options;
+      earlier.window = {};
+      if (Status s = parse_time_bound(f.known_compromised_before, options.zone, "--known-compromised-before",
+                                      &earlier.window.to_us);
+          !s.ok()) {
+        return report_error(s);
+      }
+      TrainingTable before;
+      if (Status s = read_training_table(f.input, earlier, &before); !s.ok()) return report_error(s);
+      const std::vector<std::string> known = payers_with_fraud(before);
+      known_accounts = known.size();
+      drop_payers(known, &table);
+      if (table.rows() == 0) {
+        std::fprintf(stderr, "pixguard: %s: every row of the window belongs to an account known compromised\n",
+                     f.input.c_str());
+        return kExitUsage;
+      }
+    }
     std::vector<float> scores;
     if (Status s = scorer->score(table.features.data(), table.rows(), &scores); !s.ok()) return report_error(s);
 
@@ -129,6 +153,8 @@ Command add_evaluate_command(CLI::App& app) {
     e.input_path = f.input;
     e.from_flag = f.from;
     e.to_flag = f.to;
+    e.known_compromised_flag = f.known_compromised_before;
+    e.accounts_known_compromised = known_accounts;
     if (e.frauds == 0) {
       std::fprintf(stderr, "pixguard: warning: no fraud in the evaluation window: AUC and precision are undefined\n");
     }

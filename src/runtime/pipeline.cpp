@@ -109,13 +109,19 @@ Status Pipeline::forward(const RecordBatch& batch, std::size_t i) {
   return emit(Output::kPayees, record);
 }
 
+bool Pipeline::clock_unsent(const InputPart& in, int64_t* order_time) const {
+  *order_time = parts_.has(in.id) ? parts_.get(in.id).watermark.max_event_time() : Watermark::kNone;
+  const uint32_t p = merge_part(in.id);
+  const auto sent = std::find_if(sent_clocks_.begin(), sent_clocks_.end(), [p](const auto& c) { return c.first == p; });
+  return sent == sent_clocks_.end() || sent->second.order_time_us != *order_time || sent->second.idle != in.idle;
+}
+
 Status Pipeline::send_payee_clocks() {
   if (!repartitions()) return Status::Ok();
   for (const InputPart& in : input_parts_) {
+    int64_t order_time = 0;
+    if (!clock_unsent(in, &order_time)) continue;
     const uint32_t p = merge_part(in.id);
-    const int64_t order_time = parts_.has(in.id) ? parts_.get(in.id).watermark.max_event_time() : Watermark::kNone;
-    auto sent = std::find_if(sent_clocks_.begin(), sent_clocks_.end(), [p](const auto& c) { return c.first == p; });
-    if (sent != sent_clocks_.end() && sent->second.order_time_us == order_time && sent->second.idle == in.idle) continue;
     encode_payee_clock(p, order_time, in.next_position, in.idle, &payee_record_);
     for (int32_t q = 0; q < payee_partitions_; ++q) {
       SinkRecord record;
@@ -123,6 +129,7 @@ Status Pipeline::send_payee_clocks() {
       record.partition = q;
       if (Status s = emit(Output::kPayees, record); !s.ok()) return s;
     }
+    const auto sent = std::find_if(sent_clocks_.begin(), sent_clocks_.end(), [p](const auto& c) { return c.first == p; });
     if (sent == sent_clocks_.end()) {
       sent_clocks_.push_back({p, {order_time, in.idle}});
     } else {
@@ -134,16 +141,10 @@ Status Pipeline::send_payee_clocks() {
 }
 
 bool Pipeline::payee_topic_pending() const {
-  if (payee_topic_written_) return true;
-  for (const InputPart& in : input_parts_) {
-    const uint32_t p = merge_part(in.id);
-    const int64_t order_time = parts_.has(in.id) ? parts_.get(in.id).watermark.max_event_time() : Watermark::kNone;
-    const auto sent = std::find_if(sent_clocks_.begin(), sent_clocks_.end(), [p](const auto& c) { return c.first == p; });
-    if (sent == sent_clocks_.end() || sent->second.order_time_us != order_time || sent->second.idle != in.idle) {
-      return true;
-    }
-  }
-  return false;
+  int64_t order_time = 0;
+  return payee_topic_written_ ||
+         std::any_of(input_parts_.begin(), input_parts_.end(),
+                     [&](const InputPart& in) { return clock_unsent(in, &order_time); });
 }
 
 bool Pipeline::payee_stages_drained() const {

@@ -251,6 +251,8 @@ class Pipeline {
   bool payee_topic_written_ = false;
   std::string payee_record_;
   Status forward(const RecordBatch& batch, std::size_t i);
+  // Input part `in`'s clock now (`order_time`), and whether it differs from the last sent.
+  bool clock_unsent(const InputPart& in, int64_t* order_time) const;
 
   // Reused per batch, one element per message.
   std::vector<Fate> fate_;

@@ -63,6 +63,7 @@ Evaluation evaluate_scores(const TrainingTable& table, const std::vector<float>&
   e.rows_read = table.rows_read;
   e.rows_outside_window = table.rows_outside_window;
   e.rows_unlabelled = table.rows_unlabelled;
+  e.rows_known_compromised = table.rows_known_compromised;
   if (!table.event_time_us.empty()) {
     const auto [lo, hi] = std::minmax_element(table.event_time_us.begin(), table.event_time_us.end());
     e.first_event_us = *lo;
@@ -93,6 +94,11 @@ std::string evaluation_json(const Evaluation& e) {
   j["rows_read"] = e.rows_read;
   j["rows_outside_window"] = e.rows_outside_window;
   j["rows_unlabelled"] = e.rows_unlabelled;
+  if (!e.known_compromised_flag.empty()) {
+    j["known_compromised_before"] = e.known_compromised_flag;
+    j["accounts_known_compromised"] = e.accounts_known_compromised;
+    j["rows_known_compromised"] = e.rows_known_compromised;
+  }
   j["auc_roc"] = number_or_null(e.auc);
   j["average_precision"] = number_or_null(e.average_precision);
   Json& k = j["precision_at_k"];
@@ -136,6 +142,11 @@ std::string evaluation_text(const Evaluation& e) {
   if (e.rows > 0) line("event times", utc(e.first_event_us) + " .. " + utc(e.last_event_us));
   line("rows", std::to_string(e.rows) + "  (" + std::to_string(e.rows_outside_window) + " outside the window, " +
                    std::to_string(e.rows_unlabelled) + " unlabelled, left out)");
+  if (!e.known_compromised_flag.empty()) {
+    line("known compromised", std::to_string(e.accounts_known_compromised) + " accounts with a fraud before " +
+                                  e.known_compromised_flag + ": their " + std::to_string(e.rows_known_compromised) +
+                                  " rows left out");
+  }
   line("frauds", std::to_string(e.frauds) + "  (" +
                      fixed(e.rows > 0 ? 100.0 * static_cast<double>(e.frauds) / static_cast<double>(e.rows) : NAN, 2) +
                      "%)");

@@ -33,6 +33,11 @@ struct Evaluation {
   std::size_t rows_read = 0;
   std::size_t rows_outside_window = 0;
   std::size_t rows_unlabelled = 0;
+  // The standard protocol: accounts with a fraud before this time (a flag, as given) are
+  // left out, with their rows: their later frauds are no longer to be found.
+  std::string known_compromised_flag;
+  std::size_t accounts_known_compromised = 0;
+  std::size_t rows_known_compromised = 0;
   int64_t first_event_us = 0;
   int64_t last_event_us = 0;
 

@@ -158,6 +158,44 @@ std::string join_header(const std::vector<std::string>& header) {
 
 }  // namespace
 
+std::vector<std::string> payers_with_fraud(const TrainingTable& table) {
+  std::vector<std::string> out;
+  std::vector<bool> seen(table.payer_accounts.size(), false);
+  for (std::size_t i = 0; i < table.rows(); ++i) {
+    if (table.labels[i] > 0.5f && !seen[table.payer[i]]) {
+      seen[table.payer[i]] = true;
+      out.push_back(table.payer_accounts[table.payer[i]]);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+void drop_payers(const std::vector<std::string>& accounts, TrainingTable* t) {
+  std::vector<bool> drop(t->payer_accounts.size(), false);
+  for (std::size_t p = 0; p < t->payer_accounts.size(); ++p) {
+    drop[p] = std::binary_search(accounts.begin(), accounts.end(), t->payer_accounts[p]);
+  }
+  const std::size_t cols = t->columns();
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < t->rows(); ++i) {
+    if (drop[t->payer[i]]) continue;
+    if (kept != i) {
+      std::copy_n(t->features.begin() + static_cast<std::ptrdiff_t>(i * cols), cols,
+                  t->features.begin() + static_cast<std::ptrdiff_t>(kept * cols));
+      t->labels[kept] = t->labels[i];
+      t->event_time_us[kept] = t->event_time_us[i];
+      t->payer[kept] = t->payer[i];
+    }
+    ++kept;
+  }
+  t->rows_known_compromised += t->rows() - kept;
+  t->features.resize(kept * cols);
+  t->labels.resize(kept);
+  t->event_time_us.resize(kept);
+  t->payer.resize(kept);
+}
+
 std::size_t TrainingTable::frauds() const {
   std::size_t n = 0;
   for (const float l : labels) n += l > 0.5f ? 1 : 0;

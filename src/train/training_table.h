@@ -50,12 +50,18 @@ struct TrainingTable {
   std::size_t rows_read = 0;              // data rows in the file
   std::size_t rows_outside_window = 0;
   std::size_t rows_unlabelled = 0;        // empty label cell: unusable for training or metrics
+  std::size_t rows_known_compromised = 0;  // left out by drop_payers()
 
   std::size_t rows() const { return labels.size(); }
   std::size_t columns() const { return feature_names.size(); }
   std::size_t frauds() const;
   const float* row(std::size_t i) const { return features.data() + i * columns(); }
 };
+
+// Leaves out the rows of the payer accounts in `accounts` (counted in rows_known_compromised).
+void drop_payers(const std::vector<std::string>& accounts, TrainingTable* table);
+// The payer accounts with a fraud row in `table`, sorted.
+std::vector<std::string> payers_with_fraud(const TrainingTable& table);
 
 // Reads `path`. Errors name the file and line, and the column when a cell is at fault:
 //   "t.csv:1: no column 'payer.count_5m' in the header (it has: ...)"

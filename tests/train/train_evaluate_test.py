@@ -141,6 +141,16 @@ def main():
         check(0.8 < review["precision"] <= 1 and 0.3 < review["recall"] <= 1, f"review {review}")
         check_png(plot, 1200, 620)
 
+        # The standard protocol: accounts with a fraud before the test window are left out.
+        known = json.loads(run([pg, "evaluate", "-c", config, "--model", model, "-i", table, "--from", split,
+                                "--known-compromised-before", split, "--json"]).stdout)
+        compromised = {r[2] for r in rows if utc(r[1]) < split_utc and r[-1] == "1"}
+        left_out = [r for r in eval_rows if r[2] in compromised]
+        check(known["accounts_known_compromised"] == len(compromised) > 0 and
+              known["rows_known_compromised"] == len(left_out) > 0 and
+              known["rows"] == report["rows"] - len(left_out),
+              f"known compromised: {len(compromised)} accounts, {len(left_out)} rows; report {known}")
+
         # Text output for people names the metrics.
         text = run([pg, "evaluate", "-c", config, "--model", model, "-i", table, "--from", split]).stdout
         for word in ("AUC ROC", "average precision", "precision@100", "review", "block"):
