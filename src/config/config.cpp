@@ -13,6 +13,7 @@
 #include "core/timestamp.h"
 #include "kafka/kafka_handle.h"
 #include "lists/list_store.h"
+#include "validate/normalizer.h"
 
 namespace pixguard {
 namespace {
@@ -382,7 +383,7 @@ void read_alerting(const Reader& r, const YAML::Node& n, Config* c) {
 
 void read_input(const Reader& r, const YAML::Node& n, Config* c) {
   if (!n) return;
-  r.only(n, "input", {"fields", "pix_rules", "amount", "time_format", "time_zone", "max_future", "max_past"});
+  r.only(n, "input", {"fields", "pix_rules", "amount", "normalize", "time_format", "time_zone", "max_future", "max_past"});
   ValidationOptions& v = c->validation;
   if (const YAML::Node fields = n["fields"]) {
     if (!fields.IsMap()) r.fail(fields, "input.fields", "expected a mapping from transaction fields to source names");
@@ -416,6 +417,35 @@ void read_input(const Reader& r, const YAML::Node& n, Config* c) {
       }
     } else {
       r.fail(pix, "input.pix_rules", "expected true, false, or a mapping of fields to true/false");
+    }
+  }
+  if (const YAML::Node norm = n["normalize"]) {
+    if (!norm.IsMap()) {
+      r.fail(norm, "input.normalize", "expected a mapping of fields to trim, lower, upper, digits or pix_key (or a list)");
+    }
+    for (const auto& kv : norm) {
+      const std::string name = kv.first.as<std::string>();
+      const Field f = field_key(r, kv.first, name, "input.normalize");
+      const std::string key = "input.normalize." + name;
+      std::vector<YAML::Node> ops;
+      if (kv.second.IsSequence()) {
+        for (const auto& op : kv.second) ops.push_back(op);
+      } else {
+        ops.push_back(kv.second);
+      }
+      uint8_t bits = 0;
+      for (const YAML::Node& op : ops) {
+        const std::string o = r.str(op, key);
+        const uint8_t bit = normalize_op(o);
+        if (bit == 0) r.fail(op, key, "expected trim, lower, upper, digits or pix_key, got '" + o + "'");
+        bits |= bit;
+      }
+      if ((bits & kLower) && (bits & kUpper)) r.fail(kv.second, key, "lower and upper together");
+      if ((bits & kPixKey) && f != Field::kPayeeKey) r.fail(kv.second, key, "pix_key applies to payee.key only");
+      if (f == Field::kEventTime || f == Field::kAmount || f == Field::kLabel) {
+        r.fail(kv.first, key, "applies to text fields (keys, accounts, documents, ...), not " + name);
+      }
+      v.normalize[static_cast<std::size_t>(f)] = bits;
     }
   }
   if (const YAML::Node a = n["amount"]) {

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "validate/normalizer.h"
+
 namespace pixguard {
 namespace {
 
@@ -260,6 +262,13 @@ TEST(Config, AmountPolicies) {
   expect_error_at("input:\n  pix_rules:\n    amount: false\n", 3, "input.pix_rules.amount", "input.amount");
   expect_error_at("input:\n  pix_rules:\n    payer.account: false\n", 3, "input.pix_rules.payer.account",
                   "no Pix format rule");
+  ASSERT_TRUE(load_config(write_config("input:\n  normalize: {payee.key: [trim, lower], payer.document: digits}\n"), &c)
+                  .ok());
+  EXPECT_EQ(c.validation.normalize[static_cast<std::size_t>(Field::kPayeeKey)], kTrim | kLower);
+  EXPECT_EQ(c.validation.normalize[static_cast<std::size_t>(Field::kPayerDocument)], kDigits);
+  expect_error_at("input:\n  normalize:\n    payee.key: title\n", 3, "input.normalize.payee.key", "trim, lower, upper, digits or pix_key");
+  expect_error_at("input:\n  normalize:\n    amount: trim\n", 3, "input.normalize.amount", "text fields");
+  expect_error_at("input:\n  normalize:\n    payee.key: [lower, upper]\n", 3, "input.normalize.payee.key", "together");
   ASSERT_TRUE(load_config(write_config("input:\n  pix_rules:\n    payer.document: false\n"), &c).ok());
   EXPECT_FALSE(c.validation.pix_rules.test(static_cast<std::size_t>(Field::kPayerDocument)));
 }

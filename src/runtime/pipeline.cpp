@@ -28,6 +28,7 @@ bool is_blank(std::string_view s) {
 
 Pipeline::Pipeline(const Config& config, std::unique_ptr<Decoder> decoder, const LabelStore* labels)
     : max_message_bytes_(config.max_message_bytes),
+      normalizer_(config.validation.normalize),
       validator_(config.validation),
       parts_(config),
       enricher_(config.context_zone, config.label_timing, labels),
@@ -438,7 +439,8 @@ Status Pipeline::finish_released() {
 
 void Pipeline::check_fields(Worker& w, const RecordBatch& batch, std::size_t begin, std::size_t end) {
   int64_t t0 = now_nanos();
-  w.arena.reset(batch.byte_size());
+  // Normalised text is copied next to the decoded text: at most as long again.
+  w.arena.reset(batch.byte_size() * (normalizer_.empty() ? 1 : 2));
   for (std::size_t i = begin; i < end; ++i) {
     check_[i] = Check::kBrokeBeforeWindow;
     if (fate_[i] == Fate::kPayeeRecord) continue;  // not checked here: see merge()
@@ -448,6 +450,7 @@ void Pipeline::check_fields(Worker& w, const RecordBatch& batch, std::size_t beg
     } else if (is_blank(m)) {
       why_[i] = Rejection::message("empty_message", "blank line");
     } else if (w.decoder->decode(m, &w.arena, &fields_[i], &why_[i])) {
+      normalizer_.normalize(&fields_[i], &w.arena);
       check_[i] = Check::kPassed;
     }
   }
@@ -634,7 +637,7 @@ Status Pipeline::merge(const RecordBatch* batch, bool release_all) {
   // it, in one buffer that outlives the batch's views into it.
   std::size_t bytes = 0;
   for (const HeldTransaction& h : taken_) bytes += h.message.size() + kMessagePadding;
-  taken_arena_.reset(bytes);
+  taken_arena_.reset(bytes * (normalizer_.empty() ? 1 : 2));
   taken_bytes_.clear();
   taken_bytes_.reserve(bytes);
   for (std::size_t j = 0; j < t; ++j) {
@@ -643,8 +646,9 @@ Status Pipeline::merge(const RecordBatch* batch, bool release_all) {
     taken_bytes_.append(kMessagePadding, ' ');
     const std::string_view message(taken_bytes_.data() + at, taken_[j].message.size());
     Rejection why;
-    if (!workers_[0].decoder->decode(message, &taken_arena_, &taken_fields_[j], &why) ||
-        !validator_.validate_fields(taken_fields_[j], &taken_txs_[j], &why)) {
+    const bool decoded = workers_[0].decoder->decode(message, &taken_arena_, &taken_fields_[j], &why);
+    if (decoded) normalizer_.normalize(&taken_fields_[j], &taken_arena_);
+    if (!decoded || !validator_.validate_fields(taken_fields_[j], &taken_txs_[j], &why)) {
       return Status::Corruption("a held transaction no longer decodes (part " + std::to_string(taken_[j].key.part) +
                                 ", position " + std::to_string(taken_[j].key.position) + ")");
     }

@@ -49,6 +49,7 @@
 #include "runtime/part_state.h"
 #include "runtime/payee_stage.h"
 #include "runtime/worker_pool.h"
+#include "validate/normalizer.h"
 #include "score/scorer.h"
 #include "sinks/record_encoder.h"
 #include "sinks/sink.h"
@@ -207,6 +208,7 @@ class Pipeline {
   enum class Check : unsigned char { kPassed, kBrokeBeforeWindow, kBrokeAfterWindow };
 
   std::size_t max_message_bytes_;
+  Normalizer normalizer_;
   Validator validator_;
   PartStates parts_;
   Enricher enricher_;

@@ -9,6 +9,7 @@
 // unknown_initiation, too_long, invalid_label.
 //
 // Threading: immutable after construction; validate() may run on many threads.
+#include <array>
 #include <bitset>
 #include <cstdint>
 
@@ -32,6 +33,9 @@ struct ValidationOptions {
   // (not_positive) or accepted. Negative amounts are always rejected.
   bool round_amounts = false;
   bool accept_zero_amount = false;
+  // input.normalize: per field, NormalizeOp bits (validate/normalizer.h), applied before
+  // the rules by the pipeline.
+  std::array<uint8_t, kFieldCount> normalize{};
 };
 
 // Whether `f` has a Pix format rule that input.pix_rules switches (the end-to-end id, ISPBs,
