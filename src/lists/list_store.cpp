@@ -134,7 +134,13 @@ Status ListStore::refresh_locked() {
   if (::stat(path_.c_str(), &st) != 0) return Status::IoError("lists.path " + path_ + ": " + std::strerror(errno));
   const auto size = static_cast<uint64_t>(st.st_size);
   if (size == offset_) return Status::Ok();
-  if (size < offset_) return Status::Corruption("lists.path " + path_ + " shrank: the journal is append-only");
+  if (size < offset_) {
+    // Said once: the lists stay as they were, and lines appended from now on apply.
+    offset_ = size;
+    partial_.clear();
+    return Status::Corruption("lists.path " + path_ + " shrank: the journal is append-only; the lists keep what "
+                              "was applied, and new lines apply from its current end");
+  }
   const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::IoError("lists.path " + path_ + ": " + std::strerror(errno));
   std::string bytes(size - offset_, '\0');

@@ -113,6 +113,15 @@ TEST_F(ListStoreTest, LinesAppendedByOthersApplyAtRefresh) {
   std::string entries;
   ASSERT_TRUE(store->entries_json("blocked_keys", &entries).ok());
   EXPECT_EQ(nlohmann::json::parse(entries).size(), 2u);
+
+  // A journal cut short is said once; the lists keep what was applied, new lines apply.
+  fs::resize_file(path_, 10);
+  EXPECT_EQ(store->refresh().code(), StatusCode::kCorruption);
+  EXPECT_TRUE(store->refresh().ok());
+  EXPECT_TRUE(store->snapshot()->contains(0, tx("a@x.com", 0)));
+  { std::ofstream(path_, std::ios::app) << "\n" << R"({"at":"2026-12-03T11:00:00Z","author":"ops","list":"blocked_keys","op":"remove","value":"a@x.com"})" << "\n"; }
+  EXPECT_TRUE(store->refresh().ok());
+  EXPECT_FALSE(store->snapshot()->contains(0, tx("a@x.com", 0)));
 }
 
 }  // namespace
