@@ -12,6 +12,7 @@
 
 #include "core/timestamp.h"
 #include "kafka/kafka_handle.h"
+#include "enrich/profile_store.h"
 #include "lists/list_store.h"
 #include "validate/normalizer.h"
 
@@ -499,7 +500,7 @@ void read_labels(const Reader& r, const YAML::Node& n, Config* c) {
 }
 
 void read_feature(const Reader& r, const YAML::Node& n, const std::string& p, FeatureSpec* f) {
-  r.only(n, p, {"name", "kind", "key", "window", "delay", "include_current", "categories", "fill"});
+  r.only(n, p, {"name", "kind", "key", "window", "delay", "include_current", "categories", "fill", "profile", "column"});
   if (!n["name"]) r.fail(n, p + ".name", "required");
   f->name = r.str(n["name"], p + ".name");
   if (!n["kind"]) r.fail(n, p + ".kind", "required");
@@ -548,6 +549,16 @@ void read_feature(const Reader& r, const YAML::Node& n, const std::string& p, Fe
     r.fail(n, p + ".categories", "required for kind channel (the known channels, e.g. [APP, IB, API])");
   }
   if (n["fill"]) f->fill = r.number(n["fill"], p + ".fill", -1e15, 1e15);
+  const bool profile_kind = f->kind == FeatureKind::kProfileValue || f->kind == FeatureKind::kProfileAgeDays;
+  if (profile_kind) {
+    if (!n["profile"]) r.fail(n, p + ".profile", "required for kind " + kind + " (a profiles[].name)");
+    if (!n["column"]) r.fail(n, p + ".column", "required for kind " + kind + " (a column of the profile's table)");
+    f->profile = r.str(n["profile"], p + ".profile");
+    f->column = r.str(n["column"], p + ".column");
+  } else if (n["profile"] || n["column"]) {
+    r.fail(n["profile"] ? n["profile"] : n["column"], p + (n["profile"] ? ".profile" : ".column"),
+           "only for kinds profile_value and profile_age_days");
+  }
 }
 
 void read_rule(const Reader& r, const YAML::Node& n, const std::string& p, RuleSpec* rule) {
@@ -573,7 +584,7 @@ Config parse(const Reader& r, const YAML::Node& root, const std::string& path) {
   c.path = path;
   if (!root.IsMap()) r.fail(root, "(top level)", "expected a mapping of sections");
   r.only(root, "", {"pipeline", "checkpoint", "source", "kafka", "http", "alerting", "input", "labels", "dedupe", "state",
-                    "watermark", "context", "features", "model", "lists", "rules", "decision", "sinks"});
+                    "watermark", "context", "profiles", "features", "model", "lists", "rules", "decision", "sinks"});
   read_pipeline(r, root["pipeline"], &c);
   if (const YAML::Node h = root["http"]) {
     r.only(h, "http", {"listen", "token", "recent_decisions", "recent_alerts", "stall_after"});
@@ -689,6 +700,34 @@ Config parse(const Reader& r, const YAML::Node& root, const std::string& path) {
     if (x["night_end"]) c.context.night_end_minute = r.clock_minutes(x["night_end"], "context.night_end");
   }
 
+  if (const YAML::Node ps = root["profiles"]) {
+    if (!ps.IsSequence()) r.fail(ps, "profiles", "expected a list of {name, key, path, key_column, ...}");
+    for (std::size_t i = 0; i < ps.size(); ++i) {
+      const std::string p = "profiles[" + std::to_string(i) + "]";
+      const YAML::Node x = ps[i];
+      r.only(x, p, {"name", "key", "path", "key_column", "valid_from_column", "refresh"});
+      ProfileSpec spec;
+      for (const char* required : {"name", "key", "path", "key_column"}) {
+        if (!x[required]) r.fail(x, p + "." + required, "required");
+      }
+      spec.name = r.str(x["name"], p + ".name");
+      for (const ProfileSpec& other : c.profiles) {
+        if (other.name == spec.name) r.fail(x["name"], p + ".name", "duplicate profile name '" + spec.name + "'");
+      }
+      const std::string key = r.str(x["key"], p + ".key");
+      const auto field = field_from_name(key);
+      if (!field || !listable_field(*field)) {
+        r.fail(x["key"], p + ".key",
+               "expected payer.account, payer.document, payee.key, payee.account, payee.document, device_id or ip");
+      }
+      spec.key = *field;
+      spec.path = r.str(x["path"], p + ".path");
+      spec.key_column = r.str(x["key_column"], p + ".key_column");
+      if (x["valid_from_column"]) spec.valid_from_column = r.str(x["valid_from_column"], p + ".valid_from_column");
+      if (x["refresh"]) spec.refresh_us = r.duration(x["refresh"], p + ".refresh");
+      c.profiles.push_back(std::move(spec));
+    }
+  }
   if (const YAML::Node fs = root["features"]) {
     if (!fs.IsSequence()) r.fail(fs, "features", "expected a list of features");
     std::set<std::string> names;
@@ -696,6 +735,10 @@ Config parse(const Reader& r, const YAML::Node& root, const std::string& path) {
       const std::string p = "features[" + std::to_string(i) + "]";
       FeatureSpec f;
       read_feature(r, fs[i], p, &f);
+      if (!f.profile.empty() && std::none_of(c.profiles.begin(), c.profiles.end(),
+                                             [&f](const ProfileSpec& s) { return s.name == f.profile; })) {
+        r.fail(fs[i]["profile"], p + ".profile", "no profile named '" + f.profile + "' (profiles:)");
+      }
       if (!names.insert(f.name).second) r.fail(fs[i]["name"], p + ".name", "duplicate feature name '" + f.name + "'");
       c.features.push_back(std::move(f));
     }

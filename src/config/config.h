@@ -12,6 +12,7 @@
 #include "decode/decoder.h"
 #include "dedupe/deduplicator.h"
 #include "enrich/enricher.h"
+#include "enrich/profile_store.h"
 #include "features/feature_engine.h"
 #include "score/model.h"
 #include "sources/generator.h"
@@ -150,6 +151,7 @@ struct Config {
   int64_t allowed_lateness_us = 300'000'000;
   TimeZone context_zone;
   ContextOptions context;
+  std::vector<ProfileSpec> profiles;  // reference data that profile features read
   std::vector<FeatureSpec> features;
   DecisionOptions decision;
   std::string model_path;  // a model file or a directory of them; empty = rules only

@@ -273,6 +273,32 @@ TEST(Config, AmountPolicies) {
   EXPECT_FALSE(c.validation.pix_rules.test(static_cast<std::size_t>(Field::kPayerDocument)));
 }
 
+TEST(Config, ProfilesAndTheirFeatures) {
+  const std::string profiles =
+      "profiles:\n  - {name: accounts, key: payer.account, path: a.csv, key_column: id, valid_from_column: since, "
+      "refresh: 10s}\n";
+  Config c;
+  const Status s = load_config(
+      write_config(profiles + "features:\n  - {name: age, kind: profile_age_days, profile: accounts, column: opened}\n"),
+      &c);
+  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_EQ(c.profiles.size(), 1u);
+  EXPECT_EQ(c.profiles[0].key, Field::kPayerAccount);
+  EXPECT_EQ(c.profiles[0].valid_from_column, "since");
+  EXPECT_EQ(c.profiles[0].refresh_us, 10'000'000);
+  EXPECT_EQ(c.features[0].kind, FeatureKind::kProfileAgeDays);
+  EXPECT_EQ(c.features[0].column, "opened");
+  expect_error_at(profiles + "features:\n  - {name: age, kind: profile_value, profile: other, column: x}\n", 4,
+                  "features[0].profile", "no profile named 'other'");
+  expect_error_at(profiles + "features:\n  - {name: age, kind: profile_value, profile: accounts}\n", 4,
+                  "features[0].column", "required");
+  expect_error_at("features:\n  - {name: n, kind: amount, column: x}\n", 2, "features[0].column",
+                  "only for kinds profile_value");
+  expect_error_at("profiles:\n  - {name: a, key: amount, path: a.csv, key_column: id}\n", 2, "profiles[0].key",
+                  "payer.account");
+  expect_error_at("profiles:\n  - {name: a, key: payer.account, key_column: id}\n", 2, "profiles[0].path", "required");
+}
+
 TEST(Config, HttpListen) {
   Config c;
   ASSERT_TRUE(load_config(write_config("http:\n  listen: 127.0.0.1:0\n"), &c).ok());

@@ -5,11 +5,12 @@
 
 namespace pixguard {
 namespace {
-constexpr std::array<const char*, 20> kNames = {
+constexpr std::array<const char*, 22> kNames = {
     "count",         "sum",         "mean",      "max",     "min",
     "distinct_counterparties",      "fraud_count", "fraud_rate", "seconds_since_previous",
     "amount_to_mean", "first_time_counterparty", "new_device", "amount", "hour",
-    "night",         "weekend",     "weekday",   "initiation", "channel", "key_type"};
+    "night",         "weekend",     "weekday",   "initiation", "channel", "key_type",
+    "profile_value", "profile_age_days"};
 }  // namespace
 
 const char* feature_kind_name(FeatureKind kind) { return kNames[static_cast<std::size_t>(kind)]; }

@@ -33,6 +33,9 @@ enum class FeatureKind : unsigned char {
   kInitiation,               // 1 MANU, 2 DICT, 3 QRES, 4 QRDN, 5 INIC, 6 APDN, 7 AUTO
   kChannel,                  // index in `categories`; categories.size() when unknown
   kKeyType,                  // 1 CPF, 2 CNPJ, 3 PHONE, 4 EMAIL, 5 EVP
+  // Reference data (enrich/profile_store.h), the row that applies at the event time.
+  kProfileValue,             // a column as a number (true/false: 1/0)
+  kProfileAgeDays,           // days from a column's date or time to the event time
 };
 
 enum class KeyScope : unsigned char { kNone, kPayer, kPayee };
@@ -45,6 +48,8 @@ struct FeatureSpec {
   int64_t delay_us = 0;
   bool include_current = true;
   std::vector<std::string> categories;  // kChannel
+  std::string profile{};  // profile kinds: the profile (profiles[].name) and its column
+  std::string column{};
   // The value when the feature is missing (an empty window's mean or fraud rate, no
   // previous event, ...); NaN: left missing, as models trained by XGBoost expect.
   double fill = std::numeric_limits<double>::quiet_NaN();

@@ -81,6 +81,10 @@ Status build_job(const Config& config, Job* job) {
       !s.ok()) {
     return s;
   }
+  if (!config.profiles.empty()) {
+    if (Status s = ProfileStore::open(config.profiles, &job->profiles); !s.ok()) return s.with_context(config.path);
+    job->pipeline->set_profile_store(job->profiles.get());
+  }
   if (!config.decision.lists.empty()) {
     if (Status s = ListStore::open(config.decision.lists, config.lists_path, &job->lists); !s.ok()) {
       // A line that cannot be read is skipped and said; the journal itself must open.

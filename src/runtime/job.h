@@ -8,6 +8,7 @@
 
 #include "config/config.h"
 #include "enrich/label_store.h"
+#include "enrich/profile_store.h"
 #include "lists/list_store.h"
 #include "runtime/pipeline.h"
 #include "score/model_watcher.h"
@@ -21,6 +22,7 @@ struct Job {
   std::unique_ptr<LabelStore> labels;
   std::unique_ptr<ModelWatcher> model_watcher;  // null without model.path
   std::unique_ptr<ListStore> lists;             // null without lists
+  std::unique_ptr<ProfileStore> profiles;       // null without profiles
   std::unique_ptr<Pipeline> pipeline;
   std::vector<std::unique_ptr<Sink>> sinks;
 };

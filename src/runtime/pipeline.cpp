@@ -1,13 +1,16 @@
 #include "runtime/pipeline.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <functional>
 #include <limits>
 #include <utility>
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/timestamp.h"
 
 namespace pixguard {
 namespace {
@@ -370,8 +373,59 @@ void Pipeline::refresh_lists() {
   for (Worker& w : workers_) w.decider->set_lists(list_snapshot_.get());
 }
 
+void Pipeline::refresh_profiles() {
+  if (profiles_ == nullptr) return;
+  profiles_->refresh();
+  std::vector<std::shared_ptr<const ProfileTable>> tables = profiles_->snapshot();
+  if (tables == profile_tables_) return;  // unchanged since the last batch
+  profile_tables_ = std::move(tables);
+  profile_features_.clear();
+  for (std::size_t f = 0; f < config_->features.size(); ++f) {
+    const FeatureSpec& spec = config_->features[f];
+    if (spec.profile.empty()) continue;
+    for (std::size_t t = 0; t < profiles_->size(); ++t) {
+      if (profiles_->spec(t).name != spec.profile) continue;
+      const int column = profile_tables_[t]->column(spec.column);
+      if (column < 0) log(LogLevel::kWarn, "feature " + spec.name + ": profiles." + spec.profile + " has no column '" +
+                                               spec.column + "': missing");
+      profile_features_.push_back({f, t, column});
+    }
+  }
+}
+
+void Pipeline::profile_features(const Transaction& tx, double* row) const {
+  for (const ProfileFeature& p : profile_features_) {
+    const FeatureSpec& spec = config_->features[p.feature];
+    double v = std::numeric_limits<double>::quiet_NaN();
+    const std::string_view key = list_field_value(profiles_->spec(p.table).key, tx);
+    const std::vector<std::string>* values =
+        p.column >= 0 && !key.empty() ? profile_tables_[p.table]->at(key, tx.event_time_us) : nullptr;
+    if (values != nullptr) {
+      const std::string& cell = (*values)[static_cast<std::size_t>(p.column)];
+      if (spec.kind == FeatureKind::kProfileAgeDays) {
+        int64_t at = 0;
+        // A date (YYYY-MM-DD: midnight UTC) or an RFC 3339 time.
+        const std::string text = cell.size() == 10 ? cell + "T00:00:00Z" : cell;
+        if (parse_timestamp(text, TimestampFormat::kRfc3339, TimeZone(), &at) == TimestampError::kOk) {
+          v = static_cast<double>(tx.event_time_us - at) / 86'400'000'000.0;
+        }
+      } else if (cell == "true" || cell == "TRUE" || cell == "True") {
+        v = 1;
+      } else if (cell == "false" || cell == "FALSE" || cell == "False") {
+        v = 0;
+      } else if (!cell.empty()) {
+        double x = 0;
+        const auto [end, ec] = std::from_chars(cell.data(), cell.data() + cell.size(), x);
+        if (ec == std::errc() && end == cell.data() + cell.size()) v = x;
+      }
+    }
+    row[p.feature] = std::isnan(v) ? spec.fill : v;
+  }
+}
+
 Status Pipeline::process(const RecordBatch& batch, std::string_view source_name) {
   refresh_lists();
+  refresh_profiles();
   const std::size_t n = batch.size();
   fate_.assign(n, Fate::kAlive);
   check_.resize(n);
@@ -543,6 +597,7 @@ void Pipeline::compute_part_features(Worker& w, std::size_t shard, std::size_t n
     if (mine(i, KeyScope::kPayer)) {
       // The values that need no state go with the payer, so that exactly one worker writes them.
       f.process_context(txs_[i], enrichments_[i], row);
+      if (!profile_features_.empty()) profile_features(txs_[i], row);
       f.process_keyed(KeyScope::kPayer, txs_[i], enrichments_[i], watermark_at_[i], row);
     }
     if (mine(i, KeyScope::kPayee)) f.process_keyed(KeyScope::kPayee, txs_[i], enrichments_[i], watermark_at_[i], row);

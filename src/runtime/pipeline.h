@@ -42,6 +42,7 @@
 #include "decode/decoder.h"
 #include "dedupe/deduplicator.h"
 #include "enrich/enricher.h"
+#include "enrich/profile_store.h"
 #include "features/feature_engine.h"
 #include "lists/list_store.h"
 #include "runtime/accounting.h"
@@ -117,6 +118,9 @@ class Pipeline {
   // Block and allow lists (not owned; null: none): refreshed before every batch, so that a
   // change made through the API or the journal applies from the next batch on.
   void set_list_store(ListStore* lists) { lists_ = lists; }
+  // Reference data for the profile features (not owned; null: they are missing), refreshed
+  // before every batch as its refresh interval says.
+  void set_profile_store(ProfileStore* profiles) { profiles_ = profiles; }
 
   // Serves `model` from the next batch on (hot reload): the swap happens between batches,
   // so no transaction is scored by two models. Fails, keeping the current model, when the
@@ -197,6 +201,10 @@ class Pipeline {
   void run_phase(std::size_t n, const std::function<void(std::size_t)>& phase);
   // Takes the lists' latest snapshot for this batch's decisions.
   void refresh_lists();
+  // Takes the profile tables for this batch, and where each profile feature's column is.
+  void refresh_profiles();
+  // Writes the profile features of `tx` into `row` (the payer's worker, beside the context).
+  void profile_features(const Transaction& tx, double* row) const;
 
   void reject(const RecordBatch& batch, std::size_t i, const Rejection& why, std::string_view source_name);
   Status emit(Output kind, SinkRecord record);
@@ -223,6 +231,14 @@ class Pipeline {
   std::vector<Worker> workers_;  // [0] runs on the driving thread
   ListStore* lists_ = nullptr;
   std::shared_ptr<const ListSnapshot> list_snapshot_;  // this batch's
+  ProfileStore* profiles_ = nullptr;
+  std::vector<std::shared_ptr<const ProfileTable>> profile_tables_;  // this batch's
+  struct ProfileFeature {
+    std::size_t feature;  // index in the row
+    std::size_t table;    // index in profile_tables_
+    int column;           // in the table; -1: the table has no such column now
+  };
+  std::vector<ProfileFeature> profile_features_;
   WorkerPool pool_;
   PartMerge merge_;
   std::vector<InputPart> input_parts_;

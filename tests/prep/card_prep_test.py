@@ -10,6 +10,11 @@ rounded ones are counted. Its 15 window features (customer counts and mean amoun
 empty window: `fill: 0`; amount, weekend, night) must equal an independent computation
 with pandas and numpy over the same rows.
 
+Scenario profiles: a customer profile table (when the account was opened, a risk score that
+changes at a date, a VIP flag; some customers have none) joined through `profiles:` as
+features, point in time: each transaction reads the row valid at its time. The features
+must equal pandas' merge_asof of the same tables.
+
 Scenario train_exact: `pixguard train --tree-method exact` with XGBoost's defaults for
 everything else, on that feature table, must give the model python3-xgboost trains on the
 same rows with the same parameters: the same predictions on every row.
@@ -168,5 +173,70 @@ def scenario_train_exact(pg, src, tmp):
           f"python3-xgboost's (max |diff| {worst:.3g}), and pixguard score's")
 
 
+def scenario_profiles(pg, src, tmp):
+    table, _, _ = damaged_csv(src, tmp, 8000)
+    rnd = random.Random(5)
+    profiles = os.path.join(tmp, "customers.csv")
+    rows = []
+    with open(profiles, "w", encoding="ascii") as f:
+        f.write("CUSTOMER_ID,valid_from,opened_at,risk,vip\n")
+        for c in range(400):
+            if c % 10 == 9:
+                continue  # no profile: the features are missing (or filled)
+            opened = f"2017-{1 + c % 12:02d}-{1 + c % 28:02d}"
+            vip = "true" if c % 7 == 0 else "false"
+            rows.append((str(c), "", opened, round(rnd.random(), 3), vip))
+            if c % 3 == 0:  # the risk changes on a day within the data set's span
+                rows.append((str(c), f"2018-05-{1 + c % 28:02d}T12:00:00Z", opened, round(rnd.random(), 3), vip))
+        for r in rnd.sample(rows, len(rows)):  # any order: versions are sorted by valid_from
+            f.write(",".join(str(x) for x in r) + "\n")
+    cfg = config(src, tmp, table)
+    text = open(cfg, encoding="utf-8").read()
+    text = text.replace("\nfeatures:\n", f"""
+profiles:
+  - {{name: customers, key: payer.account, path: {profiles}, key_column: CUSTOMER_ID, valid_from_column: valid_from}}
+
+features:
+  - {{name: customer.age_days, kind: profile_age_days, profile: customers, column: opened_at}}
+  - {{name: customer.risk, kind: profile_value, profile: customers, column: risk, fill: -1}}
+  - {{name: customer.vip, kind: profile_value, profile: customers, column: vip}}
+""")
+    open(cfg, "w", encoding="utf-8").write(text)
+    features = os.path.join(tmp, "features.csv")
+    acc = json.loads(run([pg, "replay", "--config", cfg, "--input", table, "--output", features, "--no-model",
+                          "--json", "-q"]).stdout)
+    check(acc["dead_letters"] == 0, f"replay: {acc}")
+    got = pd.read_csv(features)
+    tx = pd.read_csv(table)
+    tx["t"] = pd.to_datetime(tx["TX_DATETIME"]).dt.tz_localize("UTC")
+    prof = pd.DataFrame(rows, columns=["CUSTOMER_ID", "valid_from", "opened_at", "risk", "vip"])
+    prof["CUSTOMER_ID"] = prof["CUSTOMER_ID"].astype(int)
+    prof["valid_from"] = pd.to_datetime(prof["valid_from"].replace("", "1970-01-01T00:00:00Z"), utc=True)
+    tx["row"] = np.arange(len(tx))
+    joined = pd.merge_asof(tx.sort_values("t"), prof.sort_values("valid_from"), left_on="t", right_on="valid_from",
+                           by="CUSTOMER_ID", direction="backward").sort_values("row")
+    opened = pd.to_datetime(joined["opened_at"], utc=True)
+    want = {
+        "customer.age_days": ((joined["t"] - opened).dt.total_seconds() / 86400).to_numpy(),
+        "customer.risk": joined["risk"].fillna(-1).to_numpy(dtype=float),
+        "customer.vip": joined["vip"].map({"true": 1.0, "false": 0.0}).to_numpy(dtype=float),
+    }
+    changed = 0
+    for column, w in want.items():
+        g = got[column].to_numpy(dtype=float)
+        same = np.isclose(g, w, rtol=1e-9, atol=1e-9) | (np.isnan(g) & np.isnan(w))
+        if not same.all():
+            i = int(np.flatnonzero(~same)[0])
+            harness.fail(f"{column}: {int((~same).sum())} rows differ from pandas' merge_asof; first at row {i}: "
+                         f"{g[i]} vs {w[i]}")
+    missing = int(np.isnan(want["customer.vip"]).sum())
+    check(missing > 100 and (got["customer.risk"] == -1).sum() == missing, f"{missing} rows without a profile")
+    first = joined.groupby("CUSTOMER_ID")["risk"].nunique()
+    changed = int((first > 1).sum())
+    check(changed > 10, f"only {changed} customers' risk changed within the span: point in time is not exercised")
+    print(f"profiles: {len(got)} rows joined point in time ({changed} customers' risk changed mid-span, {missing} "
+          f"rows without a profile): equal to pandas' merge_asof")
+
+
 if __name__ == "__main__":
-    harness.main({"card": scenario_card, "train_exact": scenario_train_exact})
+    harness.main({"card": scenario_card, "train_exact": scenario_train_exact, "profiles": scenario_profiles})
