@@ -12,6 +12,7 @@ packages=(
   librdkafka-dev kcat  # Kafka client (src/kafka/) and the independent client of the Kafka tests
   python3-confluent-kafka  # the Python peer of bench/kafka_vs_python.sh
   python3-pandas  # the independent reference of tests/prep (card-style data, window features)
+  libpq-dev postgresql  # profile tables from PostgreSQL (src/enrich/); the tests start their own server
   libcpp-httplib-dev prometheus chromium  # the operations endpoint (src/ops/); its test's scraper and browser
   libsnappy-dev libzstd-dev  # Parquet page codecs (src/parquet/)
 )

@@ -705,10 +705,18 @@ Config parse(const Reader& r, const YAML::Node& root, const std::string& path) {
     for (std::size_t i = 0; i < ps.size(); ++i) {
       const std::string p = "profiles[" + std::to_string(i) + "]";
       const YAML::Node x = ps[i];
-      r.only(x, p, {"name", "key", "path", "key_column", "valid_from_column", "refresh"});
+      r.only(x, p, {"name", "key", "path", "dsn", "query", "key_column", "valid_from_column", "refresh"});
       ProfileSpec spec;
-      for (const char* required : {"name", "key", "path", "key_column"}) {
+      for (const char* required : {"name", "key", "key_column"}) {
         if (!x[required]) r.fail(x, p + "." + required, "required");
+      }
+      if (!x["path"] == !x["dsn"]) r.fail(x, p + ".path", "give a CSV path, or a PostgreSQL dsn and query");
+      if (x["dsn"]) {
+        if (!x["query"]) r.fail(x, p + ".query", "required with dsn (a SELECT whose columns are the table's)");
+        spec.dsn = r.str(x["dsn"], p + ".dsn");
+        spec.query = r.str(x["query"], p + ".query");
+      } else if (x["query"]) {
+        r.fail(x["query"], p + ".query", "only with dsn");
       }
       spec.name = r.str(x["name"], p + ".name");
       for (const ProfileSpec& other : c.profiles) {
@@ -721,7 +729,7 @@ Config parse(const Reader& r, const YAML::Node& root, const std::string& path) {
                "expected payer.account, payer.document, payee.key, payee.account, payee.document, device_id or ip");
       }
       spec.key = *field;
-      spec.path = r.str(x["path"], p + ".path");
+      if (x["path"]) spec.path = r.str(x["path"], p + ".path");
       spec.key_column = r.str(x["key_column"], p + ".key_column");
       if (x["valid_from_column"]) spec.valid_from_column = r.str(x["valid_from_column"], p + ".valid_from_column");
       if (x["refresh"]) spec.refresh_us = r.duration(x["refresh"], p + ".refresh");

@@ -296,7 +296,10 @@ TEST(Config, ProfilesAndTheirFeatures) {
                   "only for kinds profile_value");
   expect_error_at("profiles:\n  - {name: a, key: amount, path: a.csv, key_column: id}\n", 2, "profiles[0].key",
                   "payer.account");
-  expect_error_at("profiles:\n  - {name: a, key: payer.account, key_column: id}\n", 2, "profiles[0].path", "required");
+  expect_error_at("profiles:\n  - {name: a, key: payer.account, key_column: id}\n", 2, "profiles[0].path",
+                  "a CSV path, or a PostgreSQL dsn and query");
+  expect_error_at("profiles:\n  - {name: a, key: payer.account, key_column: id, dsn: \"host=h\"}\n", 2,
+                  "profiles[0].query", "required with dsn");
 }
 
 TEST(Config, HttpListen) {

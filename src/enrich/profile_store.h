@@ -1,17 +1,19 @@
 #pragma once
 // Reference data joined to transactions (`profiles:` in the config): account and key
 // profiles (when an account was opened, whether it is a company's, its institution's risk
-// list, when a DICT key was created) read from a CSV table, one row per key and version,
-// and exposed as features (`profile_value`, `profile_age_days`; features/feature_spec.h).
+// list, when a DICT key was created) read from a CSV table or a PostgreSQL query, one row
+// per key and version, and exposed as features (`profile_value`, `profile_age_days`;
+// features/feature_spec.h).
 //
 // Point in time: a row with `valid_from` applies from that time on. A transaction at event
 // time t reads its key's latest row with valid_from <= t (none: the features are
 // missing), so a replay of last month sees the profiles as they were then, and a change
 // never leaks backwards. Rows without valid_from apply from the beginning.
 //
-// Refresh: the file is checked every `refresh` interval (its size and modification time)
-// and read again when it changed, on the calling thread (the pipeline's, between batches);
-// a file that no longer reads keeps the previous table and is said in the log.
+// Refresh: every `refresh` interval a file is checked (its size and modification time) and
+// read again when it changed, and a query is run again, on the calling thread (the
+// pipeline's, between batches); a table that no longer reads keeps the previous one, said in
+// the log (naming the profile, never the connection string: it may hold a password).
 //
 // Threading: refresh() and snapshot() from one thread (the pipeline's driving thread); a
 // snapshot is immutable and read by the workers without locks.
@@ -31,7 +33,11 @@ namespace pixguard {
 struct ProfileSpec {
   std::string name;
   Field key = Field::kPayerAccount;  // the transaction field that finds the row
-  std::string path;                   // CSV with a header
+  // Where the table is: a CSV file with a header, or a PostgreSQL query (libpq connection
+  // string and SELECT; the result's column names are the table's).
+  std::string path;
+  std::string dsn;
+  std::string query;
   std::string key_column;
   std::string valid_from_column;      // empty: every row applies from the beginning
   int64_t refresh_us = 30'000'000;    // 0: read once
@@ -41,7 +47,8 @@ struct ProfileSpec {
 // value per column (as text: features parse what they need).
 class ProfileTable {
  public:
-  // Reads `spec.path`. Errors name the file, line and column.
+  // Reads `spec.path` or runs `spec.query`. Errors name the file, line and column, or the
+  // profile and PostgreSQL's message.
   static Status read(const ProfileSpec& spec, std::shared_ptr<const ProfileTable>* out);
 
   // The index of `column` (-1: no such column).
@@ -55,6 +62,11 @@ class ProfileTable {
     int64_t valid_from_us;
     std::vector<std::string> values;
   };
+  static Status read_csv(const ProfileSpec& spec, ProfileTable* table);
+  static Status read_postgres(const ProfileSpec& spec, ProfileTable* table);
+  // Adds one row (cells in column order); `where` prefixes errors.
+  Status add_row(const ProfileSpec& spec, int key, int valid_from, std::vector<std::string> cells,
+                 const std::string& where);
   std::vector<std::string> columns_;
   std::unordered_map<std::string, std::vector<Version>> versions_;
 };

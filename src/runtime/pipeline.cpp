@@ -409,9 +409,9 @@ void Pipeline::profile_features(const Transaction& tx, double* row) const {
         if (parse_timestamp(text, TimestampFormat::kRfc3339, TimeZone(), &at) == TimestampError::kOk) {
           v = static_cast<double>(tx.event_time_us - at) / 86'400'000'000.0;
         }
-      } else if (cell == "true" || cell == "TRUE" || cell == "True") {
+      } else if (cell == "true" || cell == "TRUE" || cell == "True" || cell == "t") {  // "t": PostgreSQL's
         v = 1;
-      } else if (cell == "false" || cell == "FALSE" || cell == "False") {
+      } else if (cell == "false" || cell == "FALSE" || cell == "False" || cell == "f") {
         v = 0;
       } else if (!cell.empty()) {
         double x = 0;

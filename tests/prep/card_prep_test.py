@@ -173,28 +173,31 @@ def scenario_train_exact(pg, src, tmp):
           f"python3-xgboost's (max |diff| {worst:.3g}), and pixguard score's")
 
 
-def scenario_profiles(pg, src, tmp):
-    table, _, _ = damaged_csv(src, tmp, 8000)
+def profile_rows():
+    """A customer table: (id, valid_from or "", opened_at, risk, vip); a tenth of the customers
+    have none, and a third change their risk on a day within the data set's span."""
     rnd = random.Random(5)
-    profiles = os.path.join(tmp, "customers.csv")
     rows = []
-    with open(profiles, "w", encoding="ascii") as f:
-        f.write("CUSTOMER_ID,valid_from,opened_at,risk,vip\n")
-        for c in range(400):
-            if c % 10 == 9:
-                continue  # no profile: the features are missing (or filled)
-            opened = f"2017-{1 + c % 12:02d}-{1 + c % 28:02d}"
-            vip = "true" if c % 7 == 0 else "false"
-            rows.append((str(c), "", opened, round(rnd.random(), 3), vip))
-            if c % 3 == 0:  # the risk changes on a day within the data set's span
-                rows.append((str(c), f"2018-05-{1 + c % 28:02d}T12:00:00Z", opened, round(rnd.random(), 3), vip))
-        for r in rnd.sample(rows, len(rows)):  # any order: versions are sorted by valid_from
-            f.write(",".join(str(x) for x in r) + "\n")
+    for c in range(400):
+        if c % 10 == 9:
+            continue
+        opened = f"2017-{1 + c % 12:02d}-{1 + c % 28:02d}"
+        vip = "true" if c % 7 == 0 else "false"
+        rows.append((str(c), "", opened, round(rnd.random(), 3), vip))
+        if c % 3 == 0:
+            rows.append((str(c), f"2018-05-{1 + c % 28:02d}T12:00:00Z", opened, round(rnd.random(), 3), vip))
+    return rnd.sample(rows, len(rows))  # any order: versions are sorted by valid_from
+
+
+def check_profiles(pg, src, tmp, profile_yaml, rows, what):
+    """Replays the card table with the three profile features of `profile_yaml` and compares
+    them with pandas' merge_asof of the same rows."""
+    table, _, _ = damaged_csv(src, tmp, 8000)
     cfg = config(src, tmp, table)
     text = open(cfg, encoding="utf-8").read()
     text = text.replace("\nfeatures:\n", f"""
 profiles:
-  - {{name: customers, key: payer.account, path: {profiles}, key_column: CUSTOMER_ID, valid_from_column: valid_from}}
+  - {profile_yaml}
 
 features:
   - {{name: customer.age_days, kind: profile_age_days, profile: customers, column: opened_at}}
@@ -221,22 +224,72 @@ features:
         "customer.risk": joined["risk"].fillna(-1).to_numpy(dtype=float),
         "customer.vip": joined["vip"].map({"true": 1.0, "false": 0.0}).to_numpy(dtype=float),
     }
-    changed = 0
     for column, w in want.items():
         g = got[column].to_numpy(dtype=float)
         same = np.isclose(g, w, rtol=1e-9, atol=1e-9) | (np.isnan(g) & np.isnan(w))
         if not same.all():
             i = int(np.flatnonzero(~same)[0])
-            harness.fail(f"{column}: {int((~same).sum())} rows differ from pandas' merge_asof; first at row {i}: "
-                         f"{g[i]} vs {w[i]}")
+            harness.fail(f"{what}: {column}: {int((~same).sum())} rows differ from pandas' merge_asof; first at row "
+                         f"{i}: {g[i]} vs {w[i]}")
     missing = int(np.isnan(want["customer.vip"]).sum())
     check(missing > 100 and (got["customer.risk"] == -1).sum() == missing, f"{missing} rows without a profile")
-    first = joined.groupby("CUSTOMER_ID")["risk"].nunique()
-    changed = int((first > 1).sum())
+    changed = int((joined.groupby("CUSTOMER_ID")["risk"].nunique() > 1).sum())
     check(changed > 10, f"only {changed} customers' risk changed within the span: point in time is not exercised")
-    print(f"profiles: {len(got)} rows joined point in time ({changed} customers' risk changed mid-span, {missing} "
-          f"rows without a profile): equal to pandas' merge_asof")
+    print(f"profiles from {what}: {len(got)} rows joined point in time ({changed} customers' risk changed mid-span, "
+          f"{missing} rows without a profile): equal to pandas' merge_asof")
+
+
+def scenario_profiles(pg, src, tmp):
+    rows = profile_rows()
+    path = os.path.join(tmp, "customers.csv")
+    with open(path, "w", encoding="ascii") as f:
+        f.write("CUSTOMER_ID,valid_from,opened_at,risk,vip\n")
+        f.writelines(",".join(str(x) for x in r) + "\n" for r in rows)
+    check_profiles(pg, src, tmp, f"{{name: customers, key: payer.account, path: {path}, key_column: CUSTOMER_ID, "
+                                 f"valid_from_column: valid_from}}", rows, "a CSV file")
+
+
+def scenario_profiles_postgres(pg, src, tmp):
+    """The same profiles from a PostgreSQL server started here (Debian's postgresql)."""
+    import pwd
+    import shutil
+    import socket
+    bindir = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, check=True).stdout.strip()
+    data, log = os.path.join(tmp, "pg"), os.path.join(tmp, "pg.log")
+    os.makedirs(data)
+    # PostgreSQL refuses to run as root: as its own user then.
+    as_user = []
+    if os.geteuid() == 0:
+        user = pwd.getpwnam("postgres")
+        for d in (tmp, data):
+            os.chown(d, user.pw_uid, user.pw_gid)
+        as_user = ["runuser", "-u", "postgres", "--"]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    run(as_user + [f"{bindir}/initdb", "-D", data, "-A", "trust", "-U", "postgres", "--no-sync"])
+    run(as_user + [f"{bindir}/pg_ctl", "-D", data, "-l", log, "-w", "-o",
+                   f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off", "start"])
+    try:
+        rows = profile_rows()
+        sql = ["CREATE TABLE customers (customer_id integer, valid_from timestamptz, opened_at date, risk numeric, "
+               "vip boolean);"]
+        for c, since, opened, risk, vip in rows:
+            since = f"'{since}'" if since else "NULL"
+            sql.append(f"INSERT INTO customers VALUES ({c}, {since}, '{opened}', {risk}, {vip});")
+        psql = shutil.which("psql") or f"{bindir}/psql"
+        p = subprocess.run([psql, "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-q"],
+                           input="\n".join(sql), capture_output=True, text=True)
+        check(p.returncode == 0, f"psql: {p.stderr}")
+        query = ('SELECT customer_id::text AS "CUSTOMER_ID", valid_from, opened_at::text AS opened_at, risk, vip '
+                 'FROM customers')
+        check_profiles(pg, src, tmp, f"{{name: customers, key: payer.account, dsn: \"host=127.0.0.1 port={port} "
+                                     f"user=postgres dbname=postgres connect_timeout=10\", query: '{query}', "
+                                     f"key_column: CUSTOMER_ID, valid_from_column: valid_from}}", rows, "PostgreSQL")
+    finally:
+        subprocess.run(as_user + [f"{bindir}/pg_ctl", "-D", data, "-m", "fast", "-w", "stop"], capture_output=True)
 
 
 if __name__ == "__main__":
-    harness.main({"card": scenario_card, "train_exact": scenario_train_exact, "profiles": scenario_profiles})
+    harness.main({"card": scenario_card, "train_exact": scenario_train_exact, "profiles": scenario_profiles,
+                  "profiles_postgres": scenario_profiles_postgres})
