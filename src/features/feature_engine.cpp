@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <thread>
 
@@ -187,6 +188,28 @@ double FeatureEngine::compute(const FeatureSpec& s, std::size_t w, const Transac
       if (hi == lo) return kMissing;
       const double mean = static_cast<double>(h.amount_sum(lo, hi)) / static_cast<double>(hi - lo);
       return mean <= 0 ? kMissing : static_cast<double>(tx.amount_cents) / mean;
+    }
+    case FeatureKind::kAmountRobustZ: {
+      if (hi - lo < 3) return kMissing;
+      // Median and median absolute deviation of the window's amounts: O(window) per
+      // transaction, on a scratch copy (nth_element reorders it).
+      thread_local std::vector<int64_t> scratch;
+      scratch.clear();
+      for (std::size_t k = lo; k < hi; ++k) scratch.push_back(h.events()[k].amount_cents);
+      const auto median = [](std::vector<int64_t>& v) {
+        const std::size_t mid = v.size() / 2;
+        std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid), v.end());
+        const double upper = static_cast<double>(v[mid]);
+        if (v.size() % 2 == 1) return upper;
+        const double lower = static_cast<double>(*std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid)));
+        return (lower + upper) / 2;
+      };
+      const double med = median(scratch);
+      // Deviations doubled, to stay in integers (a median of halves is a half).
+      for (int64_t& x : scratch) x = std::llabs(2 * x - static_cast<int64_t>(2 * med));
+      const double mad = median(scratch) / 2;
+      if (mad <= 0) return kMissing;
+      return (static_cast<double>(tx.amount_cents) - med) / (1.4826 * mad);
     }
     case FeatureKind::kMax:
     case FeatureKind::kMin: {

@@ -69,7 +69,8 @@ std::vector<FeatureSpec> all_kinds() {
                                           FeatureKind::kMax, FeatureKind::kMin, FeatureKind::kDistinctCounterparties,
                                           FeatureKind::kFraudCount, FeatureKind::kFraudRate,
                                           FeatureKind::kSecondsSincePrevious, FeatureKind::kAmountToMean,
-                                          FeatureKind::kFirstTimeCounterparty, FeatureKind::kNewDevice};
+                                          FeatureKind::kAmountRobustZ, FeatureKind::kFirstTimeCounterparty,
+                                          FeatureKind::kNewDevice};
   struct W {
     int64_t window, delay;
     bool current;
@@ -164,6 +165,22 @@ class BruteForce {
           for (const Stored* x : w) sum += x->amount;
           const double mean = static_cast<double>(sum) / static_cast<double>(w.size());
           if (mean > 0) v = static_cast<double>(tx.amount_cents) / mean;
+          break;
+        }
+        case FeatureKind::kAmountRobustZ: {
+          if (w.size() < 3) break;
+          // Sorted copies, the textbook way.
+          const auto median = [](std::vector<double> x) {
+            std::sort(x.begin(), x.end());
+            const std::size_t n = x.size();
+            return n % 2 == 1 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
+          };
+          std::vector<double> amounts;
+          for (const Stored* x : w) amounts.push_back(static_cast<double>(x->amount));
+          const double med = median(amounts);
+          for (double& a : amounts) a = std::fabs(a - med);
+          const double mad = median(amounts);
+          if (mad > 0) v = (static_cast<double>(tx.amount_cents) - med) / (1.4826 * mad);
           break;
         }
         case FeatureKind::kFirstTimeCounterparty:

@@ -5,10 +5,10 @@
 
 namespace pixguard {
 namespace {
-constexpr std::array<const char*, 22> kNames = {
+constexpr std::array<const char*, 23> kNames = {
     "count",         "sum",         "mean",      "max",     "min",
     "distinct_counterparties",      "fraud_count", "fraud_rate", "seconds_since_previous",
-    "amount_to_mean", "first_time_counterparty", "new_device", "amount", "hour",
+    "amount_to_mean", "amount_robust_z", "first_time_counterparty", "new_device", "amount", "hour",
     "night",         "weekend",     "weekday",   "initiation", "channel", "key_type",
     "profile_value", "profile_age_days"};
 }  // namespace

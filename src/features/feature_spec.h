@@ -22,6 +22,9 @@ enum class FeatureKind : unsigned char {
   // Relations to the key's history (window = retention unless given).
   kSecondsSincePrevious,     // t - latest earlier event time (missing when none)
   kAmountToMean,             // amount / mean over the window, excluding the current one
+  kAmountRobustZ,            // (amount - median) / (1.4826 x MAD) over the window, excluding the
+                             // current one: an outlier flag robust to the outliers themselves
+                             // (missing with fewer than 3 events, or a MAD of 0)
   kFirstTimeCounterparty,    // 1 when the key never dealt with this counterparty before
   kNewDevice,                // 1 when the key never used this device_id before
   // The transaction itself and its context (no key, no state).

@@ -7,8 +7,9 @@ floats (85.64999999999999) and zero amounts. `pixguard replay` reads it with
 `input.amount: {decimals: round, zero: accept}`: no row may become a dead letter, and the
 rounded ones are counted. Its 15 window features (customer counts and mean amounts over 1,
 7 and 30 days; terminal counts and fraud rates over windows ending 7 days back, 0 for an
-empty window: `fill: 0`; amount, weekend, night) must equal an independent computation
-with pandas and numpy over the same rows.
+empty window: `fill: 0`; amount, weekend, night) and an outlier flag (the amount's robust z
+against the customer's previous 30 days: median and MAD) must equal an independent
+computation with pandas and numpy over the same rows.
 
 Scenario profiles: a customer profile table (when the account was opened, a risk score that
 changes at a date, a VIP flag; some customers have none) joined through `profiles:` as
@@ -103,6 +104,21 @@ def reference(table):
             risk[idx] = np.where(n > 0, (fraud[hi] - fraud[lo]) / np.maximum(n, 1), 0.0)
         out[f"terminal.count_{name}"] = counts
         out[f"terminal.risk_{name}"] = risk
+    # The outlier flag: (amount - median) / (1.4826 MAD) of the customer's previous 30 days
+    # (the current row left out), on the amounts as pixguard reads them (rounded to centavos).
+    df["cents"] = (df["TX_AMOUNT"] * 100).round()
+
+    def robust(x):
+        if len(x) < 3:
+            return np.nan
+        med = np.median(x)
+        return np.median(np.abs(x - med))
+
+    for stat, fn in (("median", lambda x: np.median(x) if len(x) >= 3 else np.nan), ("mad", robust)):
+        roll = df.groupby("CUSTOMER_ID", sort=False)[["t", "cents"]].rolling("30D", on="t", closed="left")
+        df[stat] = roll.apply(fn, raw=True)["cents"].reset_index(level=0, drop=True).sort_index()
+    z = (df["cents"] - df["median"]) / (1.4826 * df["mad"])
+    out["customer.amount_robust_z_30d"] = z.where(df["mad"] > 0)
     out["tx.amount"] = df["TX_AMOUNT"].round(2)
     out["tx.weekend"] = (df["t"].dt.dayofweek >= 5).astype(float)
     out["tx.night"] = (df["t"].dt.hour < 6).astype(float)
@@ -113,6 +129,9 @@ def scenario_card(pg, src, tmp):
     rows = 30000
     table, artefacts, zeros = damaged_csv(src, tmp, rows)
     cfg = config(src, tmp, table)
+    text = open(cfg, encoding="utf-8").read().replace(
+        "\nfeatures:\n", "\nfeatures:\n  - {name: customer.amount_robust_z_30d, kind: amount_robust_z, key: payer, window: 30d}\n")
+    open(cfg, "w", encoding="utf-8").write(text)
     features = os.path.join(tmp, "features.csv")
     acc = json.loads(run([pg, "replay", "--config", cfg, "--input", table, "--output", features, "--no-model",
                           "--json", "-q"]).stdout)
@@ -127,16 +146,21 @@ def scenario_card(pg, src, tmp):
     for column in want.columns:
         check(column in got.columns, f"replay wrote no {column}: {list(got.columns)}")
         g, w = got[column].to_numpy(dtype=float), want[column].to_numpy(dtype=float)
-        check(not np.isnan(g).any(), f"{column}: missing values despite fill")
-        bad = ~np.isclose(g, w, rtol=1e-9, atol=1e-9)
+        if column != "customer.amount_robust_z_30d":  # missing by definition below 3 events
+            check(not np.isnan(g).any(), f"{column}: missing values despite fill")
+        bad = ~(np.isclose(g, w, rtol=1e-9, atol=1e-9) | (np.isnan(g) & np.isnan(w)))
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             harness.fail(f"{column}: {int(bad.sum())} rows differ from pandas; first at row {i}: {g[i]} vs {w[i]}")
         compared += len(g)
+    z = want["customer.amount_robust_z_30d"]
+    outliers = int((z.abs() > 3.5).sum())
+    check(z.notna().sum() > rows // 2 and outliers > 100, f"the outlier flag is not exercised: {outliers} beyond 3.5")
     empty = int((want["terminal.count_1d"] == 0).sum())
     check(empty > 1000, f"only {empty} rows with an empty terminal window: fill is not exercised")
     print(f"{rows} rows ({artefacts} float artefacts, {zeros} zero amounts): no dead letters; {compared} feature "
-          f"values equal pandas' ({empty} rows with an empty 1-day terminal window, filled with 0)")
+          f"values equal pandas' ({empty} rows with an empty 1-day terminal window, filled with 0; {outliers} "
+          f"amounts flagged beyond 3.5 robust z)")
 
 
 def scenario_train_exact(pg, src, tmp):
