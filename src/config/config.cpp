@@ -500,7 +500,8 @@ void read_labels(const Reader& r, const YAML::Node& n, Config* c) {
 }
 
 void read_feature(const Reader& r, const YAML::Node& n, const std::string& p, FeatureSpec* f) {
-  r.only(n, p, {"name", "kind", "key", "window", "delay", "include_current", "categories", "fill", "profile", "column"});
+  r.only(n, p, {"name", "kind", "key", "window", "delay", "include_current", "categories", "fill", "profile", "column",
+                "field"});
   if (!n["name"]) r.fail(n, p + ".name", "required");
   f->name = r.str(n["name"], p + ".name");
   if (!n["kind"]) r.fail(n, p + ".kind", "required");
@@ -547,6 +548,18 @@ void read_feature(const Reader& r, const YAML::Node& n, const std::string& p, Fe
   }
   if (f->kind == FeatureKind::kChannel && f->categories.empty()) {
     r.fail(n, p + ".categories", "required for kind channel (the known channels, e.g. [APP, IB, API])");
+  }
+  if (f->kind == FeatureKind::kCategory) {
+    if (!n["field"]) r.fail(n, p + ".field", "required for kind category (the text field it encodes)");
+    const std::string field = r.str(n["field"], p + ".field");
+    const auto parsed = field_from_name(field);
+    if (!parsed || !categorical_field(*parsed)) {
+      r.fail(n["field"], p + ".field", "expected channel, initiation, payee.key_type, payer.ispb, payee.ispb or device_id");
+    }
+    f->field = *parsed;
+    if (f->categories.empty()) r.fail(n, p + ".categories", "required for kind category (the known values)");
+  } else if (n["field"]) {
+    r.fail(n["field"], p + ".field", "only for kind category");
   }
   if (n["fill"]) f->fill = r.number(n["fill"], p + ".fill", -1e15, 1e15);
   const bool profile_kind = f->kind == FeatureKind::kProfileValue || f->kind == FeatureKind::kProfileAgeDays;

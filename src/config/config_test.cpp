@@ -302,6 +302,18 @@ TEST(Config, ProfilesAndTheirFeatures) {
                   "profiles[0].query", "required with dsn");
 }
 
+TEST(Config, CategoryFeatures) {
+  Config c;
+  const Status s = load_config(write_config(
+      "features:\n  - {name: ispb, kind: category, field: payee.ispb, categories: ['00000000', '60746948']}\n"), &c);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(c.features[0].field, Field::kPayeeIspb);
+  expect_error_at("features:\n  - {name: x, kind: category, field: amount, categories: [a]}\n", 2, "features[0].field",
+                  "expected channel");
+  expect_error_at("features:\n  - {name: x, kind: category, field: channel}\n", 2, "features[0].categories", "required");
+  expect_error_at("features:\n  - {name: x, kind: amount, field: channel}\n", 2, "features[0].field", "only for kind category");
+}
+
 TEST(Config, HttpListen) {
   Config c;
   ASSERT_TRUE(load_config(write_config("http:\n  listen: 127.0.0.1:0\n"), &c).ok());

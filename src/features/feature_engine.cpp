@@ -74,6 +74,23 @@ void FeatureEngine::process_keyed(KeyScope s, const Transaction& tx, const Enric
   }
 }
 
+std::string_view category_text(Field f, const Transaction& tx) {
+  switch (f) {
+    case Field::kChannel: return tx.channel;
+    case Field::kInitiation: return tx.initiation == Initiation::kNone ? std::string_view() : initiation_name(tx.initiation);
+    case Field::kPayeeKeyType: return tx.payee_key_type == KeyType::kNone ? std::string_view() : key_type_name(tx.payee_key_type);
+    case Field::kPayerIspb: return tx.payer.ispb;
+    case Field::kPayeeIspb: return tx.payee.ispb;
+    case Field::kDeviceId: return tx.device_id;
+    default: return {};
+  }
+}
+
+bool categorical_field(Field f) {
+  return f == Field::kChannel || f == Field::kInitiation || f == Field::kPayeeKeyType || f == Field::kPayerIspb ||
+         f == Field::kPayeeIspb || f == Field::kDeviceId;
+}
+
 void FeatureEngine::process_context(const Transaction& tx, const Enrichment& e, double* out) const {
   for (std::size_t i = 0; i < specs_.size(); ++i) {
     const FeatureSpec& s = specs_[i];
@@ -103,10 +120,12 @@ void FeatureEngine::process_context(const Transaction& tx, const Enrichment& e, 
       case FeatureKind::kKeyType:
         out[i] = tx.payee_key_type == KeyType::kNone ? kMissing : static_cast<double>(tx.payee_key_type);
         break;
-      case FeatureKind::kChannel: {
-        out[i] = tx.channel.empty() ? kMissing : static_cast<double>(s.categories.size());
-        for (std::size_t c = 0; c < s.categories.size() && !tx.channel.empty(); ++c) {
-          if (s.categories[c] == tx.channel) {
+      case FeatureKind::kChannel:
+      case FeatureKind::kCategory: {
+        const std::string_view text = s.kind == FeatureKind::kChannel ? tx.channel : category_text(s.field, tx);
+        out[i] = text.empty() ? kMissing : static_cast<double>(s.categories.size());
+        for (std::size_t c = 0; c < s.categories.size() && !text.empty(); ++c) {
+          if (s.categories[c] == text) {
             out[i] = static_cast<double>(c);
             break;
           }

@@ -68,6 +68,11 @@ struct FeatureStateStats {
   uint64_t dropped_events = 0;
 };
 
+// kCategory: the text of field `f` in `tx` ("" when absent), and the fields it may encode
+// (channel, initiation, payee.key_type, payer.ispb, payee.ispb, device_id).
+std::string_view category_text(Field f, const Transaction& tx);
+bool categorical_field(Field f);
+
 class FeatureEngine {
  public:
   FeatureEngine(std::vector<FeatureSpec> specs, ContextOptions context, StateLimits limits = {},

@@ -404,3 +404,38 @@ TEST(FeatureEngineMemoryBound, EventsOfOneTimeAreDroppedTogether) {
 
 }  // namespace
 }  // namespace pixguard
+
+namespace pixguard {
+namespace {
+
+// A categorical field encoded as its index in `categories`, categories.size() when unknown,
+// missing (or `fill`) when absent.
+TEST(FeatureEngineContext, CategoryEncodesAnyCategoricalField) {
+  FeatureSpec ispb;
+  ispb.name = "payee.ispb_code";
+  ispb.kind = FeatureKind::kCategory;
+  ispb.field = Field::kPayeeIspb;
+  ispb.categories = {"00000000", "60746948"};
+  FeatureSpec initiation = ispb;
+  initiation.name = "initiation_code";
+  initiation.field = Field::kInitiation;
+  initiation.categories = {"MANU", "DICT", "QRDN"};
+  initiation.fill = -1;
+  const FeatureEngine engine({ispb, initiation}, ContextOptions{});
+  Transaction tx;
+  Enrichment e;
+  double row[2];
+  tx.payee.ispb = "60746948";
+  tx.initiation = Initiation::kQrdn;
+  engine.process_context(tx, e, row);
+  EXPECT_EQ(row[0], 1.0);
+  EXPECT_EQ(row[1], 2.0);
+  tx.payee.ispb = "99999999";
+  tx.initiation = Initiation::kNone;
+  engine.process_context(tx, e, row);
+  EXPECT_EQ(row[0], 2.0) << "unknown: categories.size()";
+  EXPECT_EQ(row[1], -1.0) << "absent: the fill";
+}
+
+}  // namespace
+}  // namespace pixguard

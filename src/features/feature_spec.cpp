@@ -5,12 +5,12 @@
 
 namespace pixguard {
 namespace {
-constexpr std::array<const char*, 23> kNames = {
+constexpr std::array<const char*, 24> kNames = {
     "count",         "sum",         "mean",      "max",     "min",
     "distinct_counterparties",      "fraud_count", "fraud_rate", "seconds_since_previous",
     "amount_to_mean", "amount_robust_z", "first_time_counterparty", "new_device", "amount", "hour",
     "night",         "weekend",     "weekday",   "initiation", "channel", "key_type",
-    "profile_value", "profile_age_days"};
+    "category",      "profile_value", "profile_age_days"};
 }  // namespace
 
 const char* feature_kind_name(FeatureKind kind) { return kNames[static_cast<std::size_t>(kind)]; }

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "core/field.h"
+
 namespace pixguard {
 
 enum class FeatureKind : unsigned char {
@@ -36,6 +38,8 @@ enum class FeatureKind : unsigned char {
   kInitiation,               // 1 MANU, 2 DICT, 3 QRES, 4 QRDN, 5 INIC, 6 APDN, 7 AUTO
   kChannel,                  // index in `categories`; categories.size() when unknown
   kKeyType,                  // 1 CPF, 2 CNPJ, 3 PHONE, 4 EMAIL, 5 EVP
+  kCategory,                 // a text field's index in `categories` (categories.size() when
+                             // unknown): the channel kind for any categorical field
   // Reference data (enrich/profile_store.h), the row that applies at the event time.
   kProfileValue,             // a column as a number (true/false: 1/0)
   kProfileAgeDays,           // days from a column's date or time to the event time
@@ -51,6 +55,7 @@ struct FeatureSpec {
   int64_t delay_us = 0;
   bool include_current = true;
   std::vector<std::string> categories;  // kChannel
+  Field field = Field::kChannel;  // kCategory: the text field it encodes
   std::string profile{};  // profile kinds: the profile (profiles[].name) and its column
   std::string column{};
   // The value when the feature is missing (an empty window's mean or fraud rate, no
