@@ -52,11 +52,6 @@ std::string command_line() {
   return out;
 }
 
-std::string now_utc() {
-  char buf[40];
-  return std::string(buf, static_cast<std::size_t>(format_timestamp_utc(unix_micros(), buf)));
-}
-
 }  // namespace
 
 Command add_train_command(CLI::App& app) {
@@ -70,19 +65,11 @@ Command add_train_command(CLI::App& app) {
     std::string valid_to;
     std::string time_zone;  // empty: the config's context.time_zone
     TrainParams params;
-    // Booster parameters as typed; only those given reach TrainParams (XGBoost's defaults
-    // stay for the others).
-    std::string tree_method;
-    int max_depth = 0, max_bin = 0;
-    double eta = 0, subsample = 0, colsample_bytree = 0, min_child_weight = 0, gamma = 0, lambda = 0, alpha = 0,
-           scale_pos_weight = 0;
-    std::vector<std::pair<CLI::Option*, std::function<void(TrainParams&)>>> given;
     bool json = false;
     bool quiet = false;
   };
   auto flags = std::make_shared<Flags>();
   TrainParams& p = flags->params;
-  Flags& fl = *flags;
   CLI::App* sub = app.add_subcommand(
       "train", "Train an XGBoost model (JSON) on a `replay` CSV table, with the config's features; writes a model card");
   sub->add_option("-c,--config", flags->config, "Config whose features the model reads (by name)")
@@ -102,31 +89,18 @@ Command add_train_command(CLI::App& app) {
   sub->add_option("--early-stopping-rounds", p.early_stopping_rounds,
                   "Stop once the validation aucpr has not improved for this many rounds; keep the best (0 = off)")
       ->capture_default_str();
-  // Unset booster parameters keep XGBoost's own defaults.
-  const auto booster_option = [&](const char* name, auto* value, const char* help, auto apply) {
-    fl.given.emplace_back(sub->add_option(name, *value, help), apply);
-  };
-  booster_option("--tree-method", &fl.tree_method, "exact, approx, hist or auto (XGBoost's default: auto)",
-                 [f = flags.get()](TrainParams& t) { t.tree_method = f->tree_method; });
-  booster_option("--max-depth", &fl.max_depth, "Maximum tree depth (default 6)",
-                 [f = flags.get()](TrainParams& t) { t.max_depth = f->max_depth; });
-  booster_option("--eta", &fl.eta, "Learning rate (default 0.3)", [f = flags.get()](TrainParams& t) { t.eta = f->eta; });
-  booster_option("--subsample", &fl.subsample, "Share of rows drawn for each tree (default 1)",
-                 [f = flags.get()](TrainParams& t) { t.subsample = f->subsample; });
-  booster_option("--colsample-bytree", &fl.colsample_bytree, "Share of features drawn for each tree (default 1)",
-                 [f = flags.get()](TrainParams& t) { t.colsample_bytree = f->colsample_bytree; });
-  booster_option("--min-child-weight", &fl.min_child_weight, "Minimum hessian sum in a leaf (default 1)",
-                 [f = flags.get()](TrainParams& t) { t.min_child_weight = f->min_child_weight; });
-  booster_option("--gamma", &fl.gamma, "Minimum loss reduction to split (default 0)",
-                 [f = flags.get()](TrainParams& t) { t.gamma = f->gamma; });
-  booster_option("--lambda", &fl.lambda, "L2 regularisation of leaf weights (default 1)",
-                 [f = flags.get()](TrainParams& t) { t.lambda = f->lambda; });
-  booster_option("--alpha", &fl.alpha, "L1 regularisation of leaf weights (default 0)",
-                 [f = flags.get()](TrainParams& t) { t.alpha = f->alpha; });
-  booster_option("--max-bin", &fl.max_bin, "Histogram bins per feature, hist and approx (default 256)",
-                 [f = flags.get()](TrainParams& t) { t.max_bin = f->max_bin; });
-  booster_option("--scale-pos-weight", &fl.scale_pos_weight, "Weight of fraud rows relative to legitimate ones (default 1)",
-                 [f = flags.get()](TrainParams& t) { t.scale_pos_weight = f->scale_pos_weight; });
+  // Unset booster parameters (std::optional) keep XGBoost's own defaults.
+  sub->add_option("--tree-method", p.tree_method, "exact, approx, hist or auto (XGBoost's default: auto)");
+  sub->add_option("--max-depth", p.max_depth, "Maximum tree depth (default 6)");
+  sub->add_option("--eta", p.eta, "Learning rate (default 0.3)");
+  sub->add_option("--subsample", p.subsample, "Share of rows drawn for each tree (default 1)");
+  sub->add_option("--colsample-bytree", p.colsample_bytree, "Share of features drawn for each tree (default 1)");
+  sub->add_option("--min-child-weight", p.min_child_weight, "Minimum hessian sum in a leaf (default 1)");
+  sub->add_option("--gamma", p.gamma, "Minimum loss reduction to split (default 0)");
+  sub->add_option("--lambda", p.lambda, "L2 regularisation of leaf weights (default 1)");
+  sub->add_option("--alpha", p.alpha, "L1 regularisation of leaf weights (default 0)");
+  sub->add_option("--max-bin", p.max_bin, "Histogram bins per feature, hist and approx (default 256)");
+  sub->add_option("--scale-pos-weight", p.scale_pos_weight, "Weight of fraud rows relative to legitimate ones (default 1)");
   sub->add_flag("--balance-classes", p.balance_classes,
                 "Weigh fraud rows by the training rows' legitimate / fraud ratio (scale_pos_weight)");
   sub->add_option("--seed", p.seed, "Random seed (same seed, same model bytes)")->capture_default_str();
@@ -136,10 +110,7 @@ Command add_train_command(CLI::App& app) {
   sub->add_flag("-q,--quiet", flags->quiet, "No progress on stderr");
 
   return [flags]() -> int {
-    Flags& f = *flags;
-    for (const auto& [option, apply] : f.given) {
-      if (option->count() > 0) apply(f.params);
-    }
+    const Flags& f = *flags;
     if (!f.output.ends_with(".json")) {
       std::fprintf(stderr, "pixguard: --output: the model is written in XGBoost's JSON format; name it *.json (got '%s')\n",
                    f.output.c_str());
@@ -221,7 +192,7 @@ Command add_train_command(CLI::App& app) {
 
     ModelCard card;
     card.model_path = f.output;
-    card.created_at = now_utc();
+    card.created_at = format_timestamp_utc(unix_micros());
     card.command = command_line();
     card.xgboost_version = xgboost_version();
     card.features = table.feature_names;

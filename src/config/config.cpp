@@ -131,6 +131,15 @@ Field field_key(const Reader& r, const YAML::Node& at, const std::string& name, 
   r.fail(at, path + "." + name, "not a transaction field (known: " + known + ")");
 }
 
+// A field that identifies a party or a device: what lists and profiles are keyed by.
+Field identity_field(const Reader& r, const YAML::Node& n, const std::string& path) {
+  const auto f = field_from_name(r.str(n, path));
+  if (!f || !listable_field(*f)) {
+    r.fail(n, path, "expected payer.account, payer.document, payee.key, payee.account, payee.document, device_id or ip");
+  }
+  return *f;
+}
+
 void read_pipeline(const Reader& r, const YAML::Node& n, Config* c) {
   if (!n) return;
   r.only(n, "pipeline", {"id", "batch_size", "max_message_bytes", "workers"});
@@ -735,13 +744,7 @@ Config parse(const Reader& r, const YAML::Node& root, const std::string& path) {
       for (const ProfileSpec& other : c.profiles) {
         if (other.name == spec.name) r.fail(x["name"], p + ".name", "duplicate profile name '" + spec.name + "'");
       }
-      const std::string key = r.str(x["key"], p + ".key");
-      const auto field = field_from_name(key);
-      if (!field || !listable_field(*field)) {
-        r.fail(x["key"], p + ".key",
-               "expected payer.account, payer.document, payee.key, payee.account, payee.document, device_id or ip");
-      }
-      spec.key = *field;
+      spec.key = identity_field(r, x["key"], p + ".key");
       if (x["path"]) spec.path = r.str(x["path"], p + ".path");
       spec.key_column = r.str(x["key_column"], p + ".key_column");
       if (x["valid_from_column"]) spec.valid_from_column = r.str(x["valid_from_column"], p + ".valid_from_column");
@@ -803,13 +806,7 @@ Config parse(const Reader& r, const YAML::Node& root, const std::string& path) {
         if (other.name == spec.name) r.fail(names[i]["name"], p + ".name", "duplicate list name '" + spec.name + "'");
       }
       if (!names[i]["field"]) r.fail(names[i], p + ".field", "required");
-      const std::string field = r.str(names[i]["field"], p + ".field");
-      const auto f = field_from_name(field);
-      if (!f || !listable_field(*f)) {
-        r.fail(names[i]["field"], p + ".field",
-               "expected payer.account, payer.document, payee.key, payee.account, payee.document, device_id or ip");
-      }
-      spec.field = *f;
+      spec.field = identity_field(r, names[i]["field"], p + ".field");
       c.decision.lists.push_back(std::move(spec));
     }
   }

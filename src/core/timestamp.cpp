@@ -255,6 +255,11 @@ std::string_view timestamp_error_name(TimestampError e) {
   return "unknown";
 }
 
+std::string format_timestamp_utc(int64_t micros) {
+  char buf[32];
+  return std::string(buf, static_cast<std::size_t>(format_timestamp_utc(micros, buf)));
+}
+
 int format_timestamp_utc(int64_t micros, char* out) {
   const int64_t seconds = floor_div(micros, kMicrosPerSecond);
   // From the remainder, not micros - seconds * 10^6, which overflows near INT64_MIN.

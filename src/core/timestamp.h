@@ -1,6 +1,7 @@
 #pragma once
 // Event-time parsing: every input timestamp becomes int64 microseconds since the Unix epoch.
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "core/time_zone.h"
@@ -38,5 +39,7 @@ std::string_view timestamp_error_name(TimestampError e);
 // Appends RFC 3339 in UTC with millisecond precision ("2026-11-20T14:54:33.000Z") to `out`,
 // which must have room for 32 characters. Returns the number of characters written.
 int format_timestamp_utc(int64_t micros, char* out);
+// The same as a string.
+std::string format_timestamp_utc(int64_t micros);
 
 }  // namespace pixguard

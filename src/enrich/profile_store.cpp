@@ -129,7 +129,7 @@ int ProfileTable::column(std::string_view name) const {
 }
 
 const std::vector<std::string>* ProfileTable::at(std::string_view key, int64_t time_us) const {
-  const auto it = versions_.find(std::string(key));
+  const auto it = versions_.find(absl::string_view(key.data(), key.size()));  // Debian's absl: its own type
   if (it == versions_.end()) return nullptr;
   const auto& versions = it->second;
   // The last version with valid_from <= time (the latest of equal ones: the file's last).

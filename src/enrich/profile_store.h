@@ -21,8 +21,9 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
+
+#include <absl/container/flat_hash_map.h>
 
 #include "core/field.h"
 #include "core/status.h"
@@ -68,7 +69,7 @@ class ProfileTable {
   Status add_row(const ProfileSpec& spec, int key, int valid_from, std::vector<std::string> cells,
                  const std::string& where);
   std::vector<std::string> columns_;
-  std::unordered_map<std::string, std::vector<Version>> versions_;
+  absl::flat_hash_map<std::string, std::vector<Version>> versions_;  // looked up by string_view
 };
 
 class ProfileStore {

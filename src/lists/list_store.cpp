@@ -17,14 +17,9 @@ namespace {
 
 using Json = nlohmann::json;
 
-std::string utc(int64_t us) {
-  char buf[40];
-  return std::string(buf, static_cast<std::size_t>(format_timestamp_utc(us, buf)));
-}
-
 Json entry_json(const ListEntry& e) {
-  Json j = {{"reason", e.reason}, {"author", e.author}, {"at", utc(e.added_us)}};
-  j["expires_at"] = e.expires_us == INT64_MAX ? Json(nullptr) : Json(utc(e.expires_us));
+  Json j = {{"reason", e.reason}, {"author", e.author}, {"at", format_timestamp_utc(e.added_us)}};
+  j["expires_at"] = e.expires_us == INT64_MAX ? Json(nullptr) : Json(format_timestamp_utc(e.expires_us));
   return j;
 }
 
@@ -68,7 +63,8 @@ bool ListSnapshot::contains(std::size_t index, const Transaction& tx) const {
   const std::string_view value = list_field_value(specs_[index].field, tx);
   if (value.empty()) return false;
   const auto& entries = lists_[index];
-  const auto it = entries.find(std::string(value));
+  // Debian's absl::string_view is its own type, not std::string_view.
+  const auto it = entries.find(absl::string_view(value.data(), value.size()));
   return it != entries.end() && tx.event_time_us < it->second.expires_us;
 }
 
@@ -202,9 +198,9 @@ Status ListStore::add(const std::string& list, const std::string& value, const s
   const auto& entries = lists_[static_cast<std::size_t>(index)];
   const auto before = entries.find(value);
   const ListEntry after{reason, author, unix_micros(), expires_us};
-  Json j = {{"at", utc(after.added_us)}, {"author", author}, {"list", list}, {"op", "add"}, {"value", value},
+  Json j = {{"at", format_timestamp_utc(after.added_us)}, {"author", author}, {"list", list}, {"op", "add"}, {"value", value},
             {"reason", reason}};
-  j["expires_at"] = expires_us == INT64_MAX ? Json(nullptr) : Json(utc(expires_us));
+  j["expires_at"] = expires_us == INT64_MAX ? Json(nullptr) : Json(format_timestamp_utc(expires_us));
   j["before"] = before == entries.end() ? Json(nullptr) : entry_json(before->second);
   j["after"] = entry_json(after);
   if (Status s = append_line(path_, j.dump() + "\n"); !s.ok()) return s;
@@ -220,7 +216,7 @@ Status ListStore::remove(const std::string& list, const std::string& value, cons
   const auto& entries = lists_[static_cast<std::size_t>(index)];
   const auto before = entries.find(value);
   if (before == entries.end()) return Status::NotFound("'" + list + "' has no such value");
-  Json j = {{"at", utc(unix_micros())}, {"author", author}, {"list", list}, {"op", "remove"}, {"value", value}};
+  Json j = {{"at", format_timestamp_utc(unix_micros())}, {"author", author}, {"list", list}, {"op", "remove"}, {"value", value}};
   j["before"] = entry_json(before->second);
   j["after"] = nullptr;
   if (Status s = append_line(path_, j.dump() + "\n"); !s.ok()) return s;

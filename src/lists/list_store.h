@@ -23,8 +23,9 @@
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
+
+#include <absl/container/flat_hash_map.h>
 
 #include "core/field.h"
 #include "core/status.h"
@@ -45,6 +46,8 @@ struct ListEntry {
   int64_t added_us = 0;
   int64_t expires_us = INT64_MAX;  // INT64_MAX: never
 };
+// A list's entries by value; looked up by string_view, without a copy per transaction.
+using ValueMap = absl::flat_hash_map<std::string, ListEntry>;
 
 // The lists at one moment; immutable.
 class ListSnapshot {
@@ -56,7 +59,7 @@ class ListSnapshot {
  private:
   friend class ListStore;
   std::vector<ListSpec> specs_;
-  std::vector<std::unordered_map<std::string, ListEntry>> lists_;  // by list index, by value
+  std::vector<ValueMap> lists_;  // by list index, by value
 };
 
 class ListStore {
@@ -90,7 +93,7 @@ class ListStore {
   std::vector<ListSpec> specs_;
   std::string path_;
   mutable std::mutex mutex_;
-  std::vector<std::unordered_map<std::string, ListEntry>> lists_;
+  std::vector<ValueMap> lists_;
   std::shared_ptr<const ListSnapshot> snapshot_;
   uint64_t offset_ = 0;        // journal bytes applied
   std::size_t lines_read_ = 0;

@@ -102,8 +102,7 @@ void Pipeline::drop_part(uint32_t id) {
 }
 
 Status Pipeline::forward(const RecordBatch& batch, std::size_t i) {
-  const MergeKey key{order_time_[i], merge_part(batch.part(i)), batch.position(i)};
-  encode_payee_transaction(key, batch.timestamp_ms(i), arrival_us_, late_[i] != 0, batch.message(i),
+  encode_payee_transaction(merge_key(batch, i), batch.timestamp_ms(i), arrival_us_, late_[i] != 0, batch.message(i),
                            feature_rows_.data() + i * feature_count_, feature_count_, &payee_record_);
   SinkRecord record;
   record.json = payee_record_;
@@ -367,8 +366,11 @@ std::pair<std::size_t, std::size_t> slice(std::size_t w, std::size_t workers, st
 
 void Pipeline::refresh_lists() {
   if (lists_ == nullptr) return;
-  // A line that cannot be read is skipped, and said once: the others apply.
-  if (Status s = lists_->refresh(); !s.ok()) log(LogLevel::kWarn, "lists: " + s.message());
+  // A line that cannot be read is skipped, and said once: the others apply. A journal that
+  // cannot be read at all (deleted) fails every batch: said when the problem changes.
+  const Status s = lists_->refresh();
+  if (!s.ok() && s.message() != list_problem_) log(LogLevel::kWarn, "lists: " + s.message());
+  list_problem_ = s.ok() ? std::string() : s.message();
   list_snapshot_ = lists_->snapshot();
   for (Worker& w : workers_) w.decider->set_lists(list_snapshot_.get());
 }
@@ -625,9 +627,7 @@ void Pipeline::hold_or_take(const RecordBatch* batch, bool release_all) {
   // served with the payers: nothing waits.
   if (config_->payee_state == Config::PayeeState::kPerPart) release_all = true;
   const std::size_t n = batch != nullptr ? batch->size() : 0;
-  const auto key_of = [&](std::size_t i) {
-    return MergeKey{order_time_[i], merge_part(batch->part(i)), batch->position(i)};
-  };
+  const auto key_of = [&](std::size_t i) { return merge_key(*batch, i); };
   for (std::size_t i = 0; i < n; ++i) {
     if (fate_[i] != Fate::kAlive) continue;
     if (release_all || merge_.may_take(key_of(i))) {
@@ -652,9 +652,7 @@ void Pipeline::hold_or_take(const RecordBatch* batch, bool release_all) {
 Status Pipeline::merge(const RecordBatch* batch, bool release_all) {
   const int64_t t0 = now_nanos();
   const std::size_t n = batch != nullptr ? batch->size() : 0;
-  const auto key_of = [&](std::size_t i) {
-    return MergeKey{order_time_[i], merge_part(batch->part(i)), batch->position(i)};
-  };
+  const auto key_of = [&](std::size_t i) { return merge_key(*batch, i); };
   takeable_.clear();
   taken_.clear();
   taken_stage_.clear();

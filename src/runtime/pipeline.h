@@ -231,6 +231,7 @@ class Pipeline {
   std::vector<Worker> workers_;  // [0] runs on the driving thread
   ListStore* lists_ = nullptr;
   std::shared_ptr<const ListSnapshot> list_snapshot_;  // this batch's
+  std::string list_problem_;                           // the last refresh's, said once
   ProfileStore* profiles_ = nullptr;
   std::vector<std::shared_ptr<const ProfileTable>> profile_tables_;  // this batch's
   struct ProfileFeature {
@@ -252,6 +253,10 @@ class Pipeline {
   std::vector<PartInfo> part_info_;
   uint32_t merge_part(uint32_t id) const {
     return id < part_info_.size() && part_info_[id].partition >= 0 ? static_cast<uint32_t>(part_info_[id].partition) : id;
+  }
+  // Message i's key in the payee merge (runtime/part_merge.h).
+  MergeKey merge_key(const RecordBatch& batch, std::size_t i) const {
+    return MergeKey{order_time_[i], merge_part(batch.part(i)), batch.position(i)};
   }
   bool is_payee_part(uint32_t id) const { return id < part_info_.size() && part_info_[id].payee_topic; }
   PayeeStage& stage(uint32_t id);  // created empty on first use

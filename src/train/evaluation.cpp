@@ -12,11 +12,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-std::string utc(int64_t micros) {
-  char buf[40];
-  return std::string(buf, static_cast<std::size_t>(format_timestamp_utc(micros, buf)));
-}
-
 std::string local_date(int64_t days) {
   int64_t y = 0;
   unsigned m = 0, d = 0;
@@ -86,8 +81,8 @@ std::string evaluation_json(const Evaluation& e) {
   Json& w = j["window"];
   w["from"] = e.from_flag.empty() ? Json(nullptr) : Json(e.from_flag);
   w["to"] = e.to_flag.empty() ? Json(nullptr) : Json(e.to_flag);
-  w["first_event_time"] = e.rows > 0 ? Json(utc(e.first_event_us)) : Json(nullptr);
-  w["last_event_time"] = e.rows > 0 ? Json(utc(e.last_event_us)) : Json(nullptr);
+  w["first_event_time"] = e.rows > 0 ? Json(format_timestamp_utc(e.first_event_us)) : Json(nullptr);
+  w["last_event_time"] = e.rows > 0 ? Json(format_timestamp_utc(e.last_event_us)) : Json(nullptr);
   j["rows"] = e.rows;
   j["frauds"] = e.frauds;
   j["fraud_rate"] = e.rows > 0 ? Json(static_cast<double>(e.frauds) / static_cast<double>(e.rows)) : Json(nullptr);
@@ -139,7 +134,7 @@ std::string evaluation_text(const Evaluation& e) {
   line("input", e.input_path);
   line("window", (e.from_flag.empty() ? std::string("start") : e.from_flag) + " .. " +
                      (e.to_flag.empty() ? std::string("end") : e.to_flag) + " (end excluded)");
-  if (e.rows > 0) line("event times", utc(e.first_event_us) + " .. " + utc(e.last_event_us));
+  if (e.rows > 0) line("event times", format_timestamp_utc(e.first_event_us) + " .. " + format_timestamp_utc(e.last_event_us));
   line("rows", std::to_string(e.rows) + "  (" + std::to_string(e.rows_outside_window) + " outside the window, " +
                    std::to_string(e.rows_unlabelled) + " unlabelled, left out)");
   if (!e.known_compromised_flag.empty()) {

@@ -11,11 +11,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;  // keys in the order written: the card reads top-down
 
-std::string utc(int64_t micros) {
-  char buf[40];
-  return std::string(buf, static_cast<std::size_t>(format_timestamp_utc(micros, buf)));
-}
-
 // NaN (a metric undefined for these rows) becomes null rather than an invalid JSON token.
 Json number_or_null(double v) { return std::isnan(v) ? Json(nullptr) : Json(v); }
 
@@ -47,8 +42,8 @@ std::string model_card_json(const ModelCard& c, bool pretty) {
   t["input"] = c.input_path;
   t["from"] = c.from_flag.empty() ? Json(nullptr) : Json(c.from_flag);
   t["to"] = c.to_flag.empty() ? Json(nullptr) : Json(c.to_flag);
-  t["first_event_time"] = c.rows > 0 ? Json(utc(c.first_event_us)) : Json(nullptr);
-  t["last_event_time"] = c.rows > 0 ? Json(utc(c.last_event_us)) : Json(nullptr);
+  t["first_event_time"] = c.rows > 0 ? Json(format_timestamp_utc(c.first_event_us)) : Json(nullptr);
+  t["last_event_time"] = c.rows > 0 ? Json(format_timestamp_utc(c.last_event_us)) : Json(nullptr);
   t["rows"] = c.rows;
   t["frauds"] = c.frauds;
   t["fraud_rate"] = c.rows > 0 ? Json(static_cast<double>(c.frauds) / static_cast<double>(c.rows)) : Json(nullptr);
@@ -81,7 +76,7 @@ std::string model_card_markdown(const ModelCard& c) {
   md += "- Input: `" + c.input_path + "`\n";
   md += "- Requested window: " + (c.from_flag.empty() ? std::string("start") : c.from_flag) + " to " +
         (c.to_flag.empty() ? std::string("end") : c.to_flag) + " (end excluded)\n";
-  if (c.rows > 0) md += "- Event times used: " + utc(c.first_event_us) + " to " + utc(c.last_event_us) + "\n";
+  if (c.rows > 0) md += "- Event times used: " + format_timestamp_utc(c.first_event_us) + " to " + format_timestamp_utc(c.last_event_us) + "\n";
   md += "- Rows: " + std::to_string(c.rows) + ", frauds: " + std::to_string(c.frauds) + " (" +
         fixed(c.rows > 0 ? 100.0 * static_cast<double>(c.frauds) / static_cast<double>(c.rows) : NAN, 2) + "%)\n";
   md += "- Left out: " + std::to_string(c.rows_outside_window) + " rows outside the window, " +

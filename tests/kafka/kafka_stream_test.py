@@ -68,12 +68,13 @@ def start_cluster(pg, tmp, topics=TOPICS):
     return cluster, line.split(" ", 1)[1].strip()
 
 
-def stop_cluster(cluster):
-    cluster.send_signal(signal.SIGTERM)
+def terminate(proc, timeout=20):
+    """SIGTERM, then kill if it has not exited within `timeout` seconds."""
+    proc.send_signal(signal.SIGTERM)
     try:
-        cluster.wait(timeout=20)
+        proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
-        cluster.kill()
+        proc.kill()
 
 
 def configs(src, tmp, bootstrap, stream):
@@ -203,7 +204,7 @@ def scenario_end_to_end(pg, src, tmp):
               f"{acc['scored']} scored, {acc['dead_letters']} dead letters, {acc['duplicates']} duplicates, "
               f"same records as from the file")
     finally:
-        stop_cluster(cluster)
+        terminate(cluster)
 
 
 def scenario_crash(pg, src, tmp):
@@ -287,7 +288,7 @@ def scenario_crash(pg, src, tmp):
               f"output equals the uninterrupted run; "
               f"{hidden} messages of aborted transactions (hidden by a real broker) left in the topics")
     finally:
-        stop_cluster(cluster)
+        terminate(cluster)
 
 
 # A member whose heartbeats stall past the session timeout (a starved CI machine) is
@@ -454,7 +455,7 @@ def scenario_instances(pg, src, tmp):
         for proc, _ in members.values():
             if proc.poll() is None:
                 proc.kill()
-        stop_cluster(cluster)
+        terminate(cluster)
 
 
 def scenario_payees(pg, src, tmp):
@@ -479,7 +480,7 @@ def scenario_payees(pg, src, tmp):
             acc_by_run[name] = acc
             records_by_run[name] = file_records([f"{tmp}/{name}"])
     finally:
-        stop_cluster(cluster)
+        terminate(cluster)
     # (compromised_payee needs fraud reports, which arrive after this one-day stream ends.)
     shared, per_part = acc_by_run["shared"]["rules_fired"]["mule_fan_in"], acc_by_run["per_part"]["rules_fired"]["mule_fan_in"]
     print(f"mule_fan_in: {shared} with payee histories shared by the partitions, {per_part} per partition")
@@ -581,12 +582,8 @@ def scenario_lists(pg, src, tmp):
         print(f"lists: {blocked} transfers to the listed key blocked while listed, none before or after; "
               f"2 changes journaled with author, before and after")
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        stop_cluster(cluster)
+        terminate(proc, timeout=30)
+        terminate(cluster)
     check(proc.returncode == 0, f"run exited {proc.returncode}: {''.join(err)[-2000:]}")
 
 
