@@ -1,5 +1,6 @@
 #include "cli/common.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -40,6 +41,8 @@ bool load_config_or_report(const std::string& path, Config* config) {
     std::fprintf(stderr, "pixguard: %s\n", s.message().c_str());
     return false;
   }
+  // Every file the command writes from here on gets the config's mode (privacy.file_mode).
+  ::umask(static_cast<mode_t>(umask_for_file_mode(config->privacy.file_mode)));
   return true;
 }
 

@@ -10,6 +10,7 @@
 #include "cli/table_text.h"
 #include "core/clock.h"
 #include "delta/delta_compaction.h"
+#include "sinks/decision_table.h"
 
 namespace pixguard::cli {
 namespace {
@@ -51,6 +52,7 @@ Command add_compact_command(CLI::App& app) {
     delta::CompactionOptions o;
     o.target_file_bytes = flags->target_mb << 20;
     o.min_file_bytes = flags->min_mb << 20;
+    o.personal_columns = decision_personal_columns();
     o.codec = flags->codec == "zstd"           ? parquet::Codec::kZstd
               : flags->codec == "uncompressed" ? parquet::Codec::kUncompressed
                                                : parquet::Codec::kSnappy;

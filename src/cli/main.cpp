@@ -1,13 +1,18 @@
 // pixguard: real-time Pix fraud detection. This file only dispatches to the subcommands.
 #include <CLI/CLI.hpp>
+#include <sys/stat.h>
 
 #include <utility>
 #include <vector>
 
 #include "cli/commands.h"
+#include "privacy/privacy.h"
 
 int main(int argc, char** argv) {
   namespace cli = pixguard::cli;
+  // Outputs hold personal data: not readable by other users, whatever the shell's umask
+  // (a command that reads a config applies its privacy.file_mode instead).
+  ::umask(static_cast<mode_t>(pixguard::umask_for_file_mode(pixguard::PrivacyOptions{}.file_mode)));
   CLI::App app{"pixguard: real-time fraud detection for Pix transfers"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "pixguard 0.1.0");
@@ -23,6 +28,7 @@ int main(int argc, char** argv) {
       {"compact", cli::add_compact_command(app)},
       {"vacuum", cli::add_vacuum_command(app)},
       {"inspect", cli::add_inspect_command(app)},
+      {"erase", cli::add_erase_command(app)},
   };
   try {
     app.parse(argc, argv);

@@ -53,6 +53,7 @@ Command add_replay_command(CLI::App& app) {
     if (flags->format == "delta" ||
         (flags->format.empty() && std::filesystem::is_directory(flags->input + "/_delta_log", ec))) {
       config.source.type = SourceConfig::Type::kDelta;
+      read_personal_fields_as_stored(&config);
     } else if (!flags->format.empty()) {
       config.source.format = flags->format == "csv" ? InputFormat::kCsv : InputFormat::kJsonLines;
     } else if (flags->input.ends_with(".csv")) {

@@ -601,12 +601,58 @@ void read_rule(const Reader& r, const YAML::Node& n, const std::string& p, RuleS
   if (n["score"]) rule->score = r.number(n["score"], p + ".score", 0, 1);
 }
 
+void read_privacy(const Reader& r, const YAML::Node& n, PrivacyOptions* out) {
+  if (!n) return;
+  r.only(n, "privacy", {"key_file", "key_env", "create_key", "fields", "dead_letters", "file_mode", "audit_log"});
+  if (n["audit_log"]) out->audit_log = r.str(n["audit_log"], "privacy.audit_log");
+  if (n["key_file"]) out->key_file = r.str(n["key_file"], "privacy.key_file");
+  if (n["key_env"]) out->key_env = r.str(n["key_env"], "privacy.key_env");
+  if (n["create_key"]) out->create_key = r.boolean(n["create_key"], "privacy.create_key");
+  if (out->create_key && out->key_file.empty()) r.fail(n["create_key"], "privacy.create_key", "needs privacy.key_file");
+  if (const YAML::Node f = n["fields"]) {
+    if (!f.IsMap()) r.fail(f, "privacy.fields", "expected a mapping of field names to policies");
+    for (const auto& kv : f) {
+      const std::string name = kv.first.as<std::string>();
+      PersonalField field{};
+      if (!parse_personal_field(name, &field)) {
+        r.fail(kv.first, "privacy.fields." + name,
+               "not a personal field (payer.document, payer.account, payee.document, payee.account, payee.key, "
+               "device_id, ip, description)");
+      }
+      const std::string policy = r.str(kv.second, "privacy.fields." + name);
+      FieldPolicy p{};
+      if (!parse_field_policy(policy, &p)) {
+        r.fail(kv.second, "privacy.fields." + name, "expected clear, mask, keyed_hash or drop, got '" + policy + "'");
+      }
+      out->fields[static_cast<std::size_t>(field)] = p;
+    }
+  }
+  if (n["dead_letters"]) {
+    const std::string v = r.str(n["dead_letters"], "privacy.dead_letters");
+    if (!parse_dead_letter_bytes(v, &out->dead_letters)) {
+      r.fail(n["dead_letters"], "privacy.dead_letters", "expected redact, encrypt or clear, got '" + v + "'");
+    }
+  }
+  if (n["file_mode"]) {
+    // Octal as written ("0640"); YAML would read a bare 0640 as an integer in its own way.
+    const std::string v = r.str(n["file_mode"], "privacy.file_mode");
+    unsigned mode = 0;
+    const auto res = std::from_chars(v.data(), v.data() + v.size(), mode, 8);
+    if (res.ec != std::errc{} || res.ptr != v.data() + v.size() || mode > 0666 || (mode & 0600) != 0600) {
+      r.fail(n["file_mode"], "privacy.file_mode",
+             "expected an octal mode between 0600 and 0666 that lets the owner read and write, got '" + v + "'");
+    }
+    out->file_mode = mode;
+  }
+}
+
 Config parse(const Reader& r, const YAML::Node& root, const std::string& path) {
   Config c;
   c.path = path;
   if (!root.IsMap()) r.fail(root, "(top level)", "expected a mapping of sections");
   r.only(root, "", {"pipeline", "checkpoint", "source", "kafka", "http", "alerting", "input", "labels", "dedupe", "state",
-                    "watermark", "context", "profiles", "features", "model", "lists", "rules", "decision", "sinks"});
+                    "watermark", "context", "profiles", "features", "model", "lists", "rules", "decision", "sinks",
+                    "privacy"});
   read_pipeline(r, root["pipeline"], &c);
   if (const YAML::Node h = root["http"]) {
     r.only(h, "http", {"listen", "token", "recent_decisions", "recent_alerts", "stall_after"});
@@ -856,6 +902,9 @@ Config parse(const Reader& r, const YAML::Node& root, const std::string& path) {
     }
   }
 
+  read_privacy(r, root["privacy"], &c.privacy);
+  if (c.source.type == SourceConfig::Type::kDelta) read_personal_fields_as_stored(&c);
+
   // Rules compile against the features; report a bad rule here, with its line.
   std::unique_ptr<Decider> decider;
   if (Status s = Decider::create(c.decision, c.features, &decider); !s.ok()) {
@@ -871,6 +920,15 @@ Config parse(const Reader& r, const YAML::Node& root, const std::string& path) {
 }
 
 }  // namespace
+
+void read_personal_fields_as_stored(Config* c) {
+  for (std::size_t i = 0; i < kPersonalFieldCount; ++i) {
+    c->privacy.fields[i] = FieldPolicy::kClear;
+    const auto field = field_from_name(personal_field_name(static_cast<PersonalField>(i)));
+    if (field) c->validation.pix_rules.reset(static_cast<std::size_t>(*field));
+  }
+  c->validation.pix_rules.reset(static_cast<std::size_t>(Field::kPayeeKeyType));
+}
 
 bool parse_duration(std::string_view text, int64_t* micros) {
   int64_t value = 0;

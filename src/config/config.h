@@ -14,6 +14,7 @@
 #include "enrich/enricher.h"
 #include "enrich/profile_store.h"
 #include "features/feature_engine.h"
+#include "privacy/privacy.h"
 #include "score/model.h"
 #include "sources/generator.h"
 #include "validate/validator.h"
@@ -160,11 +161,18 @@ struct Config {
   int64_t model_poll_interval_us = 2'000'000;
   Attribution model_attribution = Attribution::kPath;  // how alert reasons credit features
   SinksConfig sinks;
+  // Personal data in outputs, the API and dead letters (privacy/privacy.h); file modes.
+  PrivacyOptions privacy;
 };
 
 // Loads and checks a config file. Errors name the file, the line and the key:
 // "config/streaming_config.yaml:42: features[3].window: invalid duration '5x' (...)".
 Status load_config(const std::string& path, Config* out);
+
+// A decisions table holds the personal fields as the privacy policy stored them (hashes,
+// masks): a replay of it (source.type: delta) takes them as they are, with no Pix format
+// rule on them (none holds for a hash) and no second protection.
+void read_personal_fields_as_stored(Config* c);
 
 // Parses "90s", "5m", "24h", "30d", "250ms" into microseconds.
 bool parse_duration(std::string_view text, int64_t* micros);

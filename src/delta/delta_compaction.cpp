@@ -13,6 +13,7 @@
 #include "core/file_io.h"
 #include "delta/delta_log.h"
 #include "delta/delta_path.h"
+#include "delta/delta_rewrite.h"
 #include "delta/delta_stats.h"
 #include "parquet/parquet_reader.h"
 #include "parquet/parquet_writer.h"
@@ -31,33 +32,6 @@ struct Candidate {
   std::string file;  // path relative to the table, decoded
 };
 
-// The columns a file can be rewritten with, or nullopt when it holds a column the writer
-// cannot reproduce exactly (nested, INT96, fixed-length, an unknown or local-time annotation).
-std::optional<std::vector<ColumnSchema>> rewritable_schema(const std::vector<LeafColumn>& leaves) {
-  std::vector<ColumnSchema> out;
-  for (const LeafColumn& leaf : leaves) {
-    if (leaf.max_repetition_level != 0 || leaf.max_definition_level > 1) return std::nullopt;
-    if (leaf.physical == PhysicalType::kInt96 || leaf.physical == PhysicalType::kFixedLenByteArray) return std::nullopt;
-    if (leaf.logical == LogicalKind::kOther) return std::nullopt;
-    const bool timestamp = leaf.logical == LogicalKind::kTimestampMicros || leaf.logical == LogicalKind::kTimestampMillis ||
-                           leaf.logical == LogicalKind::kTimestampNanos;
-    if (timestamp && !leaf.adjusted_to_utc) return std::nullopt;  // we write UTC-adjusted only
-    ColumnSchema c;
-    c.name = leaf.path;
-    c.physical = leaf.physical;
-    c.logical = leaf.logical;
-    c.precision = leaf.precision;
-    c.scale = leaf.scale;
-    c.nullable = leaf.max_definition_level > 0;
-    // The reader does not report a chunk's encodings, so whether the source used a
-    // dictionary cannot be told: plain encoding throughout.
-    c.dictionary = false;
-    out.push_back(std::move(c));
-  }
-  if (out.empty()) return std::nullopt;
-  return out;
-}
-
 // A key that is equal for files whose rewritten schemas are equal.
 std::string schema_key(const std::vector<ColumnSchema>& columns) {
   std::string key;
@@ -69,72 +43,6 @@ std::string schema_key(const std::vector<ColumnSchema>& columns) {
     key += '\x1e';
   }
   return key;
-}
-
-std::string codec_suffix(parquet::Codec codec) {
-  switch (codec) {
-    case parquet::Codec::kSnappy: return ".snappy.parquet";
-    case parquet::Codec::kZstd: return ".zstd.parquet";
-    case parquet::Codec::kUncompressed: break;
-  }
-  return ".parquet";
-}
-
-// Appends every row of `reader` to `writer`, value for value.
-Status copy_rows(const parquet::ParquetReader& reader, const std::string& name, parquet::ParquetWriter* writer) {
-  const std::vector<LeafColumn>& leaves = reader.columns();
-  std::vector<parquet::ColumnData> data(leaves.size());
-  for (std::size_t c = 0; c < leaves.size(); ++c) {
-    if (Status s = reader.read_column(static_cast<int>(c), &data[c]); !s.ok()) return s.with_context(name);
-  }
-  const auto rows = static_cast<std::size_t>(reader.num_rows());
-  std::vector<std::size_t> next(leaves.size(), 0);  // next non-null value per column
-  for (std::size_t c = 0; c < leaves.size(); ++c) {
-    const parquet::ColumnData& d = data[c];
-    if (leaves[c].max_definition_level > 0 && d.definition_levels.size() != rows) {
-      return Status::Corruption(name + ": column " + leaves[c].path + " has " + std::to_string(d.definition_levels.size()) +
-                                " levels for " + std::to_string(rows) + " rows");
-    }
-  }
-  for (std::size_t r = 0; r < rows; ++r) {
-    for (std::size_t c = 0; c < leaves.size(); ++c) {
-      const parquet::ColumnData& d = data[c];
-      if (leaves[c].max_definition_level > 0 && d.definition_levels[r] < leaves[c].max_definition_level) {
-        writer->add_null();
-        continue;
-      }
-      const std::size_t i = next[c]++;
-      bool in_range = true;
-      switch (leaves[c].physical) {
-        case PhysicalType::kBoolean:
-          if ((in_range = i < d.booleans.size())) writer->add_bool(d.booleans[i] != 0);
-          break;
-        case PhysicalType::kInt32:
-          if ((in_range = i < d.int32s.size())) writer->add_int32(d.int32s[i]);
-          break;
-        case PhysicalType::kInt64:
-          if ((in_range = i < d.int64s.size())) writer->add_int64(d.int64s[i]);
-          break;
-        case PhysicalType::kFloat:
-          if ((in_range = i < d.floats.size())) writer->add_float(d.floats[i]);
-          break;
-        case PhysicalType::kDouble:
-          if ((in_range = i < d.doubles.size())) writer->add_double(d.doubles[i]);
-          break;
-        case PhysicalType::kByteArray:
-          if ((in_range = i < d.strings.size())) writer->add_string(d.strings[i]);
-          break;
-        case PhysicalType::kInt96:
-        case PhysicalType::kFixedLenByteArray:
-          return Status::Unsupported(name + ": column " + leaves[c].path + " cannot be rewritten");
-      }
-      if (!in_range) {
-        return Status::Corruption(name + ": column " + leaves[c].path + " has fewer values than its levels say");
-      }
-    }
-    if (Status s = writer->end_row(); !s.ok()) return s.with_context(name);
-  }
-  return Status::Ok();
 }
 
 // A group of files of one partition and schema, rewritten into one new file.
@@ -279,7 +187,7 @@ class Compaction {
       if (Status s = parquet::ParquetReader::open(dir_ + "/" + c.file, &reader); !s.ok()) {
         return s.with_context("compaction of " + dir_);
       }
-      std::optional<std::vector<ColumnSchema>> schema = rewritable_schema(reader->columns());
+      std::optional<std::vector<ColumnSchema>> schema = rewritable_schema(reader->columns(), options_.personal_columns);
       if (!schema) continue;
       auto& group = groups[partition_key(snap.metadata.partition_columns, add.partition_values)][schema_key(*schema)];
       group.first = std::move(*schema);
@@ -321,7 +229,7 @@ class Compaction {
       const std::string path = dir_ + "/" + in.file;
       if (Status s = parquet::ParquetReader::open(path, &reader); !s.ok()) return s;
       expected_rows += reader->num_rows();
-      if (Status s = copy_rows(*reader, path, writer.get()); !s.ok()) return s;
+      if (Status s = copy_rows(*reader, path, nullptr, writer.get()); !s.ok()) return s;
     }
     parquet::FileSummary summary;
     if (Status s = writer->finish(&summary); !s.ok()) return s;

@@ -21,6 +21,7 @@
 // Threading: compact_table is a blocking call that uses only the calling thread.
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,8 @@ struct CompactionOptions {
   int64_t min_file_bytes = 16LL << 20;  // files at least this large are left alone
   parquet::Codec codec = parquet::Codec::kSnappy;
   int zstd_level = 3;
+  // Columns whose min/max the new files' stats leave out (personal data; delta_stats.h).
+  std::set<std::string> personal_columns;
   // Called after the new files are written and before the commit (tests use it to commit
   // concurrently). Empty by default.
   std::function<void()> before_commit;

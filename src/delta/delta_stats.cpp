@@ -185,7 +185,7 @@ void append_bounds(const std::vector<ColumnSchema>& columns, const parquet::File
   for (std::size_t i = 0; i < n; ++i) {
     const parquet::ColumnStats& s = summary.columns[i];
     const Value& v = bound == Bound::kMin ? s.min : s.max;
-    if (std::holds_alternative<std::monostate>(v)) continue;
+    if (std::holds_alternative<std::monostate>(v) || columns[i].personal) continue;
     if (append_bound(columns[i], v, bound, first, out)) first = false;
   }
   out->push_back('}');

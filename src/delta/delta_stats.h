@@ -11,7 +11,8 @@
 //    when NaN or infinite;
 //  - strings only when at most 32 bytes of valid UTF-8 (a prefix would need the max
 //    rounded up, and Delta readers take these bounds as exact);
-//  - booleans, JSON, binary and fixed-length columns are left out of min/max.
+//  - booleans, JSON, binary and fixed-length columns are left out of min/max, and so are
+//    columns marked personal (ColumnSchema::personal);
 // nullCount has every column. A column that is all null has no min/max.
 #include <cstdint>
 #include <string>

@@ -38,6 +38,9 @@ struct ColumnSchema {
   int precision = 0, scale = 0;   // kDecimal (physical kInt64 or kInt32)
   bool nullable = true;           // OPTIONAL (definition levels) vs REQUIRED
   bool dictionary = false;        // dictionary page + RLE_DICTIONARY (for low-cardinality strings)
+  // Personal data: no min/max of it in a Delta log, which outlives the data files an
+  // erasure rewrites (delta/delta_stats.h).
+  bool personal = false;
 };
 
 enum class Codec : unsigned char { kUncompressed, kSnappy, kZstd };

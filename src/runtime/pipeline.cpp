@@ -29,7 +29,8 @@ bool is_blank(std::string_view s) {
 
 }  // namespace
 
-Pipeline::Pipeline(const Config& config, std::unique_ptr<Decoder> decoder, const LabelStore* labels)
+Pipeline::Pipeline(const Config& config, std::unique_ptr<Decoder> decoder, const LabelStore* labels,
+                   std::shared_ptr<const Privacy> privacy)
     : max_message_bytes_(config.max_message_bytes),
       normalizer_(config.validation.normalize),
       validator_(config.validation),
@@ -37,7 +38,8 @@ Pipeline::Pipeline(const Config& config, std::unique_ptr<Decoder> decoder, const
       enricher_(config.context_zone, config.label_timing, labels),
       feature_count_(config.features.size()),
       config_(&config),
-      encoder_(config.features, config.decision.rules, config.decision),
+      privacy_(std::move(privacy)),
+      encoder_(config.features, config.decision.rules, config.decision, privacy_.get()),
       workers_(config.worker_count()),
       pool_(config.worker_count()) {
   for (std::size_t w = 1; w < workers_.size(); ++w) workers_[w].decoder = decoder->clone();
@@ -49,7 +51,9 @@ Pipeline::Pipeline(const Config& config, std::unique_ptr<Decoder> decoder, const
 
 Status Pipeline::create(const Config& config, std::unique_ptr<Decoder> decoder, std::shared_ptr<const Model> model,
                         const LabelStore* labels, std::unique_ptr<Pipeline>* out) {
-  std::unique_ptr<Pipeline> p(new Pipeline(config, std::move(decoder), labels));
+  std::shared_ptr<const Privacy> privacy;
+  if (Status s = Privacy::create(config.privacy, &privacy); !s.ok()) return s.with_context(config.path);
+  std::unique_ptr<Pipeline> p(new Pipeline(config, std::move(decoder), labels, std::move(privacy)));
   if (Status s = p->set_model(std::move(model)); !s.ok()) return s;
   for (Worker& w : p->workers_) {
     if (Status s = Decider::create(config.decision, config.features, &w.decider); !s.ok()) return s;
@@ -339,10 +343,11 @@ void Pipeline::reject(const RecordBatch& batch, std::size_t i, const Rejection& 
   ++accounting_.dead_letters_by_reason[{why.field_name(), why.rule}];
   if (sinks(Output::kDeadLetters).empty()) return;
   line_.clear();
-  encoder_.dead_letter({batch.message(i), source_name, batch.position(i), why.field_name(), why.rule, why.detail},
-                       &line_);
+  Status s = encoder_.dead_letter(
+      {batch.message(i), source_name, batch.position(i), why.field_name(), why.rule, why.detail}, &line_);
+  if (s.ok()) s = emit(Output::kDeadLetters, {{}, line_, nullptr});
   // Kept until the batch ends, so that one failing write does not leave the batch half-run.
-  if (Status s = emit(Output::kDeadLetters, {{}, line_, nullptr}); !s.ok() && sink_error_.ok()) sink_error_ = s;
+  if (!s.ok() && sink_error_.ok()) sink_error_ = s;
 }
 
 void Pipeline::run_phase(std::size_t n, const std::function<void(std::size_t)>& phase) {
@@ -481,6 +486,7 @@ Status Pipeline::finish_released() {
   decisions_.resize(r);
   contribution_rows_.resize(r * (feature_count_ + 1));
   encoded_.resize(r);
+  protected_.resize(r);
   run_phase(r, [&](std::size_t w) { compute_payee_features(workers_[w], w); });
   run_phase(r, [&](std::size_t w) {
     const auto [begin, end] = slice(w, workers_.size(), r);
@@ -783,17 +789,23 @@ void Pipeline::score_and_encode(Worker& w, std::size_t begin, std::size_t end) {
   const std::string& model_version = w.scorer.model_version();
   const uint32_t worker = static_cast<uint32_t>(&w - workers_.data());
   w.lines.clear();
+  std::size_t protected_bytes = 0;
+  for (std::size_t j = begin; j < end; ++j) protected_bytes += Privacy::arena_bytes(*released_[j].tx);
+  w.protected_text.reset(protected_bytes);
   for (std::size_t j = begin; j < end; ++j) {
     const Released& x = released_[j];
     const Decision& d = decisions_[j];
+    // Sinks and the API see the personal fields as the privacy policy shows them; the
+    // stages before this one saw the real values.
+    privacy_->protect(*x.tx, &protected_[j], &w.protected_text, *w.hash_scratch);
     Encoded& out = encoded_[j];
     out.worker = worker;
     out.begin = static_cast<uint32_t>(w.lines.size());
     out.contributions = want_alerts && d.outcome != Outcome::kAllow && w.scorer.has_model();
     double* contributions = contribution_rows_.data() + j * (nf + 1);
     if (out.contributions) w.scorer.contributions(x.features, config_->model_attribution, contributions);
-    const ScoredRecord record{x.tx, x.enrichment, x.features, out.contributions ? contributions : nullptr, d, x.late,
-                              model_version};
+    const ScoredRecord record{&protected_[j], x.enrichment, x.features, out.contributions ? contributions : nullptr, d,
+                              x.late, model_version};
     if (want_scored) encoder_.scored(record, model_version, &w.lines);
     out.scored_end = static_cast<uint32_t>(w.lines.size());
     if (want_alerts && d.outcome != Outcome::kAllow) encoder_.alert(record, model_version, &w.lines);
@@ -817,10 +829,10 @@ Status Pipeline::account_and_emit() {
     for (uint64_t bits = d.fired; bits != 0; bits &= bits - 1) ++accounting_.rules_fired[static_cast<std::size_t>(__builtin_ctzll(bits))];
     const Encoded& at = encoded_[j];
     const std::string_view lines = workers_[at.worker].lines;
-    const ScoredRecord record{x.tx, x.enrichment, x.features,
+    const ScoredRecord record{&protected_[j], x.enrichment, x.features,
                               at.contributions ? contribution_rows_.data() + j * (nf + 1) : nullptr, d, x.late,
                               model_version};
-    const std::string_view key = x.tx->payer.account;
+    const std::string_view key = protected_[j].payer.account;
     if (Status s = emit(Output::kScored, {key, lines.substr(at.begin, at.scored_end - at.begin), &record}); !s.ok()) {
       return s;
     }

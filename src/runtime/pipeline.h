@@ -179,10 +179,13 @@ class Pipeline {
     Scorer scorer;
     std::unique_ptr<Decider> decider;
     std::string lines;  // its slice's encoded output lines
+    TextArena protected_text;  // its slice's personal fields as outputs show them
+    std::unique_ptr<KeyedHash::Scratch> hash_scratch = std::make_unique<KeyedHash::Scratch>();
     int64_t stage_nanos[StageTimes::kCount] = {};  // this batch's, its thread's time
   };
 
-  Pipeline(const Config& config, std::unique_ptr<Decoder> decoder, const LabelStore* labels);
+  Pipeline(const Config& config, std::unique_ptr<Decoder> decoder, const LabelStore* labels,
+           std::shared_ptr<const Privacy> privacy);
   void refresh_state_summary();
   void record_changes(const RecordBatch& batch);
   bool load_accounting_state(ByteReader* in);
@@ -223,6 +226,7 @@ class Pipeline {
   std::size_t feature_count_;
   std::string state_shape_;
   const Config* config_;  // outlives the pipeline (it is the job's)
+  std::shared_ptr<const Privacy> privacy_;
   RecordEncoder encoder_;
   std::vector<Sink*> sinks_[kOutputCount];
   Accounting accounting_;
@@ -301,6 +305,7 @@ class Pipeline {
     bool late;
   };
   std::vector<Released> released_;
+  std::vector<Transaction> protected_;  // released_[j]'s transaction as outputs show it
   std::vector<Timing> released_timing_;
   int64_t arrival_us_ = 0;  // the current batch's
   std::vector<HeldTransaction> taken_;  // held ones released now, decoded again below

@@ -16,6 +16,12 @@ ColumnSchema text(std::string name, bool dictionary = false) {
   return c;
 }
 
+ColumnSchema personal(std::string name) {
+  ColumnSchema c = text(std::move(name));
+  c.personal = true;
+  return c;
+}
+
 ColumnSchema of(std::string name, PhysicalType physical, LogicalKind logical = LogicalKind::kNone) {
   ColumnSchema c;
   c.name = std::move(name);
@@ -51,19 +57,19 @@ std::vector<ColumnSchema> decision_columns(const std::vector<FeatureSpec>& featu
   amount.precision = 18;
   amount.scale = 2;
   c.push_back(amount);
-  c.push_back(text("payer_account"));
+  c.push_back(personal("payer_account"));
   c.push_back(text("payer_ispb", true));
-  c.push_back(text("payer_document"));
-  c.push_back(text("payee_key"));
+  c.push_back(personal("payer_document"));
+  c.push_back(personal("payee_key"));
   c.push_back(text("payee_key_type", true));
-  c.push_back(text("payee_account"));
+  c.push_back(personal("payee_account"));
   c.push_back(text("payee_ispb", true));
-  c.push_back(text("payee_document"));
+  c.push_back(personal("payee_document"));
   c.push_back(text("initiation", true));
   c.push_back(text("channel", true));
-  c.push_back(text("device_id"));
-  c.push_back(text("ip"));
-  c.push_back(text("description"));
+  c.push_back(personal("device_id"));
+  c.push_back(personal("ip"));
+  c.push_back(personal("description"));
   c.push_back(of("label", PhysicalType::kInt32));
   for (const FeatureSpec& f : features) c.push_back(of(feature_column_name(f.name), PhysicalType::kDouble));
   c.push_back(of("score", PhysicalType::kDouble));
@@ -73,6 +79,14 @@ std::vector<ColumnSchema> decision_columns(const std::vector<FeatureSpec>& featu
   c.push_back(text("model_version", true));
   c.push_back(of("late", PhysicalType::kBoolean));
   return c;
+}
+
+std::set<std::string> decision_personal_columns() {
+  std::set<std::string> names;
+  for (const ColumnSchema& c : decision_columns({})) {
+    if (c.personal) names.insert(c.name);
+  }
+  return names;
 }
 
 std::vector<delta::SchemaField> decision_table_fields(const std::vector<FeatureSpec>& features) {

@@ -12,6 +12,7 @@
 // as in every Delta table lives in the directory names and the log, not in the files.
 //
 // Threading: a DecisionRowWriter is used by one sink's thread.
+#include <set>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,9 @@ std::string feature_column_name(const std::string& feature);
 // columns plus event_date).
 std::vector<parquet::ColumnSchema> decision_columns(const std::vector<FeatureSpec>& features);
 std::vector<delta::SchemaField> decision_table_fields(const std::vector<FeatureSpec>& features);
+// The columns holding personal data (as the privacy policy shows it): left out of the
+// log's min/max, and what an erasure matches on.
+std::set<std::string> decision_personal_columns();
 
 // Adds one record as a row (one value per column of decision_columns, in order).
 class DecisionRowWriter {

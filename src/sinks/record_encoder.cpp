@@ -7,6 +7,7 @@
 #include "core/json_writer.h"
 #include "core/money.h"
 #include "core/timestamp.h"
+#include "privacy/dead_letter_cipher.h"
 
 namespace pixguard {
 namespace {
@@ -56,8 +57,11 @@ void base64(std::string_view in, JsonWriter& w) {
 }  // namespace
 
 RecordEncoder::RecordEncoder(const std::vector<FeatureSpec>& features, const std::vector<RuleSpec>& rules,
-                             const DecisionOptions& thresholds)
-    : rules_(rules), review_threshold_(thresholds.review_threshold), block_threshold_(thresholds.block_threshold) {
+                             const DecisionOptions& thresholds, const Privacy* privacy)
+    : rules_(rules),
+      review_threshold_(thresholds.review_threshold),
+      block_threshold_(thresholds.block_threshold),
+      privacy_(privacy) {
   // Keys are fixed per run: encode them once ("name": with its separator).
   for (const FeatureSpec& f : features) {
     feature_names_.push_back(f.name);
@@ -218,7 +222,7 @@ void RecordEncoder::alert(const ScoredRecord& r, std::string_view model_version,
   w.ch('}');
 }
 
-void RecordEncoder::dead_letter(const DeadLetter& d, std::string* out) const {
+Status RecordEncoder::dead_letter(const DeadLetter& d, std::string* out) const {
   JsonWriter w(out);
   w.raw("{\"source\":");
   w.string(d.source);
@@ -230,7 +234,19 @@ void RecordEncoder::dead_letter(const DeadLetter& d, std::string* out) const {
   w.string(d.rule);
   w.ch(',');
   optional_string(w, "detail", d.detail);
-  if (simdjson::validate_utf8(d.raw.data(), d.raw.size())) {
+  const DeadLetterBytes keep = privacy_ != nullptr ? privacy_->dead_letters() : DeadLetterBytes::kClear;
+  if (keep != DeadLetterBytes::kClear) {
+    w.raw(",\"raw_length\":");
+    w.integer(static_cast<int64_t>(d.raw.size()));
+  }
+  if (keep == DeadLetterBytes::kRedact) {
+    w.raw(",\"raw_redacted\":true");
+  } else if (keep == DeadLetterBytes::kEncrypt) {
+    std::string sealed;
+    if (Status s = privacy_->cipher()->seal(d.raw, &sealed); !s.ok()) return s;
+    w.raw(",\"raw_encrypted\":");
+    w.string(sealed);
+  } else if (simdjson::validate_utf8(d.raw.data(), d.raw.size())) {
     w.raw(",\"raw\":");
     w.string(d.raw);
   } else {
@@ -238,6 +254,7 @@ void RecordEncoder::dead_letter(const DeadLetter& d, std::string* out) const {
     base64(d.raw, w);
   }
   w.ch('}');
+  return Status::Ok();
 }
 
 }  // namespace pixguard

@@ -9,21 +9,25 @@
 
 #include "decide/decider.h"
 #include "features/feature_spec.h"
+#include "privacy/privacy.h"
 #include "sinks/scored_record.h"
 
 namespace pixguard {
 
 class RecordEncoder {
  public:
+  // `privacy` (may be null: bytes kept clear) says what a dead letter keeps of the message.
   RecordEncoder(const std::vector<FeatureSpec>& features, const std::vector<RuleSpec>& rules,
-                const DecisionOptions& thresholds);
+                const DecisionOptions& thresholds, const Privacy* privacy = nullptr);
 
   // Every field of the transaction, its features, score, decision, reasons, model version.
   void scored(const ScoredRecord& r, std::string_view model_version, std::string* out) const;
   // The compact record an analyst acts on (review and block only).
   void alert(const ScoredRecord& r, std::string_view model_version, std::string* out) const;
-  // The original bytes (as text when valid UTF-8, else base64) with the field and rule.
-  void dead_letter(const DeadLetter& d, std::string* out) const;
+  // Where the message came from, the field and rule, and its bytes as privacy.dead_letters
+  // says: redacted (only `raw_length`), encrypted (`raw_encrypted`) or clear (`raw` when
+  // valid UTF-8, else `raw_base64`). Fails only when encryption cannot run.
+  Status dead_letter(const DeadLetter& d, std::string* out) const;
   // The reasons array of the scored record alone, as JSON: `[{"rule":...}, ...]`.
   void reasons_array(const ScoredRecord& r, std::string* out) const;
 
@@ -36,6 +40,7 @@ class RecordEncoder {
   std::vector<RuleSpec> rules_;
   double review_threshold_;
   double block_threshold_;
+  const Privacy* privacy_;
 };
 
 }  // namespace pixguard

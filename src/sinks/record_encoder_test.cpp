@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "privacy/dead_letter_cipher.h"
+
 namespace pixguard {
 namespace {
 
@@ -244,7 +246,7 @@ TEST(RecordEncoder, AppendsToTheCallersBuffer) {
   out += ",";
   enc.alert(e.record, "m", &out);
   out += ",";
-  enc.dead_letter(DeadLetter{"{\"x\":", "file:in.jsonl", 3, {}, "malformed_json", {}}, &out);
+  ASSERT_TRUE(enc.dead_letter(DeadLetter{"{\"x\":", "file:in.jsonl", 3, {}, "malformed_json", {}}, &out).ok());
   out += "]";
   const Json j = Json::parse(out);
   ASSERT_EQ(j.size(), 3u);
@@ -279,7 +281,7 @@ TEST(RecordEncoder, AlertCarriesWhatAnAnalystActsOn) {
 TEST(RecordEncoder, DeadLetterOfValidUtf8KeepsTheText) {
   const std::string raw = "{\"amount\": \"1.005\", \"d\": \"caf\xC3\xA9 \\\"q\\\"\t\x01\"}";
   std::string out;
-  encoder().dead_letter(DeadLetter{raw, "file:/data/in.jsonl", 42, "amount", "too_many_decimals", "at most 2"}, &out);
+  ASSERT_TRUE(encoder().dead_letter(DeadLetter{raw, "file:/data/in.jsonl", 42, "amount", "too_many_decimals", "at most 2"}, &out).ok());
   const Json j = Json::parse(out);
   EXPECT_EQ(j.at("raw"), raw);
   EXPECT_FALSE(j.contains("raw_base64"));
@@ -292,7 +294,7 @@ TEST(RecordEncoder, DeadLetterOfValidUtf8KeepsTheText) {
 
 TEST(RecordEncoder, DeadLetterOfAWholeMessageHasNullField) {
   std::string out;
-  encoder().dead_letter(DeadLetter{"[1]", "generator", 0, {}, "not_an_object", {}}, &out);
+  ASSERT_TRUE(encoder().dead_letter(DeadLetter{"[1]", "generator", 0, {}, "not_an_object", {}}, &out).ok());
   const Json j = Json::parse(out);
   EXPECT_TRUE(j.at("field").is_null());
   EXPECT_TRUE(j.at("detail").is_null());
@@ -307,7 +309,7 @@ TEST(RecordEncoder, DeadLetterOfInvalidUtf8UsesBase64) {
                                 std::string("{\"d\": \"caf\xE9\"}"), std::string("\xC3\x28", 2),
                                 std::string("ok\0\x80", 4), std::string("\xED\xA0\x80 surrogate")}) {
     std::string out;
-    enc.dead_letter(DeadLetter{raw, "file:x", 7, {}, "malformed_json", "bad"}, &out);
+    ASSERT_TRUE(enc.dead_letter(DeadLetter{raw, "file:x", 7, {}, "malformed_json", "bad"}, &out).ok());
     Json j;
     ASSERT_NO_THROW(j = Json::parse(out)) << out;
     EXPECT_FALSE(j.contains("raw")) << out;
@@ -316,13 +318,13 @@ TEST(RecordEncoder, DeadLetterOfInvalidUtf8UsesBase64) {
     EXPECT_EQ(j.at("rule"), "malformed_json");
   }
   std::string out;
-  enc.dead_letter(DeadLetter{"\xFF\xFE\xFD", "s", 0, {}, "r", {}}, &out);
+  ASSERT_TRUE(enc.dead_letter(DeadLetter{"\xFF\xFE\xFD", "s", 0, {}, "r", {}}, &out).ok());
   EXPECT_EQ(Json::parse(out).at("raw_base64"), "//79");
   out.clear();
-  enc.dead_letter(DeadLetter{"\x80", "s", 0, {}, "r", {}}, &out);
+  ASSERT_TRUE(enc.dead_letter(DeadLetter{"\x80", "s", 0, {}, "r", {}}, &out).ok());
   EXPECT_EQ(Json::parse(out).at("raw_base64"), "gA==");
   out.clear();
-  enc.dead_letter(DeadLetter{"\xC3\x28", "s", 0, {}, "r", {}}, &out);
+  ASSERT_TRUE(enc.dead_letter(DeadLetter{"\xC3\x28", "s", 0, {}, "r", {}}, &out).ok());
   EXPECT_EQ(Json::parse(out).at("raw_base64"), "wyg=");
 }
 
@@ -330,9 +332,38 @@ TEST(RecordEncoder, DeadLetterOfALargeMessage) {
   std::string raw(3 << 20, 'a');
   raw[raw.size() / 2] = '\xFF';
   std::string out;
-  encoder().dead_letter(DeadLetter{raw, "s", 0, {}, "malformed_json", {}}, &out);
+  ASSERT_TRUE(encoder().dead_letter(DeadLetter{raw, "s", 0, {}, "malformed_json", {}}, &out).ok());
   const Json j = Json::parse(out);
   EXPECT_EQ(base64_decode(j.at("raw_base64").get<std::string>()), raw);
+}
+
+TEST(RecordEncoder, DeadLetterBytesFollowThePrivacyPolicy) {
+  const std::string raw = R"({"payer":{"document":"52998224725"},"amount":"-1"})";
+  const DeadLetter d{raw, "file:in.jsonl", 9, "amount", "not_positive", {}};
+  std::shared_ptr<const Privacy> redact;
+  ASSERT_TRUE(Privacy::create({}, &redact).ok());
+  std::string out;
+  ASSERT_TRUE(RecordEncoder({}, {}, {}, redact.get()).dead_letter(d, &out).ok());
+  EXPECT_EQ(out.find("52998224725"), std::string::npos) << out;
+  Json j = Json::parse(out);
+  EXPECT_EQ(j.at("raw_length"), raw.size());
+  EXPECT_EQ(j.at("raw_redacted"), true);
+  EXPECT_EQ(j.at("rule"), "not_positive");
+  EXPECT_FALSE(j.contains("raw"));
+
+  ::setenv("PIXGUARD_ENCODER_TEST_KEY", std::string(40, 'q').c_str(), 1);
+  PrivacyOptions o;
+  o.key_env = "PIXGUARD_ENCODER_TEST_KEY";
+  o.dead_letters = DeadLetterBytes::kEncrypt;
+  std::shared_ptr<const Privacy> encrypt;
+  ASSERT_TRUE(Privacy::create(o, &encrypt).ok());
+  out.clear();
+  ASSERT_TRUE(RecordEncoder({}, {}, {}, encrypt.get()).dead_letter(d, &out).ok());
+  EXPECT_EQ(out.find("52998224725"), std::string::npos) << out;
+  j = Json::parse(out);
+  std::string opened;
+  ASSERT_TRUE(encrypt->cipher()->open(j.at("raw_encrypted").get<std::string>(), &opened).ok());
+  EXPECT_EQ(opened, raw);
 }
 
 }  // namespace

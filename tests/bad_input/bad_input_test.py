@@ -16,7 +16,8 @@ section is replaced by the one the expectations name) with every output in a tem
      header). Every line is a message: an empty or blank line is an `empty_message` dead letter;
      a final line without a newline counts; a newline at the very end does not start a line;
   2. the dead letters on disk are exactly the lines the expectations say, each with the expected
-     field and rule, and its original bytes (`raw`, or `raw_base64` when they are not UTF-8);
+     field and rule, and its original bytes (`raw`, or `raw_base64` when they are not UTF-8;
+     privacy.dead_letters: clear here);
   3. the scored records are exactly the expected lines, in input order (end_to_end_id, amount,
      and event_time / late where the expectations give them); the duplicates count matches;
   4. `pixguard replay` with pipeline.batch_size 1 gives the same accounting, the same table
@@ -107,6 +108,10 @@ def make_config(src, tmp, input_path, fmt, input_section=None, batch_size=None, 
     text, n = re.subn(r"  scored: ~", "  scored: data/scored", text)  # the checks read them
     check(n == 1, "the shipped config's scored sink line changed; update bad_input_test.py")
     text = re.sub(r"(:[ \t]+)data/", rf"\g<1>{out}/", text)
+    # These checks are about a dead letter's original bytes: keep them (the shipped policy
+    # keeps only their length; tests/e2e run_default checks that).
+    text, n = re.subn(r"^(  dead_letters:)\s*redact", r"\g<1> clear", text, flags=re.M)
+    check(n == 1, "the shipped config has no privacy.dead_letters: redact; update bad_input_test.py")
     text = re.sub(r"(path:[ \t]+)model/", rf"\g<1>{src}/model/", text)
     for key, value in (("batch_size", batch_size), ("max_message_bytes", max_message_bytes)):
         if value is not None:

@@ -94,6 +94,8 @@ def small_config(src, tmp, count, extra="", interval="50ms", name="config.yaml",
     assert n == 1, "the shipped config's scored sink line changed; update harness.py"
     for name_ in ("scored", "alerts", "dead_letter", "checkpoints", "decisions"):
         text = re.sub(rf"  (\w+): data/{name_}", rf"  \1: {out}/{name_}", text)
+    # One privacy key per test, whatever `out`: runs compared with each other hash alike.
+    text = re.sub(r"  (\w+): data/privacy", rf"  \1: {tmp}/privacy", text)
     path = os.path.join(tmp, name)
     with open(path, "w", encoding="utf-8") as f:
         f.write(text + extra)
