@@ -28,5 +28,6 @@ Command add_compact_command(CLI::App& app);
 Command add_vacuum_command(CLI::App& app);
 Command add_inspect_command(CLI::App& app);
 Command add_erase_command(CLI::App& app);
+Command add_decrypt_command(CLI::App& app);
 
 }  // namespace pixguard::cli

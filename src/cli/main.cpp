@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
       {"vacuum", cli::add_vacuum_command(app)},
       {"inspect", cli::add_inspect_command(app)},
       {"erase", cli::add_erase_command(app)},
+      {"decrypt", cli::add_decrypt_command(app)},
   };
   try {
     app.parse(argc, argv);
