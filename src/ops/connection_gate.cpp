@@ -172,6 +172,9 @@ class ConnStream final : public httplib::Stream {
 
   ssize_t write(const char* ptr, size_t size) override {
     if (failed_) return -1;
+    if (status_ == 0 && size >= 12 && std::memcmp(ptr, "HTTP/1.", 7) == 0) {  // the status line
+      (void)std::from_chars(ptr + 9, ptr + 12, status_);
+    }
     if (write_deadline_us_ == 0) write_deadline_us_ = now_us() + options_.write_timeout_us;
     std::size_t done = 0;
     while (done < size) {
@@ -211,6 +214,7 @@ class ConnStream final : public httplib::Stream {
   socket_t socket() const override { return conn_.fd < FD_SETSIZE ? conn_.fd : INVALID_SOCKET; }
 
   std::size_t consumed() const { return consumed_; }
+  int status() const { return status_; }  // of the answer written, 0 before
   bool failed() const { return failed_; }
 
  private:
@@ -257,6 +261,7 @@ class ConnStream final : public httplib::Stream {
   int64_t write_deadline_us_ = 0;
   std::size_t consumed_ = 0;
   bool failed_ = false;
+  int status_ = 0;
 };
 
 }  // namespace
@@ -573,7 +578,9 @@ void ConnectionGate::serve(std::unique_ptr<Conn> conn) {
   counters_.served.fetch_add(1);
   conn->requests_left -= 1;
   conn->in.erase(0, stream.consumed());
-  if (!ok || closed || last || stream.failed()) return close_conn(std::move(conn), 0);
+  // A request httplib could not parse (400, 414) leaves the connection's framing unknown.
+  const bool malformed = stream.status() == 400 || stream.status() == 414;
+  if (!ok || closed || last || malformed || stream.failed()) return close_conn(std::move(conn), 0);
   // Kept alive: back to the gate, to wait for the next request there.
   const int64_t now = now_us();
   conn->since_us = now;
