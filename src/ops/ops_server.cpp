@@ -2,20 +2,18 @@
 
 #include <httplib.h>
 #include <openssl/crypto.h>
-#include <sys/socket.h>
 #include <openssl/evp.h>
+#include <sys/socket.h>
 
 #include <array>
 #include <charconv>
 #include <chrono>
 #include <utility>
 
-#include <nlohmann/json.hpp>
-
-#include "core/json_writer.h"
-#include "core/timestamp.h"
 #include "config/config.h"
 #include "core/clock.h"
+#include "core/json_writer.h"
+#include "lists/list_request.h"
 #include "ops/dashboard_page.h"
 #include "ops/prometheus_text.h"
 
@@ -271,23 +269,9 @@ Status OpsServer::start(const OpsServerOptions& options, std::unique_ptr<OpsServ
   });
   server.Post(R"(/api/lists/([a-z0-9_]+))", [&o, list_error](const httplib::Request& req, httplib::Response& res) {
     if (o.lists == nullptr) return list_error(res, Status::NotFound("no lists are configured (lists: in the config)"), req.path);
-    const nlohmann::json j = nlohmann::json::parse(req.body, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) return json_error(res, 400, "expected a JSON object", req.path);
-    const auto text = [&j](const char* key) {
-      const auto it = j.find(key);
-      return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-    };
-    int64_t expires_us = INT64_MAX;
-    if (const auto it = j.find("expires_at"); it != j.end() && !it->is_null()) {
-      if (!it->is_string() || parse_timestamp(it->get<std::string>(), TimestampFormat::kRfc3339, TimeZone(),
-                                              &expires_us) != TimestampError::kOk) {
-        return json_error(res, 400, "expires_at: expected an RFC 3339 time with an offset, or null", req.path);
-      }
-    }
-    if (text("value").empty() || text("author").empty()) {
-      return json_error(res, 400, "value and author are required strings", req.path);
-    }
-    if (Status s = o.lists->add(req.matches[1], text("value"), text("reason"), text("author"), expires_us); !s.ok()) {
+    ListEntryRequest entry;
+    if (Status s = parse_list_entry_request(req.body, &entry); !s.ok()) return json_error(res, 400, s.message(), req.path);
+    if (Status s = o.lists->add(req.matches[1], entry.value, entry.reason, entry.author, entry.expires_us); !s.ok()) {
       return list_error(res, s, req.path);
     }
     res.status = 201;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <string>
 #include <thread>
 #include <vector>
@@ -206,6 +207,35 @@ TEST(OpsServer, BodiesAndHeadsOverTheLimitsAreRefused) {
     EXPECT_EQ(res->status, 200);
   }
   EXPECT_EQ(get(server->url(), "/health").status, 200);
+}
+
+// POST /api/lists/{name} reads its body through parse_list_entry_request (lists/list_request.h).
+TEST(OpsServer, ListPostTakesAnEntryAndRefusesABadBody) {
+  const std::string journal = ::testing::TempDir() + "/ops_server_test_lists.jsonl";
+  std::remove(journal.c_str());
+  std::unique_ptr<ListStore> lists;
+  ASSERT_TRUE(ListStore::open({{"blocked", Field::kPayeeKey}}, journal, &lists).ok());
+  LiveMetrics metrics;
+  OpsServerOptions o;
+  o.listen = "127.0.0.1:0";
+  o.metrics = &metrics;
+  o.lists = lists.get();
+  std::unique_ptr<OpsServer> server;
+  ASSERT_TRUE(OpsServer::start(o, &server).ok());
+  httplib::Client client(server->url());
+  auto res = client.Post("/api/lists/blocked", R"({"value":"k@x","author":"ana","reason":"r"})", "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 201) << res->body;
+  res = client.Post("/api/lists/blocked", R"({"value":"k@x"})", "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+  EXPECT_NE(res->body.find("value and author are required"), std::string::npos) << res->body;
+  res = client.Post("/api/lists/blocked", "not json", "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+  res = client.Get("/api/lists/blocked");
+  ASSERT_TRUE(res);
+  EXPECT_NE(res->body.find("k@x"), std::string::npos) << res->body;
 }
 
 }  // namespace
