@@ -3,11 +3,14 @@
 #include <httplib.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <chrono>
+#include <cstdio>
 #include <utility>
 
 #include "config/config.h"
@@ -122,6 +125,21 @@ Status OpsServer::start(const OpsServerOptions& options, std::unique_ptr<OpsServ
   ops->options_ = options;
   const bool tls = !options.tls_cert.empty();
   GateOptions limits = options.limits;
+  // Every connection is a descriptor: with too few, accept() fails and nothing gets in (a
+  // health check included). Raise the soft limit as far as needed, else lower the cap.
+  constexpr rlim_t kSpare = 256;  // the job's own files, sockets to Kafka
+  if (rlimit fds{}; getrlimit(RLIMIT_NOFILE, &fds) == 0 && fds.rlim_cur != RLIM_INFINITY &&
+                    fds.rlim_cur < limits.max_connections + kSpare) {
+    fds.rlim_cur = fds.rlim_max == RLIM_INFINITY ? limits.max_connections + kSpare
+                                                 : std::min<rlim_t>(fds.rlim_max, limits.max_connections + kSpare);
+    (void)setrlimit(RLIMIT_NOFILE, &fds);
+    if (fds.rlim_cur < limits.max_connections + kSpare) {
+      const std::size_t cap = fds.rlim_cur > kSpare + 8 ? static_cast<std::size_t>(fds.rlim_cur - kSpare) : 8;
+      std::fprintf(stderr, "pixguard: http.max_connections %zu lowered to %zu (open file limit %llu)\n",
+                   limits.max_connections, cap, static_cast<unsigned long long>(fds.rlim_cur));
+      limits.max_connections = cap;
+    }
+  }
   ConnectionGate::Process process;
   std::function<int()> listen_socket;
   if (tls) {
