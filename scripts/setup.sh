@@ -15,6 +15,7 @@ packages=(
   libpq-dev postgresql  # profile tables from PostgreSQL (src/enrich/); the tests start their own server
   libcpp-httplib-dev prometheus chromium  # the operations endpoint (src/ops/); its test's scraper and browser
   libsnappy-dev libzstd-dev  # Parquet page codecs (src/parquet/)
+  libssl-dev  # TLS of the endpoint, keyed hashes and dead-letter encryption (src/privacy/)
 )
 # npm only when there is none: the Parquet tests' DuckDB comes from the npm registry (below).
 command -v npm >/dev/null || packages+=(nodejs npm)

@@ -182,6 +182,16 @@ Status start_operations(const Config& config, Job* job, Operations* ops) {
   OpsServerOptions o;
   o.listen = config.http.listen;
   o.token = config.http.token;
+  o.tls_cert = config.http.tls_cert;
+  o.tls_key = config.http.tls_key;
+  o.limits.read_timeout_us = config.http.read_timeout_us;
+  o.limits.write_timeout_us = config.http.write_timeout_us;
+  o.limits.keep_alive_timeout_us = config.http.keep_alive_timeout_us;
+  o.limits.keep_alive_requests = config.http.keep_alive_requests;
+  o.limits.max_connections = config.http.max_connections;
+  o.limits.threads = config.http.threads;
+  o.limits.max_queued = config.http.max_queued;
+  o.limits.max_body = config.http.max_body;
   o.stall_after_us = config.http.stall_after_us;
   o.metrics = &ops->metrics;
   o.decisions = ops->decisions.get();

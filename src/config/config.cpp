@@ -655,9 +655,46 @@ Config parse(const Reader& r, const YAML::Node& root, const std::string& path) {
                     "privacy"});
   read_pipeline(r, root["pipeline"], &c);
   if (const YAML::Node h = root["http"]) {
-    r.only(h, "http", {"listen", "token", "recent_decisions", "recent_alerts", "stall_after"});
+    r.only(h, "http", {"listen", "token", "tls", "recent_decisions", "recent_alerts", "stall_after", "read_timeout",
+                       "write_timeout", "keep_alive_timeout", "keep_alive_requests", "max_connections", "threads",
+                       "max_queued", "max_body"});
     if (h["stall_after"]) c.http.stall_after_us = r.duration(h["stall_after"], "http.stall_after");
-    if (h["token"] && !h["token"].IsNull()) c.http.token = r.str(h["token"], "http.token");
+    if (h["token"]) {
+      // An empty token must not quietly mean "no authentication" (an unset variable in a
+      // templated config): leave the key out for that.
+      if (h["token"].IsNull() || (h["token"].IsScalar() && h["token"].Scalar().empty())) {
+        YAML::Node key = h["token"];  // a null value has no line of its own: the key's
+        for (const auto& kv : h) {
+          if (kv.first.Scalar() == "token") key = kv.first;
+        }
+        r.fail(key, "http.token", "empty; give a token, or leave the key out for none (loopback only)");
+      }
+      c.http.token = r.str(h["token"], "http.token");
+    }
+    if (const YAML::Node t = h["tls"]) {
+      r.only(t, "http.tls", {"cert", "key"});
+      if (!t.IsMap() || !t["cert"] || !t["key"]) r.fail(t, "http.tls", "expected {cert: <PEM file>, key: <PEM file>}");
+      c.http.tls_cert = r.str(t["cert"], "http.tls.cert");
+      c.http.tls_key = r.str(t["key"], "http.tls.key");
+      if (c.http.tls_cert.empty()) r.fail(t["cert"], "http.tls.cert", "empty");
+      if (c.http.tls_key.empty()) r.fail(t["key"], "http.tls.key", "empty");
+    }
+    const auto timeout = [&](const char* key, int64_t* out) {
+      if (!h[key]) return;
+      const std::string name = std::string("http.") + key;
+      *out = r.duration(h[key], name);
+      if (*out < 100'000 || *out > 3'600'000'000) r.fail(h[key], name, "must be between 100ms and 1h");
+    };
+    timeout("read_timeout", &c.http.read_timeout_us);
+    timeout("write_timeout", &c.http.write_timeout_us);
+    timeout("keep_alive_timeout", &c.http.keep_alive_timeout_us);
+    if (h["keep_alive_requests"]) {
+      c.http.keep_alive_requests = r.count(h["keep_alive_requests"], "http.keep_alive_requests", 1, 1'000'000);
+    }
+    if (h["max_connections"]) c.http.max_connections = r.count(h["max_connections"], "http.max_connections", 8, 100'000);
+    if (h["threads"]) c.http.threads = r.count(h["threads"], "http.threads", 1, 256);
+    if (h["max_queued"]) c.http.max_queued = r.count(h["max_queued"], "http.max_queued", 1, 100'000);
+    if (h["max_body"]) c.http.max_body = r.count(h["max_body"], "http.max_body", 1, 64 * 1024 * 1024);
     if (h["recent_decisions"]) c.http.recent_decisions = r.count(h["recent_decisions"], "http.recent_decisions", 1, 10'000'000);
     if (h["recent_alerts"]) c.http.recent_alerts = r.count(h["recent_alerts"], "http.recent_alerts", 1, 10'000'000);
     if (h["listen"] && !h["listen"].IsNull()) {
@@ -666,6 +703,10 @@ Config parse(const Reader& r, const YAML::Node& root, const std::string& path) {
       int port = 0;
       if (!c.http.listen.empty() && !parse_listen_address(c.http.listen, &host, &port)) {
         r.fail(h["listen"], "http.listen", "expected host:port (port 0 to 65535), got '" + c.http.listen + "'");
+      }
+      if (!c.http.listen.empty() && c.http.token.empty() && !is_loopback_host(host)) {
+        r.fail(h["listen"], "http.listen",
+               "'" + host + "' is reachable from other machines: set http.token (and http.tls), or listen on 127.0.0.1");
       }
     }
   }
@@ -976,6 +1017,24 @@ bool parse_listen_address(std::string_view listen, std::string* host, int* port)
   *host = std::string(listen.substr(0, colon));
   *port = p;
   return true;
+}
+
+bool is_loopback_host(std::string_view host) {
+  if (host == "localhost" || host == "::1" || host == "[::1]") return true;
+  // 127.0.0.0/8 as a dotted quad (four numbers of 0 to 255).
+  int parts = 0;
+  std::size_t i = 0;
+  int first = -1;
+  while (i <= host.size()) {
+    const std::size_t dot = std::min(host.find('.', i), host.size());
+    int v = -1;
+    const auto r = std::from_chars(host.data() + i, host.data() + dot, v);
+    if (r.ec != std::errc{} || r.ptr != host.data() + dot || dot == i || dot - i > 3 || v > 255) return false;
+    if (parts == 0) first = v;
+    ++parts;
+    i = dot + 1;
+  }
+  return parts == 4 && first == 127;
 }
 
 std::size_t Config::worker_count() const {

@@ -66,9 +66,28 @@ bool valid_instance_name(std::string_view name);
 // "host:port" with a port of 0 to 65535 -> its parts; false for anything else.
 bool parse_listen_address(std::string_view listen, std::string* host, int* port);
 
+// A host of 127.0.0.0/8, ::1 ([::1]) or "localhost": reachable from this machine only.
+bool is_loopback_host(std::string_view host);
+
 struct HttpConfig {
   std::string listen;  // "host:port" (port 0: any free one, printed at start); empty = off
-  std::string token;   // bearer token required on every path but /health; empty = none
+  // Bearer token required on every path but /health and the dashboard page. Absent: none,
+  // allowed on a loopback listen address only; an empty or null token is a config error.
+  std::string token;
+  std::string tls_cert;  // http.tls.cert: PEM certificate (chain); with tls_key: HTTPS only
+  std::string tls_key;   // http.tls.key: PEM private key
+  // Connection limits (ops/connection_gate.h): a request (line, headers and body) must arrive
+  // within read_timeout of its first byte (of the connection, for the first one); an answer
+  // must be taken within write_timeout; an idle kept-alive connection closes after
+  // keep_alive_timeout or keep_alive_requests requests.
+  int64_t read_timeout_us = 5'000'000;
+  int64_t write_timeout_us = 5'000'000;
+  int64_t keep_alive_timeout_us = 5'000'000;
+  std::size_t keep_alive_requests = 100;
+  std::size_t max_connections = 512;  // open at once; past it the oldest waiting one gets 503
+  std::size_t threads = 4;            // workers that run complete requests
+  std::size_t max_queued = 64;        // complete requests waiting for a worker; past it 503
+  std::size_t max_body = 64 * 1024;   // request body bytes; past it 413
   std::size_t recent_decisions = 20'000;  // decisions /api/transactions/{id} can find
   std::size_t recent_alerts = 10'000;     // alerts /api/alerts pages through
   int64_t stall_after_us = 120'000'000;   // no progress this long: /ready and /health say stalled

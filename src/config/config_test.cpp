@@ -325,6 +325,61 @@ TEST(Config, HttpListen) {
   expect_error_at("http:\n  port: 1\n", 2, "http.port");
 }
 
+// An empty token is an error, not "no authentication"; without a token only a loopback
+// address may be listened on.
+TEST(Config, HttpTokenRules) {
+  Config c;
+  ASSERT_TRUE(load_config(write_config("http:\n  listen: 0.0.0.0:9000\n  token: abc\n"), &c).ok());
+  EXPECT_EQ(c.http.token, "abc");
+  for (const char* host : {"127.0.0.1", "127.10.0.3", "localhost", "[::1]"}) {
+    const Status s = load_config(write_config(std::string("http:\n  listen: '") + host + ":9000'\n"), &c);
+    EXPECT_TRUE(s.ok()) << host << ": " << s.message();
+    EXPECT_TRUE(c.http.token.empty());
+  }
+  expect_error_at("http:\n  listen: 127.0.0.1:0\n  token: \"\"\n", 3, "http.token", "empty");
+  expect_error_at("http:\n  listen: 127.0.0.1:0\n  token:\n", 3, "http.token", "empty");
+  expect_error_at("http:\n  listen: 127.0.0.1:0\n  token: ~\n", 3, "http.token", "empty");
+  for (const char* host : {"0.0.0.0", "10.1.2.3", "128.0.0.1", "127.0.0.1.5", "::", "example.com", "1270.0.0.1"}) {
+    expect_error_at(std::string("http:\n  listen: '") + host + ":9000'\n", 2, "http.listen", "set http.token");
+  }
+}
+
+TEST(Config, HttpLimitsAndTls) {
+  Config c;
+  ASSERT_TRUE(load_config(write_config("http:\n  listen: 127.0.0.1:0\n"), &c).ok());
+  EXPECT_EQ(c.http.read_timeout_us, 5'000'000);
+  EXPECT_EQ(c.http.write_timeout_us, 5'000'000);
+  EXPECT_EQ(c.http.max_body, 64u * 1024);
+  EXPECT_TRUE(c.http.tls_cert.empty());
+  const Status s = load_config(write_config(R"(http:
+  listen: 127.0.0.1:0
+  read_timeout: 2s
+  write_timeout: 500ms
+  keep_alive_timeout: 1s
+  keep_alive_requests: 10
+  max_connections: 100
+  threads: 2
+  max_queued: 8
+  max_body: 1024
+  tls: {cert: /etc/pixguard/cert.pem, key: /etc/pixguard/key.pem}
+)"), &c);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(c.http.read_timeout_us, 2'000'000);
+  EXPECT_EQ(c.http.write_timeout_us, 500'000);
+  EXPECT_EQ(c.http.keep_alive_timeout_us, 1'000'000);
+  EXPECT_EQ(c.http.keep_alive_requests, 10u);
+  EXPECT_EQ(c.http.max_connections, 100u);
+  EXPECT_EQ(c.http.threads, 2u);
+  EXPECT_EQ(c.http.max_queued, 8u);
+  EXPECT_EQ(c.http.max_body, 1024u);
+  EXPECT_EQ(c.http.tls_cert, "/etc/pixguard/cert.pem");
+  EXPECT_EQ(c.http.tls_key, "/etc/pixguard/key.pem");
+  expect_error_at("http:\n  read_timeout: 1ms\n", 2, "http.read_timeout", "between 100ms and 1h");
+  expect_error_at("http:\n  max_body: 0\n", 2, "http.max_body");
+  expect_error_at("http:\n  tls: {cert: a.pem}\n", 2, "http.tls", "key");
+  expect_error_at("http:\n  tls: {cert: a.pem, key: b.pem, ca: c.pem}\n", 2, "http.tls.ca", "unknown key");
+}
+
 TEST(Config, KafkaSourceWithEveryKey) {
   Config c;
   const Status s = load_config(write_config(R"(source:

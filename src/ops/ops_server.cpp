@@ -1,16 +1,22 @@
 #include "ops/ops_server.h"
 
 #include <httplib.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <utility>
 
-#include <nlohmann/json.hpp>
-
-#include "core/json_writer.h"
-#include "core/timestamp.h"
 #include "config/config.h"
 #include "core/clock.h"
+#include "core/json_writer.h"
+#include "lists/list_request.h"
 #include "ops/dashboard_page.h"
 #include "ops/prometheus_text.h"
 
@@ -54,7 +60,51 @@ bool query_number(const httplib::Request& req, const char* name, uint64_t fallba
   return !v.empty() && r.ec == std::errc{} && r.ptr == v.data() + v.size();
 }
 
+// httplib's accept thread runs each connection's task at once: the task hands the socket to
+// the gate (GuardedServer::process_and_close_socket), which never blocks.
+class InlineQueue final : public httplib::TaskQueue {
+ public:
+  void enqueue(std::function<void()> fn) override { fn(); }
+  void shutdown() override {}
+};
+
+// httplib's Server (or SSLServer) with its connections handled by a ConnectionGate instead of
+// a thread each; requests still go through httplib's parsing and routing (process_request).
+template <class Base>
+class GuardedServer final : public Base {
+ public:
+  template <class... Args>
+  explicit GuardedServer(Args&&... args) : Base(std::forward<Args>(args)...) {
+    this->new_task_queue = [] { return new InlineQueue(); };
+  }
+  void set_gate(ConnectionGate* gate) { gate_ = gate; }
+  int listen_socket() const { return this->svr_sock_; }
+  bool run(httplib::Stream& stream, bool close_connection, bool& connection_closed) {
+    return this->process_request(stream, close_connection, connection_closed, nullptr);
+  }
+
+ private:
+  bool process_and_close_socket(socket_t sock) override {
+    gate_->admit(sock);
+    return true;
+  }
+  ConnectionGate* gate_ = nullptr;
+};
+
+bool sha256(std::string_view data, unsigned char* out, unsigned int* size) {
+  return EVP_Digest(data.data(), data.size(), out, size, EVP_sha256(), nullptr) == 1;
+}
+
 }  // namespace
+
+bool bearer_token_matches(std::string_view authorization, std::string_view token) {
+  if (token.empty()) return false;
+  const std::string expected = "Bearer " + std::string(token);
+  unsigned char a[EVP_MAX_MD_SIZE], b[EVP_MAX_MD_SIZE];
+  unsigned int a_size = 0, b_size = 0;
+  if (!sha256(authorization, a, &a_size) || !sha256(expected, b, &b_size) || a_size != b_size) return false;
+  return CRYPTO_memcmp(a, b, a_size) == 0;
+}
 
 Status OpsServer::start(const OpsServerOptions& options, std::unique_ptr<OpsServer>* out) {
   const std::string& listen = options.listen;
@@ -63,17 +113,69 @@ Status OpsServer::start(const OpsServerOptions& options, std::unique_ptr<OpsServ
   if (!parse_listen_address(listen, &host, &wanted)) {
     return Status::InvalidArgument("http.listen: expected host:port (port 0 to 65535), got '" + listen + "'");
   }
+  if (options.token.empty() && !is_loopback_host(host)) {
+    return Status::InvalidArgument("http.listen: " + listen +
+                                   " is reachable from other machines: set http.token (and http.tls), or listen on "
+                                   "127.0.0.1");
+  }
+  if (options.tls_cert.empty() != options.tls_key.empty()) {
+    return Status::InvalidArgument("http.tls: both cert and key are needed");
+  }
   std::unique_ptr<OpsServer> ops(new OpsServer());
   ops->options_ = options;
-  ops->server_ = std::make_unique<httplib::Server>();
+  const bool tls = !options.tls_cert.empty();
+  GateOptions limits = options.limits;
+  // Every connection is a descriptor: with too few, accept() fails and nothing gets in (a
+  // health check included). Raise the soft limit as far as needed, else lower the cap.
+  constexpr rlim_t kSpare = 256;  // the job's own files, sockets to Kafka
+  if (rlimit fds{}; getrlimit(RLIMIT_NOFILE, &fds) == 0 && fds.rlim_cur != RLIM_INFINITY &&
+                    fds.rlim_cur < limits.max_connections + kSpare) {
+    fds.rlim_cur = fds.rlim_max == RLIM_INFINITY ? limits.max_connections + kSpare
+                                                 : std::min<rlim_t>(fds.rlim_max, limits.max_connections + kSpare);
+    (void)setrlimit(RLIMIT_NOFILE, &fds);
+    if (fds.rlim_cur < limits.max_connections + kSpare) {
+      const std::size_t cap = fds.rlim_cur > kSpare + 8 ? static_cast<std::size_t>(fds.rlim_cur - kSpare) : 8;
+      std::fprintf(stderr, "pixguard: http.max_connections %zu lowered to %zu (open file limit %llu)\n",
+                   limits.max_connections, cap, static_cast<unsigned long long>(fds.rlim_cur));
+      limits.max_connections = cap;
+    }
+  }
+  ConnectionGate::Process process;
+  std::function<int()> listen_socket;
+  if (tls) {
+    auto ssl = std::make_unique<GuardedServer<httplib::SSLServer>>(options.tls_cert.c_str(), options.tls_key.c_str());
+    if (!ssl->is_valid()) {
+      return Status::InvalidArgument("http.tls: cannot load the certificate " + options.tls_cert + " and key " +
+                                     options.tls_key + " (PEM files, the key matching the certificate)");
+    }
+    SSL_CTX_set_min_proto_version(ssl->ssl_context(), TLS1_2_VERSION);
+    limits.tls = ssl->ssl_context();
+    auto* raw = ssl.get();
+    process = [raw](httplib::Stream& s, bool close, bool& closed) { return raw->run(s, close, closed); };
+    ops->gate_ = std::make_unique<ConnectionGate>(limits, std::move(process));
+    raw->set_gate(ops->gate_.get());
+    listen_socket = [raw] { return raw->listen_socket(); };
+    ops->server_ = std::move(ssl);
+  } else {
+    limits.tls = nullptr;
+    auto plain = std::make_unique<GuardedServer<httplib::Server>>();
+    auto* raw = plain.get();
+    process = [raw](httplib::Stream& s, bool close, bool& closed) { return raw->run(s, close, closed); };
+    ops->gate_ = std::make_unique<ConnectionGate>(limits, std::move(process));
+    raw->set_gate(ops->gate_.get());
+    listen_socket = [raw] { return raw->listen_socket(); };
+    ops->server_ = std::move(plain);
+  }
   httplib::Server& server = *ops->server_;
+  // Bodies over the limit: 413 (the gate answers those with a Content-Length itself).
+  server.set_payload_max_length(limits.max_body);
   const OpsServerOptions& o = ops->options_;
 
   if (!o.token.empty()) {
     server.set_pre_routing_handler([&o](const httplib::Request& req, httplib::Response& res) {
       // The health check and the (static) dashboard page are open; the data is not.
       if (req.path == "/health" || req.path == "/" || req.path == "/dashboard" ||
-          req.get_header_value("Authorization") == "Bearer " + o.token) {
+          bearer_token_matches(req.get_header_value("Authorization"), o.token)) {
         return httplib::Server::HandlerResponse::Unhandled;
       }
       res.set_header("WWW-Authenticate", "Bearer");
@@ -185,23 +287,9 @@ Status OpsServer::start(const OpsServerOptions& options, std::unique_ptr<OpsServ
   });
   server.Post(R"(/api/lists/([a-z0-9_]+))", [&o, list_error](const httplib::Request& req, httplib::Response& res) {
     if (o.lists == nullptr) return list_error(res, Status::NotFound("no lists are configured (lists: in the config)"), req.path);
-    const nlohmann::json j = nlohmann::json::parse(req.body, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) return json_error(res, 400, "expected a JSON object", req.path);
-    const auto text = [&j](const char* key) {
-      const auto it = j.find(key);
-      return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-    };
-    int64_t expires_us = INT64_MAX;
-    if (const auto it = j.find("expires_at"); it != j.end() && !it->is_null()) {
-      if (!it->is_string() || parse_timestamp(it->get<std::string>(), TimestampFormat::kRfc3339, TimeZone(),
-                                              &expires_us) != TimestampError::kOk) {
-        return json_error(res, 400, "expires_at: expected an RFC 3339 time with an offset, or null", req.path);
-      }
-    }
-    if (text("value").empty() || text("author").empty()) {
-      return json_error(res, 400, "value and author are required strings", req.path);
-    }
-    if (Status s = o.lists->add(req.matches[1], text("value"), text("reason"), text("author"), expires_us); !s.ok()) {
+    ListEntryRequest entry;
+    if (Status s = parse_list_entry_request(req.body, &entry); !s.ok()) return json_error(res, 400, s.message(), req.path);
+    if (Status s = o.lists->add(req.matches[1], entry.value, entry.reason, entry.author, entry.expires_us); !s.ok()) {
       return list_error(res, s, req.path);
     }
     res.status = 201;
@@ -239,15 +327,27 @@ Status OpsServer::start(const OpsServerOptions& options, std::unique_ptr<OpsServ
   if (port < 0) {
     return Status::IoError("http.listen: cannot listen on " + listen + " (in use, or not an address of this machine)");
   }
-  ops->url_ = "http://" + host + ":" + std::to_string(port);
-  ops->thread_ = std::thread([&server] { server.listen_after_bind(); });
+  // httplib listens with a backlog of 5: a burst of connections would wait in the kernel (a
+  // dropped handshake costs a client a second). Listening again sets a longer one.
+  ::listen(listen_socket(), SOMAXCONN);
+  if (Status s = ops->gate_->start(); !s.ok()) return s;
+  ops->url_ = (tls ? "https://" : "http://") + host + ":" + std::to_string(port);
+  ops->thread_ = std::thread([&server, done = &ops->listen_done_] {
+    server.listen_after_bind();
+    done->store(true);
+  });
   *out = std::move(ops);
   return Status::Ok();
 }
 
 OpsServer::~OpsServer() {
-  if (server_) server_->stop();
+  // stop() does nothing until the accept loop runs: again until it has ended.
+  while (server_ && thread_.joinable() && !listen_done_.load()) {
+    server_->stop();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   if (thread_.joinable()) thread_.join();
+  if (gate_) gate_->stop();  // after the accept thread: nothing is admitted any more
 }
 
 }  // namespace pixguard

@@ -11,9 +11,13 @@
 //   GET /api/metrics/recent      per-second counts and latency of the last 10 minutes (charts)
 //   GET /api/summary             the accounting, epoch, readiness and model
 //   GET / (and /dashboard)       the live dashboard (ops/dashboard.html, embedded)
-// Errors are JSON with a status that means something (400, 401, 404, 405). With a token,
-// every path but /health and the dashboard page needs "Authorization: Bearer <token>". Listens on 127.0.0.1 unless
-// configured otherwise (reachable from elsewhere only when asked). docs/operations.md has the details.
+// Errors are JSON with a status that means something (400, 401, 404, 405, 408, 413, 503). With a
+// token, every path but /health and the dashboard page needs "Authorization: Bearer <token>"
+// (compared in constant time). Listens on 127.0.0.1 unless configured otherwise, and refuses an
+// address reachable from other machines without a token. With a certificate and key, HTTPS
+// only. Connections wait in a ConnectionGate (ops/connection_gate.h) until their request is
+// whole, so that idle or slow clients cannot hold the worker threads. docs/operations.md has
+// the details.
 //
 //   GET /api/threshold-alerts    the threshold alerts' state and recent events
 //   GET /api/lists/{name}        a block or allow list's entries
@@ -22,14 +26,18 @@
 //   DELETE /api/lists/{name}/{value}?author=...   removes one; 200, or 404 when absent
 //                                (both journaled with author, time, before and after:
 //                                lists/list_store.h; decisions follow from the next batch)
-// Threading: the server's threads only read snapshots (LiveMetrics, RecentRecords,
+// Threading: httplib's accept thread, the gate's thread and its workers (GateOptions::threads);
+// the workers only read snapshots (LiveMetrics, RecentRecords,
 // MetricsHistory, ThresholdAlerter), and change the lists through ListStore (thread-safe).
+#include <atomic>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "core/status.h"
 #include "lists/list_store.h"
+#include "ops/connection_gate.h"
 #include "ops/metrics_history.h"
 #include "ops/threshold_alerter.h"
 #include "runtime/live_metrics.h"
@@ -43,7 +51,10 @@ namespace pixguard {
 
 struct OpsServerOptions {
   std::string listen;  // "host:port"; port 0 picks a free one
-  std::string token;   // empty: no authentication
+  std::string token;   // empty: no authentication (then only a loopback `listen` is accepted)
+  std::string tls_cert;  // PEM files; both set: HTTPS (httplib::SSLServer's context)
+  std::string tls_key;
+  GateOptions limits;    // timeouts, connection and queue caps, body limit (limits.tls is set here)
   int64_t stall_after_us = 120'000'000;  // the run loop silent this long: stalled
   const LiveMetrics* metrics = nullptr;
   const RecentRecords* decisions = nullptr;  // null: /api/transactions answers 404
@@ -53,6 +64,11 @@ struct OpsServerOptions {
   ListStore* lists = nullptr;                 // null: no lists configured (the list paths answer 404)
 };
 
+// Whether `authorization` (the header's value) is "Bearer <token>", compared in constant time
+// (SHA-256 digests of both, CRYPTO_memcmp): the timing tells neither bytes nor length. False
+// for an empty token.
+bool bearer_token_matches(std::string_view authorization, std::string_view token);
+
 class OpsServer {
  public:
   // Binds and starts serving.
@@ -61,15 +77,18 @@ class OpsServer {
   OpsServer(const OpsServer&) = delete;
   OpsServer& operator=(const OpsServer&) = delete;
 
-  // "http://host:port", the port as bound.
+  // "http://host:port" (https with TLS), the port as bound.
   const std::string& url() const { return url_; }
+  const GateCounters& counters() const { return gate_->counters(); }
 
  private:
   OpsServer() = default;
 
   OpsServerOptions options_;
   std::unique_ptr<httplib::Server> server_;
+  std::unique_ptr<ConnectionGate> gate_;
   std::thread thread_;
+  std::atomic<bool> listen_done_{false};  // listen_after_bind has returned
   std::string url_;
 };
 
