@@ -5,16 +5,20 @@
 namespace pixguard {
 namespace {
 
-uint64_t party_id(std::string_view ispb, std::string_view account) {
-  return hash_combine(stable_hash(ispb, 0x1), stable_hash(account, 0x2));
+// One keyed hash per kind of value, so that equal text in two fields names two things.
+SipKey for_kind(const SipKey& key, uint64_t kind) { return {key[0] ^ (kind * 0x9e3779b97f4a7c15ull), key[1]}; }
+
+uint64_t party_id(const SipKey& key, std::string_view ispb, std::string_view account) {
+  return hash_combine(siphash24(for_kind(key, 1), ispb), siphash24(for_kind(key, 2), account));
 }
 
 }  // namespace
 
 void Enricher::enrich(const Transaction& tx, Enrichment* out) const {
-  out->payer_id = party_id(tx.payer.ispb, tx.payer.account);
-  out->payee_id = tx.payee_key.empty() ? party_id(tx.payee.ispb, tx.payee.account) : stable_hash(tx.payee_key, 0x3);
-  out->device_id = tx.device_id.empty() ? 0 : stable_hash(tx.device_id, 0x4) | 1;
+  out->payer_id = party_id(id_key_, tx.payer.ispb, tx.payer.account);
+  out->payee_id = tx.payee_key.empty() ? party_id(id_key_, tx.payee.ispb, tx.payee.account)
+                                       : siphash24(for_kind(id_key_, 3), tx.payee_key);
+  out->device_id = tx.device_id.empty() ? 0 : siphash24(for_kind(id_key_, 4), tx.device_id) | 1;
   out->local = to_local_time(tx.event_time_us, zone_);
   out->fraud_known_us = Enrichment::kNever;
   out->label = tx.label;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "core/siphash.h"
 #include "core/time_zone.h"
 #include "core/transaction.h"
 #include "enrich/label_store.h"
@@ -37,8 +38,9 @@ struct Enrichment {
 
 class Enricher {
  public:
-  Enricher(const TimeZone& zone, LabelTiming timing, const LabelStore* labels)
-      : zone_(zone), timing_(timing), labels_(labels) {}
+  // `id_key` keys the hashes that name payers, payees and devices in the state (SipHash).
+  Enricher(const TimeZone& zone, LabelTiming timing, const LabelStore* labels, const SipKey& id_key)
+      : zone_(zone), timing_(timing), labels_(labels), id_key_(id_key) {}
 
   void enrich(const Transaction& tx, Enrichment* out) const;
 
@@ -46,6 +48,7 @@ class Enricher {
   TimeZone zone_;
   LabelTiming timing_;
   const LabelStore* labels_;
+  SipKey id_key_;
 };
 
 }  // namespace pixguard

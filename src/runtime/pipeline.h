@@ -185,7 +185,9 @@ class Pipeline {
   };
 
   Pipeline(const Config& config, std::unique_ptr<Decoder> decoder, const LabelStore* labels,
-           std::shared_ptr<const Privacy> privacy);
+           std::shared_ptr<const Privacy> privacy, const SipKey& id_key);
+  static Status resolve_id_key(const Config& config, const Privacy& privacy, SipKey* out);
+  Status check_format(ByteReader* in) const;
   void refresh_state_summary();
   void record_changes(const RecordBatch& batch);
   bool load_accounting_state(ByteReader* in);
@@ -223,6 +225,7 @@ class Pipeline {
   Validator validator_;
   PartStates parts_;
   Enricher enricher_;
+  uint64_t id_fingerprint_;  // of the key naming ids in the state; saved with it
   std::size_t feature_count_;
   std::string state_shape_;
   const Config* config_;  // outlives the pipeline (it is the job's)

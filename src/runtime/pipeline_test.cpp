@@ -480,3 +480,39 @@ TEST(PipelineMembers, RepartitionedMembersDecideAsOneProcess) {
 
 }  // namespace
 }  // namespace pixguard
+
+namespace pixguard {
+namespace {
+
+// Ids in the state are keyed hashes: a snapshot restored under another key would find none
+// of its accounts, so it is refused, by name.
+TEST(PipelineState, RefusesStateHashedUnderAnotherKey) {
+  const auto make = [](const char* env, Config* config, std::unique_ptr<Pipeline>* p) {  // config outlives p
+    ASSERT_TRUE(load_config(source_dir() + "/config/streaming_config.yaml", config).ok());
+    config->privacy.key_file.clear();
+    config->privacy.create_key = false;
+    config->privacy.key_env = env;
+    ASSERT_TRUE(Pipeline::create(*config, make_json_decoder(config->validation.mapping), nullptr, nullptr, p).ok());
+  };
+  ::setenv("PIXGUARD_PIPELINE_TEST_KEY_A", std::string(32, 'a').c_str(), 1);
+  ::setenv("PIXGUARD_PIPELINE_TEST_KEY_B", std::string(32, 'b').c_str(), 1);
+  Config a_config, same_config, other_config;
+  std::unique_ptr<Pipeline> a, same, other;
+  make("PIXGUARD_PIPELINE_TEST_KEY_A", &a_config, &a);
+  make("PIXGUARD_PIPELINE_TEST_KEY_A", &same_config, &same);
+  make("PIXGUARD_PIPELINE_TEST_KEY_B", &other_config, &other);
+  RecordBatch b;
+  for (const std::string& m : generated(200)) b.add(m, 0);
+  b.finish();
+  ASSERT_TRUE(a->process(b, "test").ok());
+  std::string snapshot;
+  ByteWriter w(&snapshot);
+  a->save_state(&w);
+  EXPECT_TRUE(same->load_state(snapshot).ok());
+  const Status s = other->load_state(snapshot);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("another privacy key"), std::string::npos) << s.message();
+}
+
+}  // namespace
+}  // namespace pixguard
