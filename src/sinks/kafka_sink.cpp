@@ -2,8 +2,10 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <random>
 
+#include "core/limits.h"
 #include "core/log.h"
 
 namespace pixguard {
@@ -59,6 +61,17 @@ Status KafkaSink::open(KafkaSinkOptions options, std::unique_ptr<KafkaSink>* out
   }
   KafkaConfPtr conf;
   if (Status s = make_kafka_conf(properties, &conf); !s.ok()) return s.with_context(sink->name_);
+  if (!o.topics[static_cast<std::size_t>(Output::kDeadLetters)].empty()) {
+    // A dead letter encodes under kDeadLetterMaxBytes whatever the input (record_encoder.h): a
+    // producer limit below it could fail an epoch on every restart (the same input again).
+    char value[32];
+    std::size_t size = sizeof value;
+    if (rd_kafka_conf_get(conf.get(), "message.max.bytes", value, &size) == RD_KAFKA_CONF_OK &&
+        std::strtoull(value, nullptr, 10) < kDeadLetterMaxBytes) {
+      return Status::InvalidArgument(sink->name_ + ": kafka property 'message.max.bytes' is " + value +
+                                     ": dead letters need at least " + std::to_string(kDeadLetterMaxBytes));
+    }
+  }
   rd_kafka_conf_set_opaque(conf.get(), sink.get());
   rd_kafka_conf_set_dr_msg_cb(conf.get(), on_delivery);
   if (Status s = new_kafka_client(RD_KAFKA_PRODUCER, conf, &sink->producer_); !s.ok()) {

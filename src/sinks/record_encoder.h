@@ -22,7 +22,11 @@ class RecordEncoder {
   void scored(const ScoredRecord& r, std::string_view model_version, std::string* out) const;
   // The compact record an analyst acts on (review and block only).
   void alert(const ScoredRecord& r, std::string_view model_version, std::string* out) const;
-  // The original bytes (as text when valid UTF-8, else base64) with the field and rule.
+  // The original bytes (as text when valid UTF-8, else base64) with the field and rule. A
+  // message over kDeadLetterRawBytes (core/limits.h) keeps only that many first bytes (cut
+  // back to a whole UTF-8 character), with "raw_bytes" (its length) and "raw_hash" (16 hex
+  // digits of its content_hash), so that a dead letter always encodes under
+  // kDeadLetterMaxBytes.
   void dead_letter(const DeadLetter& d, std::string* out) const;
   // The reasons array of the scored record alone, as JSON: `[{"rule":...}, ...]`.
   void reasons_array(const ScoredRecord& r, std::string* out) const;
