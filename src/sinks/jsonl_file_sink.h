@@ -41,6 +41,7 @@ class JsonlFileSink final : public Sink {
  private:
   JsonlFileSink(std::string name, std::string dir) : name_(std::move(name)), dir_(std::move(dir)) {}
   std::string part_path(uint64_t epoch, bool pending) const;
+  Status remove_checked(const std::string& path) const;  // unlink; a missing file is fine
   Status flush();
 
   std::string name_;
