@@ -269,14 +269,21 @@ Status DeltaSink::commit_actions(uint64_t epoch, std::vector<delta::AddFile> add
 }
 
 Status DeltaSink::commit(uint64_t epoch) {
+  // The rows the epoch's files hold (their stats, as the table's readers count them).
+  uint64_t rows = 0;
+  for (const delta::AddFile& add : finished_) {
+    if (const int64_t n = delta::stats_num_records(add.stats); n > 0) rows += static_cast<uint64_t>(n);
+  }
   if (epoch <= last_committed_) {
     // Already in the table (a replay after a crash): these files would be duplicates.
     remove_files(finished_);
     finished_.clear();
     ::unlink(prepared_path(epoch).c_str());
+    committed_[static_cast<std::size_t>(Output::kScored)] += rows;
     return Status::Ok();
   }
   if (Status s = commit_actions(epoch, std::move(finished_)); !s.ok()) return s;
+  committed_[static_cast<std::size_t>(Output::kScored)] += rows;
   finished_.clear();
   ::unlink(prepared_path(epoch).c_str());
   return Status::Ok();

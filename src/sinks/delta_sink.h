@@ -71,6 +71,8 @@ class DeltaSink final : public Sink {
   // Deletes the table (for --overwrite).
   Status clear();
   const DeltaSinkStats& stats() const { return stats_; }
+  bool counts_committed() const override { return true; }
+  std::array<uint64_t, kOutputCount> committed_records() const override { return committed_; }
 
  private:
   struct OpenFile {
@@ -111,6 +113,7 @@ class DeltaSink final : public Sink {
   uint64_t last_committed_ = 0;
   uint64_t read_version_ = 0;  // the newest table version this sink has seen
   DeltaSinkStats stats_;
+  std::array<uint64_t, kOutputCount> committed_{};  // rows of the files this process committed
 };
 
 }  // namespace pixguard

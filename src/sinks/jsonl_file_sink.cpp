@@ -120,12 +120,15 @@ Status JsonlFileSink::begin_epoch(uint64_t epoch) {
   }
   epoch_ = epoch;
   buffer_.clear();
+  buffered_ = {};
+  in_file_ = {};
   return Status::Ok();
 }
 
 Status JsonlFileSink::write(const SinkRecord& record) {
   buffer_.append(record.json);
   buffer_.push_back('\n');
+  ++buffered_[static_cast<std::size_t>(record.kind)];
   if (buffer_.size() >= kFlushBytes) return flush();
   return Status::Ok();
 }
@@ -149,6 +152,7 @@ Status JsonlFileSink::flush() {
     left -= static_cast<std::size_t>(n);
   }
   buffer_.clear();
+  for (std::size_t k = 0; k < kOutputCount; ++k) in_file_[k] += std::exchange(buffered_[k], 0);
   return Status::Ok();
 }
 
@@ -181,6 +185,7 @@ Status JsonlFileSink::commit(uint64_t epoch) {
   if (epoch <= last_committed_) {
     // Already visible: a replay of this epoch must not show twice, nor linger as pending.
     ::unlink(part_path(epoch, true).c_str());
+    for (std::size_t k = 0; k < kOutputCount; ++k) committed_[k] += std::exchange(in_file_[k], 0);
     return Status::Ok();
   }
   const std::string pending = part_path(epoch, true);
@@ -191,6 +196,7 @@ Status JsonlFileSink::commit(uint64_t epoch) {
     if (Status s = fsync_dir(dir_); !s.ok()) return s;
   }
   last_committed_ = epoch;
+  for (std::size_t k = 0; k < kOutputCount; ++k) committed_[k] += std::exchange(in_file_[k], 0);
   return Status::Ok();
 }
 
@@ -200,6 +206,8 @@ Status JsonlFileSink::abort(uint64_t epoch) {
     fd_ = -1;
   }
   buffer_.clear();
+  buffered_ = {};
+  in_file_ = {};
   ::unlink(part_path(epoch, true).c_str());
   return Status::Ok();
 }
