@@ -92,8 +92,7 @@ std::string CheckpointStore::path_of(uint64_t epoch) const {
 
 Status CheckpointStore::open() {
   std::error_code ec;
-  fs::create_directories(dir_, ec);
-  if (ec) return Status::IoError("checkpoint directory " + dir_ + ": " + ec.message());
+  if (Status s = create_directories_durably(dir_); !s.ok()) return s.with_context("checkpoint directory");
   for (const auto& entry : fs::directory_iterator(dir_, ec)) {
     const std::string name = entry.path().filename().string();
     if (name.ends_with(".tmp") && (name.starts_with(kPrefix) || name.starts_with(kChangesPrefix) ||

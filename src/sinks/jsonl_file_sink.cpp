@@ -47,8 +47,7 @@ uint64_t epoch_of(const std::string& file, bool* pending) {
 
 Status JsonlFileSink::open(const std::string& name, const std::string& dir, std::unique_ptr<JsonlFileSink>* out) {
   std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return Status::IoError("sink " + name + ": cannot create " + dir + ": " + ec.message());
+  if (Status s = create_directories_durably(dir); !s.ok()) return s.with_context("sink " + name);
   std::unique_ptr<JsonlFileSink> sink(new JsonlFileSink(name, dir));
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     bool is_pending = false;
