@@ -5,6 +5,9 @@
 
 #include <csignal>
 #include <cstdio>
+#include <exception>
+#include <new>
+#include <string>
 
 #include "cli/commands.h"
 #include "cli/streaming_setup.h"
@@ -75,9 +78,23 @@ int run_job(Job& job, const Config& config, const Checkpointing* checkpoints, bo
     };
   }
   Runner runner(job.source.get(), job.pipeline.get(), options);
-  const Status s = runner.run(stop);
+  // Out of memory, or a filesystem call that throws, ends the run like any failed epoch: the
+  // message, the accounting so far and a failure exit (the next start resumes from the last
+  // checkpoint), never a terminate() without either.
+  Status s;
+  bool threw = true;
+  try {
+    s = runner.run(stop);
+    threw = false;
+  } catch (const std::bad_alloc&) {
+    s = Status::IoError("out of memory during epoch " + std::to_string(runner.last_epoch() + 1) +
+                        " (std::bad_alloc); the run stopped, output up to the last checkpoint stands");
+  } catch (const std::exception& e) {
+    s = Status::IoError(std::string("unexpected error during epoch ") + std::to_string(runner.last_epoch() + 1) +
+                        ": " + e.what() + "; the run stopped, output up to the last checkpoint stands");
+  }
   if (!quiet && tty) std::fputc('\n', stderr);
-  if (!s.ok() && runner.last_epoch() == 0) {
+  if (!s.ok() && !threw && runner.last_epoch() == 0) {
     // Refused before the first epoch (recovery): nothing ran, so no accounting to show.
     std::fprintf(stderr, "pixguard: %s\n", s.message().c_str());
     return s.code() == StatusCode::kIoError ? kExitFailure : kExitUsage;

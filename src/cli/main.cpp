@@ -2,6 +2,9 @@
 #include <CLI/CLI.hpp>
 #include <sys/stat.h>
 
+#include <cstdio>
+#include <exception>
+#include <new>
 #include <utility>
 #include <vector>
 
@@ -37,8 +40,18 @@ int main(int argc, char** argv) {
     const int rc = app.exit(e);
     return rc == 0 ? cli::kExitOk : cli::kExitUsage;
   }
-  for (const auto& [name, run] : commands) {
-    if (app.got_subcommand(name)) return run();
+  // Last resort: a command's setup that throws (out of memory, a filesystem call) ends with a
+  // message and a failure exit, not terminate() (`run` itself reports its accounting first).
+  try {
+    for (const auto& [name, run] : commands) {
+      if (app.got_subcommand(name)) return run();
+    }
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "pixguard: out of memory (std::bad_alloc)\n");
+    return cli::kExitFailure;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "pixguard: %s\n", e.what());
+    return cli::kExitFailure;
   }
   return cli::kExitUsage;
 }

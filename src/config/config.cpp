@@ -8,6 +8,7 @@
 #include <charconv>
 #include <set>
 #include <stdexcept>
+#include <filesystem>
 #include <thread>
 
 #include "core/timestamp.h"
@@ -1043,6 +1044,11 @@ std::size_t Config::worker_count() const {
 
 Status load_config(const std::string& path, Config* out) {
   const Reader reader(path);
+  // yaml-cpp reads a directory as a stream that fails mid-parse (an abort): say what it is.
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return Status::InvalidArgument("config file " + path + " is a directory, not a YAML file");
+  }
   try {
     const YAML::Node root = YAML::LoadFile(path);
     *out = parse(reader, root, path);
@@ -1064,6 +1070,8 @@ Status load_config(const std::string& path, Config* out) {
     return Status::NotFound("config file " + path + " cannot be read");
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  } catch (const std::exception& e) {
+    return Status::InvalidArgument("config file " + path + ": " + e.what());
   }
 }
 

@@ -6,6 +6,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <vector>
 
 namespace pixguard {
 namespace {
@@ -61,5 +63,23 @@ Status read_whole_file(const std::string& path, std::string* out) {
 Status fsync_dir(const std::string& dir) { return fsync_path(dir, O_RDONLY | O_DIRECTORY, "directory "); }
 
 Status fsync_file(const std::string& path) { return fsync_path(path, O_RDONLY, ""); }
+
+Status create_directories_durably(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  // The directories to create, deepest first.
+  std::vector<fs::path> missing;
+  for (fs::path p = fs::path(dir).lexically_normal(); !p.empty() && !fs::exists(p, ec); p = p.parent_path()) {
+    missing.push_back(p);
+    if (p == p.parent_path()) break;
+  }
+  fs::create_directories(dir, ec);
+  if (ec) return Status::IoError("create " + dir + ": " + ec.message());
+  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+    const fs::path parent = it->parent_path();
+    if (Status s = fsync_dir(parent.empty() ? "." : parent.string()); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
 
 }  // namespace pixguard

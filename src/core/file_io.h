@@ -14,6 +14,9 @@ Status write_all(int fd, std::string_view data, const std::string& path);
 // Replaces *out with the content of `path`.
 Status read_whole_file(const std::string& path, std::string* out);
 Status fsync_dir(const std::string& dir);
+// create_directories, then an fsync of each directory that gained an entry (the parent of
+// every directory created), so that the new directories survive a crash.
+Status create_directories_durably(const std::string& dir);
 // fsync of an existing file by name.
 Status fsync_file(const std::string& path);
 

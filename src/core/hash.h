@@ -34,6 +34,58 @@ inline uint64_t stable_hash(std::string_view bytes, uint64_t seed = 0) {
   return hash_mix(h ^ tail ^ (n << 56), k0);
 }
 
+// The same family, fed in pieces: a message's hash when it is too large to keep (a dead
+// letter of an oversized line carries its length, this hash and a prefix). The total length
+// is folded in at the end, so the bytes can stream through without being held.
+// content_hash(b) == ContentHash().update(b).digest() however b is split.
+class ContentHash {
+ public:
+  ContentHash& update(std::string_view bytes) {
+    size_ += bytes.size();
+    const char* p = bytes.data();
+    std::size_t n = bytes.size();
+    if (pending_ > 0) {
+      const std::size_t take = n < 8 - pending_ ? n : 8 - pending_;
+      std::memcpy(buffer_ + pending_, p, take);
+      pending_ += take;
+      p += take;
+      n -= take;
+      if (pending_ < 8) return *this;
+      word(buffer_);
+      pending_ = 0;
+    }
+    while (n >= 8) {
+      word(p);
+      p += 8;
+      n -= 8;
+    }
+    if (n > 0) std::memcpy(buffer_, p, n);
+    pending_ = n;
+    return *this;
+  }
+  uint64_t digest() const {
+    uint64_t tail = 0;
+    if (pending_ > 0) std::memcpy(&tail, buffer_, pending_);
+    const uint64_t h = hash_mix(h_ ^ tail ^ (static_cast<uint64_t>(pending_) << 56), kK0);
+    return hash_mix(h ^ size_, kK1);
+  }
+  uint64_t size() const { return size_; }
+
+ private:
+  static constexpr uint64_t kK0 = 0xa0761d6478bd642full, kK1 = 0xe7037ed1a0b428dbull;
+  void word(const char* p) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    h_ = hash_mix(h_ ^ w, kK1);
+  }
+  uint64_t h_ = kK0;
+  uint64_t size_ = 0;
+  char buffer_[8] = {};
+  std::size_t pending_ = 0;
+};
+
+inline uint64_t content_hash(std::string_view bytes) { return ContentHash().update(bytes).digest(); }
+
 inline uint64_t hash_combine(uint64_t a, uint64_t b) { return hash_mix(a ^ 0x9e3779b97f4a7c15ull, b | 1); }
 
 }  // namespace pixguard

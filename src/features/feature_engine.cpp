@@ -379,6 +379,15 @@ bool FeatureEngine::load_scope(Scope& scope, ByteReader* in) const {
     for (std::size_t j = 1; j < saved.size(); ++j) {
       if (saved[j].time_us < saved[j - 1].time_us) in->fail();
     }
+    // Times are those of parsed timestamps (years 1 to 9999): a damaged snapshot's would
+    // overflow the window and expiry arithmetic (time + retention).
+    constexpr int64_t kTimeBound = 1'000'000'000'000'000'000;  // about year 33,658
+    for (const SavedEvent& ev : saved) {
+      if (ev.time_us < -kTimeBound || ev.time_us > kTimeBound ||
+          (ev.fraud_known_us != KeyHistory::kNotFraud && (ev.fraud_known_us < -kTimeBound || ev.fraud_known_us > kTimeBound))) {
+        in->fail();
+      }
+    }
     if (in->failed()) break;
     // Rebuilt as it was built: appended in time order (the cursors are placed by the key's
     // next transaction in order).

@@ -199,10 +199,18 @@ Status OpsServer::start(const OpsServerOptions& options, std::unique_ptr<OpsServ
     MetricsSample sample;
     const bool published = o.metrics->snapshot(&sample);
     const double silent = silent_seconds(sample, published);
-    const char* state = !published ? "starting" : sample.restoring ? "restoring" : stalled(silent) ? "stalled" : "running";
-    std::string body = "{\"status\":\"" + std::string(stalled(silent) ? "stalled" : "ok") + "\",\"pipeline\":\"" + state +
+    // Unhealthy (503) when the run stopped on a failed epoch, when the accounting does not
+    // balance (a sink committed other than what was counted), or when the run loop stalled.
+    const char* problem = !published                        ? nullptr
+                          : sample.epoch_failed             ? "failed"
+                          : !sample.accounting.balanced()   ? "unbalanced"
+                          : stalled(silent)                 ? "stalled"
+                                                            : nullptr;
+    const char* state = !published ? "starting" : sample.epoch_failed ? "stopped" : sample.restoring ? "restoring"
+                        : stalled(silent) ? "stalled" : "running";
+    std::string body = "{\"status\":\"" + std::string(problem != nullptr ? problem : "ok") + "\",\"pipeline\":\"" + state +
                        "\",\"last_progress_seconds_ago\":" + (silent < 0 ? std::string("null") : std::to_string(silent)) + "}";
-    if (stalled(silent)) res.status = 503;
+    if (problem != nullptr) res.status = 503;
     res.set_content(body, "application/json");
   });
   server.Get("/ready", [&o, silent_seconds, stalled](const httplib::Request&, httplib::Response& res) {

@@ -75,6 +75,23 @@ TEST(OpsServer, HealthAndReadinessFollowThePipelinesState) {
   ready = get(url, "/ready");
   EXPECT_EQ(ready.status, 503);
   EXPECT_NE(ready.body.find("pipeline stalled: no progress for 2 s"), std::string::npos) << ready.body;
+
+  // A sink that committed other than what was counted: unhealthy while the loop still runs.
+  sample.progress_unix_us = unix_micros();
+  sample.accounting.sink_mismatches.push_back("sink x scored: committed 9 records by epoch 2, the accounting counts 10");
+  metrics.publish(sample);
+  health = get(url, "/health");
+  EXPECT_EQ(health.status, 503);
+  EXPECT_NE(health.body.find("\"status\":\"unbalanced\""), std::string::npos) << health.body;
+  EXPECT_EQ(health.body.find("sink x"), std::string::npos) << "the open endpoint names no sink: " << health.body;
+
+  // The run stopped on an epoch that could not commit.
+  sample.accounting.sink_mismatches.clear();
+  sample.epoch_failed = true;
+  metrics.publish(sample);
+  health = get(url, "/health");
+  EXPECT_EQ(health.status, 503);
+  EXPECT_NE(health.body.find("{\"status\":\"failed\",\"pipeline\":\"stopped\""), std::string::npos) << health.body;
 }
 
 TEST(OpsServer, BearerTokenMatchesOnlyTheWholeToken) {

@@ -41,7 +41,8 @@ Status compress_page(Codec codec, int zstd_level, std::string_view in, std::stri
 }
 
 Status decompress_page(int32_t codec, std::string_view in, std::size_t uncompressed_size, std::string* out) {
-  out->resize(uncompressed_size);
+  // The size a page header claims is checked against the data itself where the codec tells
+  // it, before anything is allocated (the reader has bounded it by the page's bytes already).
   switch (codec) {
     case format::kUncompressed:
       if (in.size() != uncompressed_size) return Status::Corruption("uncompressed page: sizes differ");
@@ -52,15 +53,22 @@ Status decompress_page(int32_t codec, std::string_view in, std::size_t uncompres
       if (!snappy::GetUncompressedLength(in.data(), in.size(), &n) || n != uncompressed_size) {
         return Status::Corruption("snappy page: bad length");
       }
+      out->resize(uncompressed_size);
       if (!snappy::RawUncompress(in.data(), in.size(), out->data())) return Status::Corruption("snappy page: bad data");
       return Status::Ok();
     }
     case format::kZstd: {
+      const unsigned long long claimed = ZSTD_getFrameContentSize(in.data(), in.size());
+      if (claimed == ZSTD_CONTENTSIZE_ERROR || (claimed != ZSTD_CONTENTSIZE_UNKNOWN && claimed != uncompressed_size)) {
+        return Status::Corruption("zstd page: bad frame or length");
+      }
+      out->resize(uncompressed_size);
       const std::size_t n = ZSTD_decompress(out->data(), out->size(), in.data(), in.size());
       if (ZSTD_isError(n) || n != uncompressed_size) return Status::Corruption("zstd page: bad data or length");
       return Status::Ok();
     }
     case format::kGzip: {
+      out->resize(uncompressed_size);
       z_stream z{};
       if (inflateInit2(&z, 15 + 32) != Z_OK) return Status::Corruption("gzip page: inflateInit failed");
       z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -22,6 +23,25 @@ constexpr int32_t kMaxPageValues = 1 << 24;
 constexpr int64_t kMaxChunkBytes = int64_t{1} << 31;
 constexpr int kMaxSchemaDepth = 64;
 constexpr int32_t kMaxTypeLength = 1 << 20;
+// Bounds relative to the file's own bytes, so that a small file cannot claim a large
+// allocation: a page decompresses to at most kMaxExpansion times its compressed bytes (or
+// kSmallPageBytes, above the writer's 1 MiB pages, whatever they compress to), and a file
+// holds at most kMaxValuesPerByte values per byte (constant columns compress that well; a
+// claim beyond it would allocate gigabytes of levels from a few kilobytes).
+constexpr int64_t kSmallPageBytes = 8 << 20;
+constexpr int64_t kMaxValuesPerByte = 4096;
+constexpr int64_t kMinValueCap = 1 << 20;
+
+// How many times its compressed size a page of this codec can decompress to: snappy's
+// format cannot exceed about 21 (a 64-byte copy in a 3-byte tag); deflate's 1032; zstd has no
+// bound of its own, so the same one as deflate (with the kSmallPageBytes floor).
+int64_t max_expansion(int32_t codec) {
+  switch (codec) {
+    case format::kUncompressed: return 1;
+    case format::kSnappy: return 32;
+    default: return 1032;
+  }
+}
 
 // Julian day of 1970-01-01, for INT96 timestamps (8 bytes nanos of day, 4 bytes julian day).
 constexpr int64_t kJulianUnixEpoch = 2440588;
@@ -319,7 +339,13 @@ struct LeafDecoder {
   }
 
   Status page(const format::PageHeader& h, std::string_view body, int64_t* values_left) {
+    if (h.uncompressed_page_size < 0 || h.compressed_page_size < 0) return corrupt("negative page size");
     if (h.uncompressed_page_size > kMaxPageBytes) return corrupt("page larger than the 512 MiB cap");
+    const int64_t expands_to = std::max<int64_t>(static_cast<int64_t>(body.size()) * max_expansion(codec), kSmallPageBytes);
+    if (h.uncompressed_page_size > expands_to) {
+      return corrupt("page of " + std::to_string(body.size()) + " compressed bytes claims " +
+                     std::to_string(h.uncompressed_page_size) + " uncompressed (more than the codec can expand)");
+    }
     if (!h.has_page_header) return corrupt("page header lacks its type's header");
     if (h.type == format::kDictionaryPage) {
       if (dict.present) return corrupt("second dictionary page in a column chunk");
@@ -497,6 +523,21 @@ struct ParquetReader::Impl {
     return Status::Ok();
   }
 
+  // What reading the file may allocate for values and levels is bounded by its size.
+  Status check_value_counts() const {
+    const int64_t cap = std::max(kMinValueCap, data_end > INT64_MAX / kMaxValuesPerByte ? INT64_MAX : data_end * kMaxValuesPerByte);
+    for (const format::RowGroup& group : meta.row_groups) {
+      for (const format::ColumnChunk& chunk : group.columns) {
+        if (chunk.meta_data.num_values > cap) {
+          return corrupt("column '" + (chunk.meta_data.path_in_schema.empty() ? std::string() : chunk.meta_data.path_in_schema.back()) +
+                         "' claims " + std::to_string(chunk.meta_data.num_values) + " values in a file of " +
+                         std::to_string(data_end) + " bytes of data");
+        }
+      }
+    }
+    return Status::Ok();
+  }
+
   static int64_t chunk_start(const format::ColumnMetaData& m) {
     // Some writers put 0 in dictionary_page_offset when there is none.
     if (m.has_dictionary_page_offset && m.dictionary_page_offset > 0 && m.dictionary_page_offset < m.data_page_offset) {
@@ -543,6 +584,7 @@ Status ParquetReader::open(const std::string& path, std::unique_ptr<ParquetReade
   if (at != schema.size()) return corrupt(path + ": schema has elements outside the root");
   if (impl->meta.num_rows < 0) return corrupt(path + ": negative num_rows");
   if (Status s = impl->check_row_groups(); !s.ok()) return s.with_context(path);
+  if (Status s = impl->check_value_counts(); !s.ok()) return s.with_context(path);
   out->reset(new ParquetReader(std::move(impl)));
   return Status::Ok();
 }

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <string>
 
 #include "parquet/parquet_metadata.h"
 #include "parquet/parquet_reader.h"
@@ -135,6 +136,93 @@ TEST(ParquetReaderRobustness, SpecificCorruptionsNameTheProblem) {
   EXPECT_EQ(open_status(encrypted).code(), StatusCode::kUnsupported);
   std::unique_ptr<ParquetReader> reader;
   EXPECT_EQ(ParquetReader::open(temp_path("does_not_exist.parquet"), &reader).code(), StatusCode::kNotFound);
+  std::filesystem::remove(path);
+}
+
+// A one-column file (INT64, optional) whose only data page has header `h` and bytes `body`,
+// compressed with `codec`, the footer claiming `rows` rows.
+std::string one_page_file(format::PageHeader h, const std::string& body, int32_t codec, int64_t rows) {
+  std::string file = "PAR1";
+  format::encode_page_header(h, &file);
+  file += body;
+  format::FileMetaData m;
+  m.schema.resize(2);
+  m.schema[0].name = "schema";
+  m.schema[0].num_children = 1;
+  m.schema[1].name = "v";
+  m.schema[1].type = format::kInt64;
+  m.schema[1].repetition = format::kOptional;
+  m.num_rows = rows;
+  format::RowGroup& g = m.row_groups.emplace_back();
+  g.num_rows = rows;
+  format::ColumnChunk& c = g.columns.emplace_back();
+  c.has_meta_data = true;
+  c.meta_data.type = format::kInt64;
+  c.meta_data.codec = codec;
+  c.meta_data.path_in_schema = {"v"};
+  c.meta_data.num_values = rows;
+  c.meta_data.data_page_offset = 4;
+  c.meta_data.total_compressed_size = c.meta_data.total_uncompressed_size = static_cast<int64_t>(file.size() - 4);
+  std::string footer;
+  format::encode_file_metadata(m, &footer);
+  const auto len = static_cast<uint32_t>(footer.size());
+  file += footer;
+  file.append(reinterpret_cast<const char*>(&len), 4);
+  file += "PAR1";
+  return file;
+}
+
+long peak_rss_kib() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return 0;
+}
+
+// A page header's sizes are the file's word: a few bytes claiming a 500 MiB page must be
+// refused before anything that large is allocated, whatever the codec.
+TEST(ParquetReaderRobustness, APageCannotClaimMoreThanItsBytesCanHold) {
+  const long before = peak_rss_kib();
+  for (const int32_t codec : {format::kGzip, format::kSnappy, format::kZstd}) {
+    format::PageHeader h;
+    h.type = format::kDataPage;
+    h.has_page_header = true;
+    h.num_values = 1;
+    h.encoding = format::kPlain;
+    const std::string body(24, '\x01');
+    h.compressed_page_size = static_cast<int32_t>(body.size());
+    h.uncompressed_page_size = 500 << 20;
+    const std::string path = temp_path("claims.parquet");
+    const std::string file = one_page_file(h, body, codec, 1);
+    std::ofstream(path, std::ios::binary | std::ios::trunc).write(file.data(), static_cast<std::streamsize>(file.size()));
+    std::unique_ptr<ParquetReader> reader;
+    ASSERT_TRUE(ParquetReader::open(path, &reader).ok());
+    ColumnData data;
+    const Status s = reader->read_column(0, &data);
+    EXPECT_EQ(s.code(), StatusCode::kCorruption) << codec;
+    EXPECT_NE(s.message().find("claims"), std::string::npos) << codec << ": " << s.message();
+    std::filesystem::remove(path);
+  }
+  const long grown_mib = (peak_rss_kib() - before) / 1024;
+  EXPECT_LT(grown_mib, 64) << "peak RSS grew by " << grown_mib << " MiB reading three tiny files";
+}
+
+TEST(ParquetReaderRobustness, AFileCannotClaimMoreValuesThanItsSizeAllows) {
+  format::PageHeader h;
+  h.type = format::kDataPage;
+  h.has_page_header = true;
+  h.num_values = 1;
+  h.encoding = format::kPlain;
+  h.compressed_page_size = h.uncompressed_page_size = 8;
+  const std::string file = one_page_file(h, std::string(8, '\0'), format::kUncompressed, int64_t{1} << 40);
+  const std::string path = temp_path("rows.parquet");
+  std::ofstream(path, std::ios::binary | std::ios::trunc).write(file.data(), static_cast<std::streamsize>(file.size()));
+  std::unique_ptr<ParquetReader> reader;
+  const Status s = ParquetReader::open(path, &reader);
+  EXPECT_EQ(s.code(), StatusCode::kCorruption);
+  EXPECT_NE(s.message().find("claims"), std::string::npos) << s.message();
   std::filesystem::remove(path);
 }
 

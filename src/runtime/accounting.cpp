@@ -101,8 +101,10 @@ std::string accounting_text(const Accounting& a, const std::vector<std::string>&
   if (payee_topic) {
     s += fmt::format("payee topic   {:>12} forwarded, {} received and scored here\n", a.forwarded, a.received);
   }
-  s += fmt::format("balanced      {} ({}in = scored + dead letters + duplicates{}{})\n", a.balanced() ? "yes" : "NO",
-                   payee_topic ? "received + " : "", a.held > 0 ? " + held" : "", payee_topic ? " + forwarded" : "");
+  s += fmt::format("balanced      {} ({}in = scored + dead letters + duplicates{}{}; what the sinks committed)\n",
+                   a.balanced() ? "yes" : "NO", payee_topic ? "received + " : "", a.held > 0 ? " + held" : "",
+                   payee_topic ? " + forwarded" : "");
+  for (const std::string& m : a.sink_mismatches) s += "  sink disagrees: " + m + "\n";
   return s;
 }
 
@@ -170,7 +172,12 @@ std::string accounting_json(const Accounting& a, const std::vector<std::string>&
   w.integer(static_cast<int64_t>(a.forwarded));
   w.raw(",\"received\":");
   w.integer(static_cast<int64_t>(a.received));
-  w.raw(",\"balanced\":");
+  w.raw(",\"sink_mismatches\":[");
+  for (std::size_t i = 0; i < a.sink_mismatches.size(); ++i) {
+    if (i > 0) w.ch(',');
+    w.string(a.sink_mismatches[i]);
+  }
+  w.raw("],\"balanced\":");
   w.raw(a.balanced() ? "true" : "false");
   w.ch('}');
   return s;

@@ -2,7 +2,10 @@
 // The run's accounting: every message read is scored, dead-lettered or a duplicate, or waits
 // for the payee stage: in + received = scored + dead_letters + duplicates + held + forwarded
 // (received and forwarded: the payee topic, runtime/payee_stage.h), plus what the operator
-// wants next to it.
+// wants next to it. And the sinks agree: after every epoch the runner checks that each sink
+// that counts what it committed (Sink::committed_records) holds, per output, the scored
+// records, alerts and dead letters this process counted; a sink that lost or added records
+// is named in sink_mismatches, and the run is not balanced.
 //
 // Threading: owned by the pipeline thread; copy it to read it elsewhere.
 #include <array>
@@ -71,7 +74,12 @@ struct Accounting {
   ScoreHistogram scores;
   double seconds = 0;  // wall time of the run
 
-  bool balanced() const { return in + received == scored + dead_letters + duplicates + held + forwarded; }
+  // "<sink> <output>: committed N, expected M" for each sink whose committed records differ
+  // from the counts above (this process's; not saved in checkpoints).
+  std::vector<std::string> sink_mismatches;
+
+  bool counts_add_up() const { return in + received == scored + dead_letters + duplicates + held + forwarded; }
+  bool balanced() const { return counts_add_up() && sink_mismatches.empty(); }
 };
 
 // The counts of a checkpoint, so that a resumed run reports totals since the start (times

@@ -92,8 +92,7 @@ std::string CheckpointStore::path_of(uint64_t epoch) const {
 
 Status CheckpointStore::open() {
   std::error_code ec;
-  fs::create_directories(dir_, ec);
-  if (ec) return Status::IoError("checkpoint directory " + dir_ + ": " + ec.message());
+  if (Status s = create_directories_durably(dir_); !s.ok()) return s.with_context("checkpoint directory");
   for (const auto& entry : fs::directory_iterator(dir_, ec)) {
     const std::string name = entry.path().filename().string();
     if (name.ends_with(".tmp") && (name.starts_with(kPrefix) || name.starts_with(kChangesPrefix) ||
@@ -206,19 +205,31 @@ Status CheckpointStore::write(const Checkpoint& checkpoint, CheckpointWriteStats
   return Status::Ok();
 }
 
+Status CheckpointStore::list_epochs(std::vector<uint64_t>* epochs) const {
+  epochs->clear();
+  std::error_code ec;
+  for (fs::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
+    if (const uint64_t e = epoch_of(it->path().filename().string()); e > 0) epochs->push_back(e);
+  }
+  std::sort(epochs->rbegin(), epochs->rend());
+  // A directory that cannot be listed is not one without checkpoints: starting afresh would
+  // produce again (or, for the file and Delta sinks, take back) what was committed.
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    return Status::IoError("checkpoint directory " + dir_ + ": cannot list it: " + ec.message());
+  }
+  return Status::Ok();
+}
+
 std::vector<uint64_t> CheckpointStore::epochs_on_disk() const {
   std::vector<uint64_t> epochs;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
-    if (const uint64_t e = epoch_of(entry.path().filename().string()); e > 0) epochs.push_back(e);
-  }
-  std::sort(epochs.rbegin(), epochs.rend());
+  if (Status s = list_epochs(&epochs); !s.ok()) log(LogLevel::kWarn, s.message());
   return epochs;
 }
 
 Status CheckpointStore::load_latest(Checkpoint* out, bool* found) const {
   *found = false;
-  const std::vector<uint64_t> epochs = epochs_on_disk();
+  std::vector<uint64_t> epochs;
+  if (Status s = list_epochs(&epochs); !s.ok()) return s;
   std::string failures;
   for (const uint64_t e : epochs) {
     const std::string path = path_of(e);

@@ -106,7 +106,8 @@ class CheckpointStore {
   const std::string& dir() const { return dir_; }
   std::string path_of(uint64_t epoch) const;
   // The epochs of the checkpoints on disk, newest first (valid or not).
-  std::vector<uint64_t> epochs_on_disk() const;
+  std::vector<uint64_t> epochs_on_disk() const;  // newest first; a listing error is logged
+  Status list_epochs(std::vector<uint64_t>* epochs) const;  // newest first; IoError if unlistable
 
   // Decoding, exposed for tests and tools: checks magic, size and checksum.
   static Status decode(std::string bytes, Checkpoint* out);

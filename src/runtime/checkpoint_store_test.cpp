@@ -204,6 +204,22 @@ TEST(CheckpointStoreStateFiles, RemovesWhatNoCheckpointReadsAndClearsAll) {
   EXPECT_TRUE(store.epochs_on_disk().empty());
 }
 
+// A checkpoint directory that cannot be listed is not an empty one: starting afresh would
+// score the input again (and the file sinks would take back what they committed).
+TEST(CheckpointStoreTest, AnUnlistableDirectoryIsAnErrorNotNoCheckpoint) {
+  const std::string dir = fresh_dir();
+  fs::create_directories(fs::path(dir).parent_path());
+  std::ofstream(dir) << "not a directory";
+  const CheckpointStore store(dir, 2);
+  Checkpoint c;
+  bool found = true;
+  const Status s = store.load_latest(&c, &found);
+  EXPECT_FALSE(s.ok());
+  EXPECT_FALSE(found);
+  EXPECT_NE(s.message().find(dir), std::string::npos) << s.message();
+  fs::remove(dir);
+}
+
 TEST(IncrementalStateTest, EncodesAndTellsFullStatesApart) {
   IncrementalState inc;
   inc.accounting = std::string("acc\0ounting", 11);

@@ -41,7 +41,7 @@ Status build_job(const Config& config, Job* job) {
     decoder = make_json_decoder(FieldMapping::identity());
   } else {
     std::unique_ptr<FileSource> file;
-    if (Status s = FileSource::open(config.source.path, config.source.format, &file); !s.ok()) {
+    if (Status s = FileSource::open(config.source.path, config.source.format, &file, config.max_message_bytes); !s.ok()) {
       return s.with_context(config.path + ": source.path");
     }
     if (config.source.format == InputFormat::kCsv) {

@@ -57,6 +57,7 @@ struct MetricsSample {
   int64_t progress_unix_us = 0;         // when the run loop last went round (a stall stops it)
   bool ready = false;                   // state restored and the source serving input
   bool restoring = false;               // loading the checkpoint (no progress expected)
+  bool epoch_failed = false;            // the run stopped on an epoch that could not commit
   std::string not_ready_reason;
 };
 

@@ -7,6 +7,7 @@
 
 #include "core/atomic_file.h"
 #include "core/byte_io.h"
+#include "core/file_io.h"
 #include "core/log.h"
 
 namespace pixguard {
@@ -83,11 +84,15 @@ std::string PartCheckpoints::adopted_path(const std::string& instance, const std
   return dir_ + "/" + instance + "/adopted/" + file_name_of(part);
 }
 
-bool PartCheckpoints::read_adopted(const std::string& instance, const std::string& part, FoundPart* copy) const {
+bool PartCheckpoints::read_adopted(const std::string& instance, const std::string& part, FoundPart* copy,
+                                   Status* error) const {
   const std::string path = adopted_path(instance, part);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string bytes;
+  if (Status s = read_whole_file(path, &bytes); !s.ok()) {
+    // None is the usual case; one that cannot be read may hold the newest state of the part.
+    if (s.code() != StatusCode::kNotFound && error != nullptr && error->ok()) *error = s.with_context("adopted part");
+    return false;
+  }
   Checkpoint c;
   std::string accounting;
   std::vector<PartSection> sections;
@@ -106,19 +111,24 @@ Status PartCheckpoints::find(const std::vector<std::string>& parts,
                              std::map<std::string, FoundPart>* found) const {
   found->clear();
   std::error_code ec;
-  for (const auto& member : fs::directory_iterator(dir_, ec)) {
+  for (fs::directory_iterator members(dir_, ec), end; !ec && members != end; members.increment(ec)) {
+    const fs::directory_entry& member = *members;
     if (!member.is_directory()) continue;
     const std::string instance = member.path().filename().string();
     // Its adopted copies were taken from committed checkpoints.
+    Status unreadable;
     for (const std::string& part : parts) {
       FoundPart copy;
-      if (read_adopted(instance, part, &copy)) offer(copy.section, copy.writer, found);
+      if (read_adopted(instance, part, &copy, &unreadable)) offer(copy.section, copy.writer, found);
     }
+    if (!unreadable.ok()) return unreadable;
     // Its checkpoints, newest first: the first committed one holding a part is its newest
     // state of that part there.
     const CheckpointStore store(member.path().string(), 1);
     std::vector<std::string> missing = parts;
-    for (const uint64_t epoch : store.epochs_on_disk()) {
+    std::vector<uint64_t> epochs;
+    if (Status s = store.list_epochs(&epochs); !s.ok()) return s;
+    for (const uint64_t epoch : epochs) {
       if (missing.empty()) break;
       Checkpoint c;
       std::string accounting;
@@ -143,7 +153,9 @@ Status PartCheckpoints::find(const std::vector<std::string>& parts,
       }
     }
   }
-  if (ec) return Status::IoError("part checkpoints " + dir_ + ": " + ec.message());
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    return Status::IoError("part checkpoints " + dir_ + ": " + ec.message());
+  }
   return Status::Ok();
 }
 

@@ -79,7 +79,10 @@ class PartCheckpoints {
  private:
   std::string adopted_path(const std::string& instance, const std::string& part) const;
   // `instance`'s adopted copy of `part`; false when there is none or it is unusable (logged).
-  bool read_adopted(const std::string& instance, const std::string& part, FoundPart* copy) const;
+  // Whether `instance` holds a usable adopted copy of `part`; a copy that exists but cannot be
+  // read sets *error (when given and still ok).
+  bool read_adopted(const std::string& instance, const std::string& part, FoundPart* copy,
+                    Status* error = nullptr) const;
 
   std::string dir_;
   std::string instance_;

@@ -410,8 +410,12 @@ void Pipeline::reject(const RecordBatch& batch, std::size_t i, const Rejection& 
   ++accounting_.dead_letters_by_reason[{why.field_name(), why.rule}];
   if (sinks(Output::kDeadLetters).empty()) return;
   line_.clear();
-  Status s = encoder_.dead_letter(
-      {batch.message(i), source_name, batch.position(i), why.field_name(), why.rule, why.detail}, &line_);
+  DeadLetter d{batch.message(i), source_name, batch.position(i), why.field_name(), why.rule, why.detail};
+  if (batch.cut(i)) {
+    d.raw_size = batch.full_size(i);
+    d.raw_hash = batch.full_hash(i);
+  }
+  Status s = encoder_.dead_letter(d, &line_);
   if (s.ok()) s = emit(Output::kDeadLetters, {{}, line_, nullptr});
   // Kept until the batch ends, so that one failing write does not leave the batch half-run.
   if (!s.ok() && sink_error_.ok()) sink_error_ = s;
@@ -574,7 +578,7 @@ void Pipeline::check_fields(Worker& w, const RecordBatch& batch, std::size_t beg
     check_[i] = Check::kBrokeBeforeWindow;
     if (fate_[i] == Fate::kPayeeRecord) continue;  // not checked here: see merge()
     const std::string_view m = batch.message(i);
-    if (m.size() > max_message_bytes_) {
+    if (batch.cut(i) || m.size() > max_message_bytes_) {
       why_[i] = Rejection::message("message_too_large", "larger than input.max_message_bytes");
     } else if (is_blank(m)) {
       why_[i] = Rejection::message("empty_message", "blank line");

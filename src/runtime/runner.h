@@ -36,6 +36,7 @@
 // Threading: run() occupies the calling thread; `stop` may be set from any thread or a
 // signal handler, and is honoured between batches (in-flight work finishes, then the final
 // epoch is committed and checkpointed).
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -109,6 +110,12 @@ class Runner final : public PartListener {
   Status step_back_for_uncommitted_sinks(Checkpoint* c, bool* found);
   Status begin_epoch();
   Status end_epoch();
+  // The records of `kind` the accounting says the sinks of that output received (scored,
+  // alerts: review and block decisions, dead letters), since the run began.
+  uint64_t expected_records(Output kind) const;
+  // After an epoch's commits: each counting sink committed what the accounting expects
+  // (Accounting::sink_mismatches otherwise).
+  void check_sinks();
   Status write_checkpoint();
   // Incremental checkpoints: finishes the epoch's changes file and fills `state`; then (after the
   // checkpoint) adopts a finished compaction, deletes files no kept checkpoint reads, and
@@ -136,6 +143,7 @@ class Runner final : public PartListener {
 
   uint64_t epoch_ = 0;
   uint64_t resumed_from_ = 0;
+  std::array<uint64_t, kOutputCount> expected_at_start_{};  // expected_records() after recovery
   uint64_t model_generation_ = 0;
   CheckpointWriteStats last_checkpoint_;
   int64_t last_checkpoint_unix_us_ = 0;

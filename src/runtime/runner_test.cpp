@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -115,6 +116,72 @@ std::map<std::string, int> as_multiset(const std::map<uint64_t, std::vector<std:
     for (const std::string& r : records) ++out[r];
   }
   return out;
+}
+
+// A sink that counts what it commits (as the file, Delta and Kafka sinks do); `lose_every`
+// makes it lose every n-th record it is handed, as a buggy sink would.
+class CountingSink final : public Sink {
+ public:
+  const std::string& name() const override { return name_; }
+  Status begin_epoch(uint64_t) override {
+    pending_ = {};
+    return Status::Ok();
+  }
+  Status write(const SinkRecord& r) override {
+    if (lose_every > 0 && ++handed_ % lose_every == 0) return Status::Ok();
+    ++pending_[static_cast<std::size_t>(r.kind)];
+    return Status::Ok();
+  }
+  Status prepare(uint64_t) override { return Status::Ok(); }
+  Status commit(uint64_t epoch) override {
+    for (std::size_t k = 0; k < kOutputCount; ++k) committed_[k] += pending_[k];
+    pending_ = {};
+    last_ = epoch;
+    return Status::Ok();
+  }
+  Status abort(uint64_t) override { return Status::Ok(); }
+  uint64_t last_committed_epoch() const override { return last_; }
+  Status recover(uint64_t) override { return Status::Ok(); }
+  bool counts_committed() const override { return true; }
+  std::array<uint64_t, kOutputCount> committed_records() const override { return committed_; }
+
+  uint64_t lose_every = 0;
+
+ private:
+  std::string name_ = "counting";
+  uint64_t handed_ = 0, last_ = 0;
+  std::array<uint64_t, kOutputCount> pending_{}, committed_{};
+};
+
+// `balanced` checks the sinks: one that committed fewer records than were counted makes the
+// run unbalanced (exit code 3), naming the sink and the output.
+TEST(Runner, ASinkThatLosesRecordsUnbalancesTheRun) {
+  for (const uint64_t lose_every : {uint64_t{0}, uint64_t{500}}) {
+    const Config config = shipped_config(2'000);
+    Job job;
+    ASSERT_TRUE(build_job(config, &job).ok());
+    CountingSink sink;
+    sink.lose_every = lose_every;
+    for (const Output kind : {Output::kScored, Output::kAlerts, Output::kDeadLetters}) job.pipeline->add_sink(kind, &sink);
+    RunnerOptions o;
+    o.batch_size = 100;
+    o.epoch_interval_us = 1;
+    o.pipeline_id = config.pipeline_id;
+    Runner runner(job.source.get(), job.pipeline.get(), o);
+    std::atomic<bool> stop{false};
+    ASSERT_TRUE(runner.run(stop).ok());
+    const Accounting& a = job.pipeline->accounting();
+    EXPECT_TRUE(a.counts_add_up());
+    if (lose_every == 0) {
+      EXPECT_TRUE(a.balanced()) << accounting_text(a, {});
+      EXPECT_TRUE(a.sink_mismatches.empty());
+      continue;
+    }
+    EXPECT_FALSE(a.balanced());
+    ASSERT_FALSE(a.sink_mismatches.empty());
+    EXPECT_NE(a.sink_mismatches[0].find("sink counting scored: committed"), std::string::npos) << a.sink_mismatches[0];
+    EXPECT_NE(accounting_json(a, {}).find("\"balanced\":false"), std::string::npos);
+  }
 }
 
 TEST(Runner, ResumesFromTheEpochASinkThatCannotRecommitLastCommitted) {

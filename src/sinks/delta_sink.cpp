@@ -211,7 +211,13 @@ Status DeltaSink::prepare(uint64_t epoch) {
     record += '\n';
   }
   std::error_code ec;
-  fs::create_directories(fs::path(prepared_path(epoch)).parent_path(), ec);
+  const fs::path records = fs::path(prepared_path(epoch)).parent_path();
+  if (fs::create_directories(records, ec)) {
+    // New directories: their names must survive a crash too (the table's, _pixguard's).
+    for (const fs::path& d : {records.parent_path(), records.parent_path().parent_path()}) {
+      if (Status s = fsync_dir(d.string()); !s.ok()) return s.with_context(name_);
+    }
+  }
   if (ec) return Status::IoError(name_ + ": " + ec.message());
   if (Status s = write_file_atomically(prepared_path(epoch), record); !s.ok()) return s.with_context(name_);
   return Status::Ok();
@@ -263,31 +269,75 @@ Status DeltaSink::commit_actions(uint64_t epoch, std::vector<delta::AddFile> add
 }
 
 Status DeltaSink::commit(uint64_t epoch) {
+  // The rows the epoch's files hold (their stats, as the table's readers count them).
+  uint64_t rows = 0;
+  for (const delta::AddFile& add : finished_) {
+    if (const int64_t n = delta::stats_num_records(add.stats); n > 0) rows += static_cast<uint64_t>(n);
+  }
   if (epoch <= last_committed_) {
     // Already in the table (a replay after a crash): these files would be duplicates.
     remove_files(finished_);
     finished_.clear();
     ::unlink(prepared_path(epoch).c_str());
+    committed_[static_cast<std::size_t>(Output::kScored)] += rows;
     return Status::Ok();
   }
   if (Status s = commit_actions(epoch, std::move(finished_)); !s.ok()) return s;
+  committed_[static_cast<std::size_t>(Output::kScored)] += rows;
   finished_.clear();
   ::unlink(prepared_path(epoch).c_str());
   return Status::Ok();
 }
 
 Status DeltaSink::read_prepared(uint64_t epoch, std::vector<delta::AddFile>* adds) const {
-  std::ifstream in(prepared_path(epoch));
-  std::string line;
-  while (std::getline(in, line)) {
+  // Checked throughout: a prepared file that reads as "no files" would commit the epoch
+  // without its rows. prepare() writes one only for an epoch with files, each of which exists.
+  const std::string path = prepared_path(epoch);
+  std::string text;
+  if (Status s = read_whole_file(path, &text); !s.ok()) return s.with_context(name_ + ": prepared epoch");
+  const auto damaged = [&](const std::string& why) {
+    return Status::Corruption(name_ + ": prepared epoch file " + path + " is damaged: " + why);
+  };
+  if (text.empty() || text.back() != '\n') return damaged(text.empty() ? "empty" : "its last line is cut short");
+  std::size_t start = 0;
+  for (std::size_t line_number = 1; start < text.size(); ++line_number) {
+    const std::size_t end = text.find('\n', start);
+    const std::string_view line(text.data() + start, end - start);
+    start = end + 1;
     std::optional<delta::Action> action;
     if (Status s = delta::parse_action_json(line, &action); !s.ok()) {
-      return s.with_context(name_ + ": " + prepared_path(epoch));
+      return damaged("line " + std::to_string(line_number) + ": " + s.message());
     }
-    if (action) {
-      if (auto* add = std::get_if<delta::AddFile>(&*action)) adds->push_back(std::move(*add));
+    auto* add = action ? std::get_if<delta::AddFile>(&*action) : nullptr;
+    if (add == nullptr) return damaged("line " + std::to_string(line_number) + " is not an add action");
+    adds->push_back(std::move(*add));
+  }
+  return Status::Ok();
+}
+
+Status DeltaSink::check_files_exist(uint64_t epoch, const std::vector<delta::AddFile>& adds) const {
+  for (const delta::AddFile& add : adds) {
+    std::string relative;
+    if (Status s = delta::decode_path(add.path, &relative); !s.ok()) return s.with_context(name_ + ": " + prepared_path(epoch));
+    const std::string file = options_.table_dir + "/" + relative;
+    struct stat st {};
+    if (::stat(file.c_str(), &st) != 0) {
+      return Status::IoError(name_ + ": epoch " + std::to_string(epoch) + " (" + prepared_path(epoch) +
+                             ") names " + file + ": " + errno_text());
+    }
+    if (st.st_size != add.size) {
+      return Status::Corruption(name_ + ": epoch " + std::to_string(epoch) + " (" + prepared_path(epoch) + ") names " +
+                                file + " of " + std::to_string(add.size) + " bytes; it has " +
+                                std::to_string(st.st_size));
     }
   }
+  return Status::Ok();
+}
+
+Status DeltaSink::unlink_checked(const std::string& path) const {
+  std::error_code ec;  // a file, or an empty directory where a record should be
+  fs::remove(path, ec);
+  if (ec) return Status::IoError(name_ + ": remove " + path + ": " + ec.message());
   return Status::Ok();
 }
 
@@ -375,26 +425,53 @@ Status DeltaSink::recover(uint64_t checkpointed_epoch) {
   const std::string dir = options_.table_dir + "/_pixguard/" + options_.app_id;
   std::vector<uint64_t> prepared;
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    if (const uint64_t e = prepared_epoch_of(entry.path().filename().string()); e > 0) prepared.push_back(e);
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (const uint64_t e = prepared_epoch_of(it->path().filename().string()); e > 0) prepared.push_back(e);
+  }
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    return Status::IoError(name_ + ": cannot list the prepared epochs in " + dir + ": " + ec.message());
   }
   std::sort(prepared.begin(), prepared.end());
   for (const uint64_t e : prepared) {
     std::vector<delta::AddFile> adds;
-    if (Status s = read_prepared(e, &adds); !s.ok()) return s;
+    Status read = read_prepared(e, &adds);
     if (e > checkpointed_epoch) {
-      // Its input is read again: the files go.
-      remove_files(adds);
-      ::unlink(prepared_path(e).c_str());
+      // Its input is read again: the files go. Damaged, its record cannot name them: they stay
+      // as files no table version names (vacuum removes them).
+      if (!read.ok()) {
+        log(LogLevel::kWarn, read.message() + "; the epoch is after the checkpoint and is produced again");
+      } else if (Status s = remove_files_checked(adds); !s.ok()) {
+        return s;
+      }
+      if (Status s = unlink_checked(prepared_path(e)); !s.ok()) return s;
       continue;
     }
     if (e > last_committed_) {
+      // Its rows exist only through this record: anything wrong with it is an error, never
+      // an empty commit.
+      if (!read.ok()) return read;
+      if (Status s = check_files_exist(e, adds); !s.ok()) return s;
       log(LogLevel::kInfo, name_ + ": committing epoch " + std::to_string(e) + ", prepared before the restart");
       if (Status s = commit_actions(e, std::move(adds)); !s.ok()) return s;
     }
-    ::unlink(prepared_path(e).c_str());
+    if (Status s = unlink_checked(prepared_path(e)); !s.ok()) return s;
+  }
+  return fsync_dir_if_exists(dir);
+}
+
+Status DeltaSink::remove_files_checked(const std::vector<delta::AddFile>& adds) const {
+  for (const delta::AddFile& add : adds) {
+    std::string relative;
+    if (Status s = delta::decode_path(add.path, &relative); !s.ok()) return s.with_context(name_);
+    if (Status s = unlink_checked(options_.table_dir + "/" + relative); !s.ok()) return s;
   }
   return Status::Ok();
+}
+
+Status DeltaSink::fsync_dir_if_exists(const std::string& dir) const {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return Status::Ok();
+  return fsync_dir(dir).with_context(name_);
 }
 
 Status DeltaSink::clear() {

@@ -71,6 +71,8 @@ class DeltaSink final : public Sink {
   // Deletes the table (for --overwrite).
   Status clear();
   const DeltaSinkStats& stats() const { return stats_; }
+  bool counts_committed() const override { return true; }
+  std::array<uint64_t, kOutputCount> committed_records() const override { return committed_; }
 
  private:
   struct OpenFile {
@@ -84,7 +86,14 @@ class DeltaSink final : public Sink {
   Status finish_file(OpenFile* file);
   std::string prepared_path(uint64_t epoch) const;
   Status commit_actions(uint64_t epoch, std::vector<delta::AddFile> adds);
+  // The add actions of a prepared epoch's record; Corruption naming the file when it is
+  // damaged (empty, cut short, not add actions), IoError when it cannot be read.
   Status read_prepared(uint64_t epoch, std::vector<delta::AddFile>* adds) const;
+  // Every file the record names is there, at its size (before a recovery commits it).
+  Status check_files_exist(uint64_t epoch, const std::vector<delta::AddFile>& adds) const;
+  Status remove_files_checked(const std::vector<delta::AddFile>& adds) const;
+  Status unlink_checked(const std::string& path) const;
+  Status fsync_dir_if_exists(const std::string& dir) const;
   // Recovery resumes from an older checkpoint than the table's newest epoch (the newer ones
   // were damaged): one commit removes the later epochs' files and sets our txn back, so that
   // they commit again when produced again, as the file sinks set such epochs aside.
@@ -104,6 +113,7 @@ class DeltaSink final : public Sink {
   uint64_t last_committed_ = 0;
   uint64_t read_version_ = 0;  // the newest table version this sink has seen
   DeltaSinkStats stats_;
+  std::array<uint64_t, kOutputCount> committed_{};  // rows of the files this process committed
 };
 
 }  // namespace pixguard

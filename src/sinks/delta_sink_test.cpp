@@ -3,7 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <functional>
 #include <set>
+#include <utility>
+#include <vector>
 
 #include "parquet/parquet_reader.h"
 
@@ -132,6 +136,51 @@ TEST(DeltaSink, APreparedEpochIsCommittedAtRecoveryAndALaterOneDiscarded) {
   std::size_t data_files = 0;
   for (const auto& e : fs::recursive_directory_iterator(dir)) data_files += e.path().extension() == ".parquet";
   EXPECT_EQ(data_files, 4u) << "epoch 3's files are deleted";
+}
+
+// A prepared epoch whose record cannot be read, or is damaged, or names a file that is gone,
+// is an error naming the record at recovery: never an epoch committed without its rows.
+TEST(DeltaSink, ADamagedPreparedEpochIsAnErrorNotAnEmptyCommit) {
+  const std::string record = "/_pixguard/pixguard-test-1/epoch-1.json";
+  const auto prepare_one = [](const std::string& dir) {
+    std::unique_ptr<DeltaSink> sink;
+    ASSERT_TRUE(DeltaSink::open(options(dir), &sink).ok());
+    ASSERT_TRUE(sink->recover(0).ok());
+    ASSERT_TRUE(sink->begin_epoch(1).ok());
+    ASSERT_TRUE(write_records(sink.get(), "a", 5).ok());
+    ASSERT_TRUE(sink->prepare(1).ok());  // checkpoint 1 written, then the crash
+  };
+  const std::vector<std::pair<std::string, std::function<void(const std::string&)>>> damages = {
+      {"unreadable (a directory)", [&](const std::string& dir) {
+         fs::remove(dir + record);
+         fs::create_directory(dir + record);
+       }},
+      {"empty", [&](const std::string& dir) { fs::resize_file(dir + record, 0); }},
+      {"cut short", [&](const std::string& dir) { fs::resize_file(dir + record, fs::file_size(dir + record) - 7); }},
+      {"not actions", [&](const std::string& dir) { std::ofstream(dir + record) << "garbage\n"; }},
+      {"a data file gone", [&](const std::string& dir) {
+         for (const auto& e : fs::recursive_directory_iterator(dir)) {
+           if (e.path().extension() == ".parquet") {
+             fs::remove(e.path());
+             break;
+           }
+         }
+       }},
+  };
+  for (const auto& [what, damage] : damages) {
+    const std::string dir = fresh_dir();
+    prepare_one(dir);
+    damage(dir);
+    std::unique_ptr<DeltaSink> sink;
+    ASSERT_TRUE(DeltaSink::open(options(dir), &sink).ok());
+    const Status s = sink->recover(1);
+    EXPECT_FALSE(s.ok()) << what;
+    EXPECT_NE(s.message().find("epoch-1.json"), std::string::npos) << what << ": " << s.message();
+    EXPECT_EQ(sink->last_committed_epoch(), 0u) << what;
+    // After the checkpoint (its input is read again) the same damage is only a warning.
+    const Status later = sink->recover(0);
+    EXPECT_TRUE(later.ok()) << what << ": " << later.message();
+  }
 }
 
 TEST(DeltaSink, AnEpochAlreadyInTheTableIsNotCommittedTwice) {

@@ -1,6 +1,7 @@
 #include "sinks/jsonl_file_sink.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -8,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include "core/file_io.h"
@@ -45,8 +47,7 @@ uint64_t epoch_of(const std::string& file, bool* pending) {
 
 Status JsonlFileSink::open(const std::string& name, const std::string& dir, std::unique_ptr<JsonlFileSink>* out) {
   std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return Status::IoError("sink " + name + ": cannot create " + dir + ": " + ec.message());
+  if (Status s = create_directories_durably(dir); !s.ok()) return s.with_context("sink " + name);
   std::unique_ptr<JsonlFileSink> sink(new JsonlFileSink(name, dir));
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     bool is_pending = false;
@@ -72,7 +73,7 @@ Status JsonlFileSink::recover(uint64_t checkpointed_epoch) {
     const std::string path = part_path(epoch, pending);
     if (epoch > checkpointed_epoch) {
       if (pending) {
-        ::unlink(path.c_str());
+        if (Status s = remove_checked(path); !s.ok()) return s;
       } else {
         const std::string aside = part_path(epoch, false) + ".rolled-back";
         if (::rename(path.c_str(), aside.c_str()) != 0) {
@@ -87,8 +88,11 @@ Status JsonlFileSink::recover(uint64_t checkpointed_epoch) {
     if (pending) {
       const std::string visible = part_path(epoch, false);
       // A pending file next to a committed one is a stale replay of an epoch already out.
-      if (::access(visible.c_str(), F_OK) == 0) {
-        ::unlink(path.c_str());
+      struct stat st {};
+      if (::stat(visible.c_str(), &st) == 0) {
+        if (Status s = remove_checked(path); !s.ok()) return s;
+      } else if (errno != ENOENT) {
+        return Status::IoError("sink " + name_ + ": stat " + visible + ": " + errno_text());
       } else if (::rename(path.c_str(), visible.c_str()) != 0) {
         return Status::IoError("sink " + name_ + ": rename " + path + ": " + errno_text());
       }
@@ -115,12 +119,15 @@ Status JsonlFileSink::begin_epoch(uint64_t epoch) {
   }
   epoch_ = epoch;
   buffer_.clear();
+  buffered_ = {};
+  in_file_ = {};
   return Status::Ok();
 }
 
 Status JsonlFileSink::write(const SinkRecord& record) {
   buffer_.append(record.json);
   buffer_.push_back('\n');
+  ++buffered_[static_cast<std::size_t>(record.kind)];
   if (buffer_.size() >= kFlushBytes) return flush();
   return Status::Ok();
 }
@@ -144,6 +151,7 @@ Status JsonlFileSink::flush() {
     left -= static_cast<std::size_t>(n);
   }
   buffer_.clear();
+  for (std::size_t k = 0; k < kOutputCount; ++k) in_file_[k] += std::exchange(buffered_[k], 0);
   return Status::Ok();
 }
 
@@ -151,9 +159,23 @@ Status JsonlFileSink::prepare(uint64_t epoch) {
   if (epoch != epoch_) return Status::InvalidArgument("sink " + name_ + ": prepare of an epoch that is not open");
   if (Status s = flush(); !s.ok()) return s;
   if (fd_ >= 0) {
-    if (::fsync(fd_) != 0) return Status::IoError("sink " + name_ + ": fsync: " + errno_text());
-    ::close(fd_);
-    fd_ = -1;
+    const int fd = std::exchange(fd_, -1);
+    const bool synced = ::fsync(fd) == 0;
+    const int fsync_errno = errno;
+    if (::close(fd) != 0 || !synced) {
+      return Status::IoError("sink " + name_ + ": " + (synced ? "close " : "fsync ") + part_path(epoch, true) + ": " +
+                             std::strerror(synced ? errno : fsync_errno));
+    }
+    // The pending file is new: its name must survive a crash as well as its bytes, or a
+    // recovery that commits this epoch would find nothing to commit.
+    if (Status s = fsync_dir(dir_); !s.ok()) return s.with_context("sink " + name_);
+  }
+  return Status::Ok();
+}
+
+Status JsonlFileSink::remove_checked(const std::string& path) const {
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+    return Status::IoError("sink " + name_ + ": remove " + path + ": " + errno_text());
   }
   return Status::Ok();
 }
@@ -162,6 +184,7 @@ Status JsonlFileSink::commit(uint64_t epoch) {
   if (epoch <= last_committed_) {
     // Already visible: a replay of this epoch must not show twice, nor linger as pending.
     ::unlink(part_path(epoch, true).c_str());
+    for (std::size_t k = 0; k < kOutputCount; ++k) committed_[k] += std::exchange(in_file_[k], 0);
     return Status::Ok();
   }
   const std::string pending = part_path(epoch, true);
@@ -172,6 +195,7 @@ Status JsonlFileSink::commit(uint64_t epoch) {
     if (Status s = fsync_dir(dir_); !s.ok()) return s;
   }
   last_committed_ = epoch;
+  for (std::size_t k = 0; k < kOutputCount; ++k) committed_[k] += std::exchange(in_file_[k], 0);
   return Status::Ok();
 }
 
@@ -181,6 +205,8 @@ Status JsonlFileSink::abort(uint64_t epoch) {
     fd_ = -1;
   }
   buffer_.clear();
+  buffered_ = {};
+  in_file_ = {};
   ::unlink(part_path(epoch, true).c_str());
   return Status::Ok();
 }

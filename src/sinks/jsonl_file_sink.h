@@ -10,6 +10,7 @@
 // when recovery fell back past a corrupt checkpoint: they are renamed to
 // `part-<epoch>.jsonl.rolled-back` (their input is read again), so readers still see every
 // record once.
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -33,6 +34,8 @@ class JsonlFileSink final : public Sink {
   Status abort(uint64_t epoch) override;
   uint64_t last_committed_epoch() const override { return last_committed_; }
   Status recover(uint64_t checkpointed_epoch) override;
+  bool counts_committed() const override { return true; }
+  std::array<uint64_t, kOutputCount> committed_records() const override { return committed_; }
 
   // Deletes every part file (committed or pending): for starting a run over.
   Status clear();
@@ -41,6 +44,7 @@ class JsonlFileSink final : public Sink {
  private:
   JsonlFileSink(std::string name, std::string dir) : name_(std::move(name)), dir_(std::move(dir)) {}
   std::string part_path(uint64_t epoch, bool pending) const;
+  Status remove_checked(const std::string& path) const;  // unlink; a missing file is fine
   Status flush();
 
   std::string name_;
@@ -49,6 +53,8 @@ class JsonlFileSink final : public Sink {
   uint64_t last_committed_ = 0;
   int fd_ = -1;  // pending file of the open epoch, opened on first write
   std::string buffer_;
+  // Records of the open epoch in buffer_, and written to its pending file; committed so far.
+  std::array<uint64_t, kOutputCount> buffered_{}, in_file_{}, committed_{};
 };
 
 }  // namespace pixguard

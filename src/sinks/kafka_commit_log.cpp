@@ -8,9 +8,9 @@
 #include <charconv>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <utility>
+
+#include "core/file_io.h"
 
 namespace pixguard {
 namespace {
@@ -36,10 +36,10 @@ bool parse_line(std::string_view line, CommittedEpoch* out) {
 Status KafkaCommitLog::read(const std::string& path, std::vector<CommittedEpoch>* commits, std::size_t* whole_bytes) {
   commits->clear();
   std::string content;
-  if (std::ifstream in(path, std::ios::binary); in) {
-    std::ostringstream all;
-    all << in.rdbuf();
-    content = all.str();
+  // No file: nothing committed yet. A file that cannot be read is an error: read as empty it
+  // would say that no epoch was ever committed.
+  if (Status s = read_whole_file(path, &content); !s.ok() && s.code() != StatusCode::kNotFound) {
+    return s.with_context("kafka commit log");
   }
   std::size_t kept = 0;  // bytes of whole lines
   for (std::size_t start = 0; start < content.size();) {

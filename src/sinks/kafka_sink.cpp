@@ -2,8 +2,11 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <random>
+#include <utility>
 
+#include "core/limits.h"
 #include "core/log.h"
 
 namespace pixguard {
@@ -59,6 +62,17 @@ Status KafkaSink::open(KafkaSinkOptions options, std::unique_ptr<KafkaSink>* out
   }
   KafkaConfPtr conf;
   if (Status s = make_kafka_conf(properties, &conf); !s.ok()) return s.with_context(sink->name_);
+  if (!o.topics[static_cast<std::size_t>(Output::kDeadLetters)].empty()) {
+    // A dead letter encodes under kDeadLetterMaxBytes whatever the input (record_encoder.h): a
+    // producer limit below it could fail an epoch on every restart (the same input again).
+    char value[32];
+    std::size_t size = sizeof value;
+    if (rd_kafka_conf_get(conf.get(), "message.max.bytes", value, &size) == RD_KAFKA_CONF_OK &&
+        std::strtoull(value, nullptr, 10) < kDeadLetterMaxBytes) {
+      return Status::InvalidArgument(sink->name_ + ": kafka property 'message.max.bytes' is " + value +
+                                     ": dead letters need at least " + std::to_string(kDeadLetterMaxBytes));
+    }
+  }
   rd_kafka_conf_set_opaque(conf.get(), sink.get());
   rd_kafka_conf_set_dr_msg_cb(conf.get(), on_delivery);
   if (Status s = new_kafka_client(RD_KAFKA_PRODUCER, conf, &sink->producer_); !s.ok()) {
@@ -103,6 +117,9 @@ void KafkaSink::on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaq
   auto* sink = static_cast<KafkaSink*>(opaque);
   if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     ++sink->stats_.delivered;
+    for (std::size_t k = 0; k < kOutputCount; ++k) {
+      if (sink->topics_[k] == m->rkt) ++sink->delivered_in_epoch_[k];
+    }
   } else if (sink->delivery_failure_.ok()) {
     sink->delivery_failure_ = Status::IoError(sink->name_ + ": delivery to " + rd_kafka_topic_name(m->rkt) + " [" +
                                               std::to_string(m->partition) + "] failed: " + rd_kafka_err2str(m->err));
@@ -131,6 +148,7 @@ Status KafkaSink::begin_epoch(uint64_t epoch) {
   epoch_ = epoch;
   epoch_text_ = std::to_string(epoch);
   delivery_failure_ = Status::Ok();
+  delivered_in_epoch_ = {};
   if (options_.exactly_once) {
     if (KafkaErrorPtr error(rd_kafka_begin_transaction(producer_.get())); error) {
       return Status::IoError(name_ + ": begin_transaction: " + rd_kafka_error_string(error.get()));
@@ -213,7 +231,11 @@ Status KafkaSink::prepare(uint64_t epoch) {
 
 Status KafkaSink::commit(uint64_t epoch) {
   // Committed before a crash (and recovered from its checkpoint): nothing to redo.
-  if (!in_transaction_ && epoch <= commits_.last_epoch()) return Status::Ok();
+  if (!in_transaction_ && epoch <= commits_.last_epoch()) {
+    // At least once, what this process sent of it was delivered (and is visible) all the same.
+    for (std::size_t k = 0; k < kOutputCount; ++k) committed_[k] += std::exchange(delivered_in_epoch_[k], 0);
+    return Status::Ok();
+  }
   if (epoch != epoch_) return Status::InvalidArgument(name_ + ": commit of epoch " + std::to_string(epoch) + ", not open");
   if (options_.exactly_once) {
     rd_kafka_t* rk = producer_.get();
@@ -223,9 +245,11 @@ Status KafkaSink::commit(uint64_t epoch) {
       return s;
     }
     in_transaction_ = false;
+    for (std::size_t k = 0; k < kOutputCount; ++k) committed_[k] += std::exchange(delivered_in_epoch_[k], 0);
     return commits_.append(run_id_, epoch);
   }
   if (Status s = commits_.append(run_id_, epoch); !s.ok()) return s;
+  for (std::size_t k = 0; k < kOutputCount; ++k) committed_[k] += std::exchange(delivered_in_epoch_[k], 0);
   if (options_.input != nullptr && !prepared_position_.empty()) {
     // For lag monitoring and tools: pixguard itself resumes from its checkpoint.
     if (Status s = options_.input->commit(prepared_position_); !s.ok()) {

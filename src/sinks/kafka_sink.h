@@ -81,6 +81,9 @@ class KafkaSink final : public Sink {
   // How many partitions `topic` has (cluster metadata).
   Status partition_count(const std::string& topic, int32_t* count) const;
   const KafkaSinkStats& stats() const { return stats_; }
+  // Messages the broker acknowledged in epochs this sink committed, by output.
+  bool counts_committed() const override { return true; }
+  std::array<uint64_t, kOutputCount> committed_records() const override { return committed_; }
 
  private:
   explicit KafkaSink(KafkaSinkOptions options);
@@ -104,6 +107,7 @@ class KafkaSink final : public Sink {
   unsigned since_poll_ = 0;
   Status delivery_failure_;  // the first one since the epoch began
   KafkaSinkStats stats_;
+  std::array<uint64_t, kOutputCount> delivered_in_epoch_{}, committed_{};
 };
 
 }  // namespace pixguard

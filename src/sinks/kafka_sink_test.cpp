@@ -90,6 +90,19 @@ class KafkaSinkTest : public ::testing::Test {
   std::filesystem::path dir_;
 };
 
+// A producer limit below the largest dead letter could fail an epoch on every restart (the
+// same input again): refused at open.
+TEST_F(KafkaSinkTest, AProducerLimitBelowTheLargestDeadLetterIsRefused) {
+  KafkaSinkOptions o = options();
+  o.properties["message.max.bytes"] = "100000";
+  std::unique_ptr<KafkaSink> sink;
+  const Status s = KafkaSink::open(o, &sink);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("message.max.bytes"), std::string::npos) << s.message();
+  o.properties["message.max.bytes"] = "1000000";
+  EXPECT_TRUE(KafkaSink::open(o, &sink).ok());
+}
+
 TEST_F(KafkaSinkTest, EpochsAreTransactionsRecordedInTheCommitLog) {
   std::unique_ptr<KafkaSink> sink;
   const Status opened = KafkaSink::open(options(), &sink);

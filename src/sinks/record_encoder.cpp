@@ -4,7 +4,9 @@
 
 #include <utility>
 
+#include "core/hash.h"
 #include "core/json_writer.h"
+#include "core/limits.h"
 #include "core/money.h"
 #include "core/timestamp.h"
 #include "privacy/dead_letter_cipher.h"
@@ -234,24 +236,51 @@ Status RecordEncoder::dead_letter(const DeadLetter& d, std::string* out) const {
   w.string(d.rule);
   w.ch(',');
   optional_string(w, "detail", d.detail);
-  const DeadLetterBytes keep = privacy_ != nullptr ? privacy_->dead_letters() : DeadLetterBytes::kClear;
-  if (keep != DeadLetterBytes::kClear) {
-    w.raw(",\"raw_length\":");
-    w.integer(static_cast<int64_t>(d.raw.size()));
+  const uint64_t size = d.raw_size > d.raw.size() ? d.raw_size : d.raw.size();
+  const bool truncated = size > kDeadLetterRawBytes;
+  std::string_view raw = d.raw;
+  bool text = false;
+  if (truncated) {
+    raw = raw.substr(0, kDeadLetterRawBytes);
+    // Text when the prefix is UTF-8 once a character cut at its end is dropped.
+    for (std::size_t drop = 0; drop < 4 && drop < raw.size() && !text; ++drop) {
+      if (simdjson::validate_utf8(raw.data(), raw.size() - drop)) {
+        text = true;
+        raw = raw.substr(0, raw.size() - drop);
+      }
+    }
+  } else {
+    text = simdjson::validate_utf8(raw.data(), raw.size());
   }
+  const DeadLetterBytes keep = privacy_ != nullptr ? privacy_->dead_letters() : DeadLetterBytes::kClear;
   if (keep == DeadLetterBytes::kRedact) {
     w.raw(",\"raw_redacted\":true");
   } else if (keep == DeadLetterBytes::kEncrypt) {
     std::string sealed;
-    if (Status s = privacy_->cipher()->seal(d.raw, &sealed); !s.ok()) return s;
+    if (Status s = privacy_->cipher()->seal(raw, &sealed); !s.ok()) return s;
     w.raw(",\"raw_encrypted\":");
     w.string(sealed);
-  } else if (simdjson::validate_utf8(d.raw.data(), d.raw.size())) {
+  } else if (text) {
     w.raw(",\"raw\":");
-    w.string(d.raw);
+    w.string(raw);
   } else {
     w.raw(",\"raw_base64\":");
-    base64(d.raw, w);
+    base64(raw, w);
+  }
+  // The length whenever the bytes are not all there as they came.
+  if (keep != DeadLetterBytes::kClear || truncated) {
+    w.raw(",\"raw_bytes\":");
+    w.integer(static_cast<int64_t>(size));
+  }
+  if (truncated) {
+    const uint64_t hash = d.raw_size > d.raw.size() ? d.raw_hash : content_hash(d.raw);
+    char hex[17];
+    static constexpr char kDigits[] = "0123456789abcdef";
+    for (int i = 0; i < 16; ++i) hex[i] = kDigits[(hash >> (60 - 4 * i)) & 0xf];
+    hex[16] = '\0';
+    w.raw(",\"raw_truncated\":true,\"raw_hash\":\"");
+    w.raw(std::string_view(hex, 16));
+    w.ch('"');
   }
   w.ch('}');
   return Status::Ok();

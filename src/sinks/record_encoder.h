@@ -25,8 +25,12 @@ class RecordEncoder {
   // The compact record an analyst acts on (review and block only).
   void alert(const ScoredRecord& r, std::string_view model_version, std::string* out) const;
   // Where the message came from, the field and rule, and its bytes as privacy.dead_letters
-  // says: redacted (only `raw_length`), encrypted (`raw_encrypted`) or clear (`raw` when
-  // valid UTF-8, else `raw_base64`). Fails only when encryption cannot run.
+  // says: redacted (`raw_redacted`), encrypted (`raw_encrypted`) or clear (`raw` when valid
+  // UTF-8, else `raw_base64`), with `raw_bytes` (the length) unless clear and whole. A
+  // message over kDeadLetterRawBytes (core/limits.h) keeps only that many first bytes (cut
+  // back to a whole UTF-8 character), with `raw_truncated` and `raw_hash` (16 hex digits of
+  // its content_hash), so that a dead letter always encodes under kDeadLetterMaxBytes.
+  // Fails only when encryption cannot run.
   Status dead_letter(const DeadLetter& d, std::string* out) const;
   // The reasons array of the scored record alone, as JSON: `[{"rule":...}, ...]`.
   void reasons_array(const ScoredRecord& r, std::string* out) const;

@@ -3,11 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "core/hash.h"
+#include "core/limits.h"
 #include "privacy/dead_letter_cipher.h"
 
 namespace pixguard {
@@ -328,13 +331,64 @@ TEST(RecordEncoder, DeadLetterOfInvalidUtf8UsesBase64) {
   EXPECT_EQ(Json::parse(out).at("raw_base64"), "wyg=");
 }
 
-TEST(RecordEncoder, DeadLetterOfALargeMessage) {
+std::string hex_hash(uint64_t h) {
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(h));
+  return text;
+}
+
+TEST(RecordEncoder, DeadLetterOfALargeMessageKeepsAPrefixItsLengthAndHash) {
   std::string raw(3 << 20, 'a');
   raw[raw.size() / 2] = '\xFF';
   std::string out;
   ASSERT_TRUE(encoder().dead_letter(DeadLetter{raw, "s", 0, {}, "malformed_json", {}}, &out).ok());
+  EXPECT_LT(out.size(), kDeadLetterMaxBytes);
   const Json j = Json::parse(out);
-  EXPECT_EQ(base64_decode(j.at("raw_base64").get<std::string>()), raw);
+  EXPECT_EQ(j.at("raw"), raw.substr(0, kDeadLetterRawBytes));
+  EXPECT_EQ(j.at("raw_truncated"), true);
+  EXPECT_EQ(j.at("raw_bytes"), raw.size());
+  EXPECT_EQ(j.at("raw_hash"), hex_hash(content_hash(raw)));
+  // A message just within the bound is kept whole, without those fields.
+  out.clear();
+  ASSERT_TRUE(encoder().dead_letter(DeadLetter{raw.substr(0, kDeadLetterRawBytes), "s", 0, {}, "r", {}}, &out).ok());
+  EXPECT_EQ(Json::parse(out).at("raw").get<std::string>().size(), kDeadLetterRawBytes);
+  EXPECT_FALSE(Json::parse(out).contains("raw_bytes"));
+}
+
+TEST(RecordEncoder, DeadLetterOfACutMessageCarriesTheSourcesLengthAndHash) {
+  // A source that would not hold the message passes its prefix, length and hash.
+  const std::string prefix(kDeadLetterRawBytes, 'p');
+  std::string out;
+  DeadLetter d{prefix, "s", 9, {}, "message_too_large", {}};
+  d.raw_size = 200u << 20;
+  d.raw_hash = 0x0123456789abcdefull;
+  ASSERT_TRUE(encoder().dead_letter(d, &out).ok());
+  const Json j = Json::parse(out);
+  EXPECT_EQ(j.at("raw"), prefix);
+  EXPECT_EQ(j.at("raw_bytes"), 200u << 20);
+  EXPECT_EQ(j.at("raw_hash"), "0123456789abcdef");
+}
+
+TEST(RecordEncoder, DeadLetterStaysUnderItsBoundWhateverTheBytes) {
+  // Control characters escape to six bytes each; a character cut by the bound is dropped
+  // rather than turning the prefix into base64.
+  std::string control(1 << 20, '\x01');
+  std::string out;
+  ASSERT_TRUE(encoder().dead_letter(DeadLetter{control, std::string(4096, '\x02'), 0, {}, "r", {}}, &out).ok());
+  EXPECT_LT(out.size(), kDeadLetterMaxBytes);
+  EXPECT_EQ(Json::parse(out).at("raw"), control.substr(0, kDeadLetterRawBytes));
+  std::string accents;
+  while (accents.size() < 2 * kDeadLetterRawBytes) accents += "x\xC3\xA9";  // 3 bytes: the cut falls mid-character
+  out.clear();
+  ASSERT_TRUE(encoder().dead_letter(DeadLetter{accents, "s", 0, {}, "r", {}}, &out).ok());
+  const std::string kept = Json::parse(out).at("raw");
+  EXPECT_EQ(kept, accents.substr(0, kept.size()));
+  EXPECT_GE(kept.size(), kDeadLetterRawBytes - 3);
+  out.clear();
+  const std::string binary(1 << 20, '\xFF');
+  ASSERT_TRUE(encoder().dead_letter(DeadLetter{binary, "s", 0, {}, "r", {}}, &out).ok());
+  EXPECT_LT(out.size(), kDeadLetterMaxBytes);
+  EXPECT_EQ(base64_decode(Json::parse(out).at("raw_base64").get<std::string>()), binary.substr(0, kDeadLetterRawBytes));
 }
 
 TEST(RecordEncoder, DeadLetterBytesFollowThePrivacyPolicy) {
@@ -346,7 +400,7 @@ TEST(RecordEncoder, DeadLetterBytesFollowThePrivacyPolicy) {
   ASSERT_TRUE(RecordEncoder({}, {}, {}, redact.get()).dead_letter(d, &out).ok());
   EXPECT_EQ(out.find("52998224725"), std::string::npos) << out;
   Json j = Json::parse(out);
-  EXPECT_EQ(j.at("raw_length"), raw.size());
+  EXPECT_EQ(j.at("raw_bytes"), raw.size());
   EXPECT_EQ(j.at("raw_redacted"), true);
   EXPECT_EQ(j.at("rule"), "not_positive");
   EXPECT_FALSE(j.contains("raw"));

@@ -24,12 +24,16 @@ struct ScoredRecord {
 
 // A message that failed decoding or validation, with where it came from.
 struct DeadLetter {
-  std::string_view raw;     // the original bytes, unchanged
+  std::string_view raw;     // the original bytes, unchanged (or their first bytes: raw_size)
   std::string_view source;  // e.g. "file:/data/in.jsonl" or "generator"
   int64_t position = 0;     // line number in a file, offset in a topic
   std::string_view field;   // empty when the message as a whole is at fault
   std::string_view rule;
   std::string_view detail;
+  // The message's full length and content hash (core/hash.h) when `raw` is only its prefix
+  // (a source that would not hold it whole); 0: `raw` is the whole message.
+  uint64_t raw_size = 0;
+  uint64_t raw_hash = 0;
 };
 
 }  // namespace pixguard

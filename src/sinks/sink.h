@@ -18,6 +18,7 @@
 // All calls return Status; nothing throws across this interface.
 //
 // Threading: a sink is driven by one pipeline thread.
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -33,6 +34,15 @@ struct ScoredRecord;  // sinks/scored_record.h
 // transactions handed to the payee stage through a Kafka topic (runtime/payee_stage.h).
 enum class Output : unsigned char { kScored, kAlerts, kDeadLetters, kPayees };
 inline constexpr std::size_t kOutputCount = 4;
+inline const char* output_name(Output kind) {
+  switch (kind) {
+    case Output::kScored: return "scored";
+    case Output::kAlerts: return "alerts";
+    case Output::kDeadLetters: return "dead_letter";
+    case Output::kPayees: return "payees";
+  }
+  return "?";
+}
 
 struct SinkRecord {
   std::string_view key;                   // partitioning key (the payer), for keyed sinks
@@ -63,6 +73,14 @@ class Sink {
   // columnar table) says no, and the pipeline does not encode JSON for it: the line may then
   // be empty.
   virtual bool reads_json() const { return true; }
+  // Records of each output (index: Output) that this sink made durable and visible through
+  // its own commit() in this process: what the file, table or topic holds, not what it was
+  // handed (records committed by recover() belong to the checkpoint's accounting). The
+  // runner checks them against the accounting after every epoch, so that a sink that loses
+  // records makes the run unbalanced. A sink without such a count (an in-memory view) says
+  // false in counts_committed().
+  virtual bool counts_committed() const { return false; }
+  virtual std::array<uint64_t, kOutputCount> committed_records() const { return {}; }
 };
 
 }  // namespace pixguard

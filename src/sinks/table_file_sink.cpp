@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "core/file_io.h"
 #include "core/json_writer.h"
 #include "core/money.h"
 #include "core/timestamp.h"
@@ -138,6 +139,11 @@ Status TableFileSink::finish() {
   fd_ = -1;
   if (::rename((path_ + ".pending").c_str(), path_.c_str()) != 0) {
     return Status::IoError("output " + path_ + ": rename: " + std::strerror(errno));
+  }
+  // The new name is durable only once its directory is.
+  const std::size_t slash = path_.rfind('/');
+  if (Status s = fsync_dir(slash == std::string::npos ? "." : slash == 0 ? "/" : path_.substr(0, slash)); !s.ok()) {
+    return s.with_context("output " + path_);
   }
   return Status::Ok();
 }

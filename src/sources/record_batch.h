@@ -2,8 +2,10 @@
 // A batch of raw messages as a source delivered them: the bytes back to back in one buffer
 // (followed by kMessagePadding bytes a decoder may read ahead into) and, per message, its
 // place in the buffer and its position in the source (a file's line number, a partition
-// offset), and for a partitioned source which part it came from. Reused from batch to
-// batch, so the steady state allocates nothing.
+// offset), and for a partitioned source which part it came from. A message a source would
+// not hold whole (a file line longer than the size limit) comes as a bounded prefix with its
+// full length and content hash: the pipeline dead-letters it. Reused from batch to batch, so
+// the steady state allocates nothing.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -19,6 +21,8 @@ struct RawRecord {
   int64_t position = 0;
   int64_t timestamp_ms = -1;  // when the message entered the source (a Kafka timestamp); -1: unknown
   uint32_t part = 0;          // which part of a partitioned source (Source::part_name); 0 otherwise
+  uint64_t full_size = 0;     // > size: only a prefix was kept (an oversized message)
+  uint64_t full_hash = 0;     // content_hash (core/hash.h) of all full_size bytes, when cut
 };
 
 class RecordBatch {
@@ -35,6 +39,13 @@ class RecordBatch {
     bytes_.push_back('\n');
   }
 
+  // A message too large to hold: its first bytes, its full length and its content hash.
+  void add_cut(std::string_view prefix, uint64_t full_size, uint64_t full_hash, int64_t position) {
+    add(prefix, position);
+    records_.back().full_size = full_size;
+    records_.back().full_hash = full_hash;
+  }
+
   // Appends the read-ahead padding; call once all messages are in.
   void finish() {
     if (!finished_) bytes_.append(kMessagePadding, ' ');
@@ -47,6 +58,10 @@ class RecordBatch {
   int64_t position(std::size_t i) const { return records_[i].position; }
   int64_t timestamp_ms(std::size_t i) const { return records_[i].timestamp_ms; }
   uint32_t part(std::size_t i) const { return records_[i].part; }
+  // Whether message(i) is only the prefix of a larger message, and that message's size and hash.
+  bool cut(std::size_t i) const { return records_[i].full_size > records_[i].size; }
+  uint64_t full_size(std::size_t i) const { return cut(i) ? records_[i].full_size : records_[i].size; }
+  uint64_t full_hash(std::size_t i) const { return records_[i].full_hash; }
   std::size_t byte_size() const { return bytes_.size(); }
 
  private:

@@ -35,7 +35,7 @@ def scenario_run_default(pg, src, tmp):
     check(len(ids) == len(set(ids)), "a transaction was scored twice")
     for d in dead:
         # The shipped privacy policy keeps only the length of a rejected message.
-        check(d["rule"] and d.get("raw_redacted") is True and d["raw_length"] > 0 and "raw" not in d,
+        check(d["rule"] and d.get("raw_redacted") is True and d["raw_bytes"] > 0 and "raw" not in d,
               f"dead letter without rule, or with its bytes: {d}")
     by_reason = {}
     for d in dead:

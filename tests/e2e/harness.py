@@ -32,6 +32,22 @@ def run(args, expect_rc=0, cwd=None):
     return p
 
 
+def content_hash(data):
+    """core/hash.h content_hash of `data` (bytes), as a dead letter's raw_hash shows it (16 hex digits)."""
+    import struct
+    mask, k0, k1 = (1 << 64) - 1, 0xa0761d6478bd642f, 0xe7037ed1a0b428db
+
+    def mix(a, b):
+        r = a * b
+        return (r & mask) ^ (r >> 64)
+    h, whole = k0, len(data) // 8 * 8
+    for (w,) in struct.iter_unpack("<Q", memoryview(data)[:whole]):
+        h = mix(h ^ w, k1)
+    rest = len(data) - whole
+    h = mix(h ^ int.from_bytes(data[whole:], "little") ^ (rest << 56), k0)
+    return "%016x" % mix(h ^ len(data), k1)
+
+
 def read_lines(pattern):
     rows = []
     for path in sorted(glob.glob(pattern)):

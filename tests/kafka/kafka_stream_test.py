@@ -27,6 +27,11 @@ Scenarios (one ctest entry each):
               workers, and fetches of 4 KB instead of 1 MB per partition (another
               interleaving of the partitions on arrival), give the same records.
 
+  large_dead_letter  a 1.5 MB message (above the producer's 1 MB message.max.bytes) among
+              valid ones: its dead letter carries a bounded prefix, its length and content
+              hash, fits the producer's limit, and the epoch commits (a dead letter holding
+              the whole message would fail every epoch, and every restart, on that input).
+
   lists       a running job with a block list of payee keys (`lists:`) and a rule on it: a key
               added through POST /api/lists/{name} blocks that key's transfers from the
               next batch on, written in either case and padded (input.normalize), and
@@ -587,7 +592,37 @@ def scenario_lists(pg, src, tmp):
     check(proc.returncode == 0, f"run exited {proc.returncode}: {''.join(err)[-2000:]}")
 
 
-SCENARIOS = {"end_to_end": scenario_end_to_end, "crash": scenario_crash, "instances": scenario_instances,
+def scenario_large_dead_letter(pg, src, tmp):
+    stream, lines = generate(pg, tmp, 200)
+    big = b'{"end_to_end_id":"E1","padding":"' + b"p" * 1_500_000 + b'"}'
+    lines = lines[:100] + [big] + lines[100:]
+    cluster, bootstrap = start_cluster(pg, tmp)
+    try:
+        kafka_cfg, _ = configs(src, tmp, bootstrap, stream)
+        p = subprocess.run(["kcat", "-P", "-b", bootstrap, "-t", "pix.transactions", "-K\t", "-X",
+                            "message.max.bytes=4000000"], input=b"".join(keyed(l) for l in lines),
+                           capture_output=True, timeout=120)
+        check(p.returncode == 0, f"kcat produce: {p.stderr.decode(errors='replace')}")
+        p = subprocess.run([pg, "run", "--config", kafka_cfg, "--stop-at-end", "--json", "-q"], capture_output=True,
+                           text=True, timeout=300, cwd=src)
+        check(p.returncode == 0, f"run exited {p.returncode} with a 1.5 MB message in the input:\n{p.stderr[-3000:]}")
+        acc = json.loads(p.stdout)
+        check(acc["in"] == len(lines) and acc["balanced"], f"accounting {acc}")
+        check(acc["dead_letters_by_reason"].get("message_too_large") == 1, f"accounting {acc}")
+        found = [json.loads(v) for _, v in consume(bootstrap, "pix.dead_letter")
+                 if json.loads(v)["rule"] == "message_too_large"]
+        check(len(found) == 1, f"{len(found)} message_too_large dead letters in pix.dead_letter")
+        d = found[0]
+        check(d.get("raw_truncated") is True and d["raw_bytes"] == len(big) and
+              d["raw_hash"] == harness.content_hash(big) and big.startswith(d["raw"].encode()) and
+              0 < len(d["raw"]) <= 16384, f"dead letter {json.dumps(d)[:300]}")
+        print(f"large_dead_letter: a {len(big)}-byte message dead-lettered as a {len(json.dumps(d))}-byte record "
+              f"(prefix, length, hash); {acc['scored']} scored, the run committed")
+    finally:
+        terminate(cluster)
+
+
+SCENARIOS = {"large_dead_letter": scenario_large_dead_letter, "end_to_end": scenario_end_to_end, "crash": scenario_crash, "instances": scenario_instances,
              "payees": scenario_payees, "lists": scenario_lists}
 
 if __name__ == "__main__":
