@@ -67,12 +67,7 @@ Command add_erase_command(CLI::App& app) {
     if (flags->json) {
       nlohmann::ordered_json j;
       j["operation"] = operation;
-      j["table_rows"] = counts.table_rows;
-      j["table_version"] = counts.table_version < 0 ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(counts.table_version);
-      j["table_files_rewritten"] = counts.table_files_rewritten;
-      j["scored"] = counts.scored;
-      j["alerts"] = counts.alerts;
-      j["dead_letters"] = counts.dead_letters;
+      j.update(counts_json(counts));
       j["audit_log"] = config.privacy.audit_log;
       std::printf("%s\n", j.dump().c_str());
     } else {

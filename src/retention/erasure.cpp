@@ -125,7 +125,6 @@ Status erase_table(const Config& config, delta::ErasureOptions options, ErasureC
   }
   counts->table_rows += r.rows_removed + r.rows_in_partitions;
   counts->table_files_rewritten += r.files_added;
-  counts->files_deleted += r.files_removed - r.files_added;
   if (r.committed) counts->table_version = static_cast<int64_t>(r.version);
   if (ids != nullptr) ids->insert(ids->end(), r.ids.begin(), r.ids.end());
   return Status::Ok();
@@ -238,17 +237,24 @@ Status expire_before(const Config& config, const std::string& before, ErasureCou
   return Status::Ok();
 }
 
+nlohmann::ordered_json counts_json(const ErasureCounts& counts) {
+  nlohmann::ordered_json j;
+  j["table_rows"] = counts.table_rows;
+  j["table_version"] = counts.table_version < 0 ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(counts.table_version);
+  j["table_files_rewritten"] = counts.table_files_rewritten;
+  j["scored"] = counts.scored;
+  j["alerts"] = counts.alerts;
+  j["dead_letters"] = counts.dead_letters;
+  return j;
+}
+
 Status append_audit(const std::string& path, const std::string& operation, const std::string& subject,
                     const ErasureCounts& counts) {
   nlohmann::ordered_json j;
   j["time"] = format_timestamp_utc(unix_micros());
   j["operation"] = operation;
   j["subject"] = subject;
-  j["table_rows"] = counts.table_rows;
-  j["table_version"] = counts.table_version < 0 ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(counts.table_version);
-  j["scored"] = counts.scored;
-  j["alerts"] = counts.alerts;
-  j["dead_letters"] = counts.dead_letters;
+  j.update(counts_json(counts));
   const std::string line = j.dump() + "\n";
   const fs::path parent = fs::path(path).parent_path();
   std::error_code ec;

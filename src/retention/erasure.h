@@ -20,6 +20,7 @@
 // Threading: blocking calls on the calling thread; run them with the job stopped, or expect
 // records it writes meanwhile to be missed (the job's in-memory recent decisions included).
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -36,7 +37,6 @@ struct ErasureCounts {
   int64_t scored = 0;
   int64_t alerts = 0;
   int64_t dead_letters = 0;
-  int64_t files_deleted = 0;  // whole files (expiry: dead-letter files, table files)
 };
 
 // Erases the records of the person whose document (CPF/CNPJ, as given in the input) or Pix
@@ -48,6 +48,10 @@ Status erase_person(const Config& config, const Privacy& privacy, PersonalField 
 // partitions of earlier event dates, JSON lines with an earlier event time, and dead-letter
 // files last written before it.
 Status expire_before(const Config& config, const std::string& before, ErasureCounts* counts);
+
+// The counts as JSON fields (table_rows, table_version or null, table_files_rewritten,
+// scored, alerts, dead_letters), for the audit log and `erase --json`.
+nlohmann::ordered_json counts_json(const ErasureCounts& counts);
 
 // Appends one JSON line to `path` (fsynced): the time, the operation, who it concerned (as
 // the policy stores it, never in clear) and the counts.
