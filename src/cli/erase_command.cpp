@@ -46,10 +46,11 @@ Command add_erase_command(CLI::App& app) {
     ErasureCounts counts;
     std::string operation;
     std::string subject;
+    Status done;
     if (!flags->before.empty()) {
       operation = "expire";
       subject = "before " + flags->before;
-      if (Status s = expire_before(config, flags->before, &counts); !s.ok()) return report_error(s);
+      done = expire_before(config, flags->before, &counts);
     } else {
       const bool by_key = !flags->key.empty();
       std::string value = by_key ? flags->key : flags->document;
@@ -59,11 +60,14 @@ Command add_erase_command(CLI::App& app) {
       }
       const PersonalField field = by_key ? PersonalField::kPayeeKey : PersonalField::kPayerDocument;
       operation = by_key ? "erase key" : "erase document";
-      // The audit names the person as the outputs did: never in clear.
+      // The audit names the person by keyed hash (masked without a key): never in clear.
       subject = privacy->pseudonym(value);
-      if (Status s = erase_person(config, *privacy, field, value, &counts); !s.ok()) return report_error(s);
+      done = erase_person(config, *privacy, field, value, &counts);
     }
+    // A failed erasure is audited too, with what it did before failing.
+    if (!done.ok()) operation += " (failed)";
     if (Status s = append_audit(config.privacy.audit_log, operation, subject, counts); !s.ok()) return report_error(s);
+    if (!done.ok()) return report_error(done);
     if (flags->json) {
       nlohmann::ordered_json j;
       j["operation"] = operation;

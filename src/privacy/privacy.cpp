@@ -105,8 +105,6 @@ bool parse_personal_field(std::string_view name, PersonalField* out) {
   return false;
 }
 
-std::string_view field_policy_name(FieldPolicy p) { return kPolicyNames[static_cast<std::size_t>(p)]; }
-
 bool parse_field_policy(std::string_view text, FieldPolicy* out) {
   for (std::size_t i = 0; i < std::size(kPolicyNames); ++i) {
     if (kPolicyNames[i] == text) {

@@ -40,7 +40,6 @@ std::string_view personal_field_name(PersonalField f);
 bool parse_personal_field(std::string_view name, PersonalField* out);
 
 enum class FieldPolicy : unsigned char { kClear, kMask, kKeyedHash, kDrop };
-std::string_view field_policy_name(FieldPolicy p);
 bool parse_field_policy(std::string_view text, FieldPolicy* out);
 
 // What a dead letter keeps of the rejected message's bytes.
