@@ -205,6 +205,12 @@ def scenario_end_to_end(pg, src, tmp):
         hidden = check_topics(bootstrap, tmp, want, "a clean run")
         check(hidden == 0, f"{hidden} messages of uncommitted transactions after a clean run")
         check_files(tmp, want, "a clean run")
+        # The shipped privacy policy: no document or Pix key of the input in clear on any topic.
+        clear = set(re.findall(rb'"(?:document|key)"\s*:\s*"([^"]{8,})"', b"".join(lines)))
+        check(len(clear) > 1000, f"only {len(clear)} documents and keys in the input")
+        for topic in OUTPUTS.values():
+            tokens = set(re.findall(rb"[A-Za-z0-9@._+\-]+", b"\n".join(v for _, v in consume(bootstrap, topic))))
+            check(not tokens & clear, f"{topic} holds clear documents or Pix keys: {sorted(tokens & clear)[:3]}")
         print(f"{count} messages Kafka -> pixguard -> Kafka in {seconds:.1f} s (group join included): "
               f"{acc['scored']} scored, {acc['dead_letters']} dead letters, {acc['duplicates']} duplicates, "
               f"same records as from the file")
