@@ -11,7 +11,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "config/config.h"
-#include "privacy/dead_letter_cipher.h"
+#include "privacy/message_cipher.h"
 
 namespace pixguard::cli {
 

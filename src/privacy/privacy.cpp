@@ -12,7 +12,7 @@
 
 #include "core/file_io.h"
 #include "core/log.h"
-#include "privacy/dead_letter_cipher.h"
+#include "privacy/message_cipher.h"
 
 namespace pixguard {
 namespace {
@@ -140,7 +140,7 @@ Status Privacy::create(const PrivacyOptions& options, std::shared_ptr<const Priv
         !s.ok()) {
       return s;
     }
-    p->cipher_ = std::make_unique<DeadLetterCipher>(hmac_sha256(key, "pixguard dead letter cipher v1"));
+    p->cipher_ = std::make_unique<MessageCipher>(hmac_sha256(key, "pixguard dead letter cipher v1"));
     const Digest state = hmac_sha256(key, "pixguard state hash v1");
     std::memcpy(p->state_key_.data(), state.data(), sizeof p->state_key_);
   }

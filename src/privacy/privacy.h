@@ -60,7 +60,7 @@ struct PrivacyOptions {
   std::string audit_log = "data/privacy_audit.jsonl";  // erasures and expiries, one JSON line each
 };
 
-class DeadLetterCipher;
+class MessageCipher;
 
 class Privacy {
  public:
@@ -71,7 +71,7 @@ class Privacy {
   FieldPolicy policy(PersonalField f) const { return policies_[static_cast<std::size_t>(f)]; }
   bool has_key() const { return hash_ != nullptr; }
   DeadLetterBytes dead_letters() const { return dead_letters_; }
-  const DeadLetterCipher* cipher() const { return cipher_.get(); }
+  const MessageCipher* cipher() const { return cipher_.get(); }
   // A 128-bit secret for the keyed hashes that name keys in state and checkpoints (SipHash),
   // derived from the key; zero without a key (the caller then salts from elsewhere).
   std::array<uint64_t, 2> state_key() const { return state_key_; }
@@ -93,7 +93,7 @@ class Privacy {
   std::array<FieldPolicy, kPersonalFieldCount> policies_{};
   DeadLetterBytes dead_letters_ = DeadLetterBytes::kRedact;
   std::unique_ptr<KeyedHash> hash_;
-  std::unique_ptr<DeadLetterCipher> cipher_;
+  std::unique_ptr<MessageCipher> cipher_;
   std::array<uint64_t, 2> state_key_{};
 };
 

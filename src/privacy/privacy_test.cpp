@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "privacy/dead_letter_cipher.h"
+#include "privacy/message_cipher.h"
 
 namespace pixguard {
 namespace {
@@ -164,10 +164,10 @@ TEST(Privacy, ErrorsNameTheKey) {
   EXPECT_TRUE(p->has_key());
 }
 
-TEST(DeadLetterCipher, SealsAndOpensAndRefusesChanges) {
+TEST(MessageCipher, SealsAndOpensAndRefusesChanges) {
   std::array<unsigned char, 32> key{};
   key[0] = 1;
-  const DeadLetterCipher cipher(key);
+  const MessageCipher cipher(key);
   std::string sealed;
   const std::string message = "{\"payer\":{\"document\":\"52998224725\"}}\n\xff binary";
   ASSERT_TRUE(cipher.seal(message, &sealed).ok());
@@ -184,7 +184,7 @@ TEST(DeadLetterCipher, SealsAndOpensAndRefusesChanges) {
   changed[20] = changed[20] == 'A' ? 'B' : 'A';
   EXPECT_EQ(cipher.open(changed, &plain).code(), StatusCode::kCorruption);
   key[0] = 2;
-  EXPECT_EQ(DeadLetterCipher(key).open(sealed, &plain).code(), StatusCode::kCorruption);
+  EXPECT_EQ(MessageCipher(key).open(sealed, &plain).code(), StatusCode::kCorruption);
   EXPECT_EQ(cipher.open("not base64!", &plain).code(), StatusCode::kCorruption);
 }
 

@@ -17,7 +17,7 @@
 #include "core/file_io.h"
 #include "core/timestamp.h"
 #include "delta/delta_erasure.h"
-#include "privacy/dead_letter_cipher.h"
+#include "privacy/message_cipher.h"
 #include "sinks/decision_table.h"
 
 namespace pixguard {
@@ -94,7 +94,7 @@ std::string text_at(const Json& j, const char* key) {
 }
 
 // The original bytes a dead letter kept, readable (clear, base64 or opened), or empty.
-std::string dead_letter_bytes(const Json& j, const DeadLetterCipher* cipher) {
+std::string dead_letter_bytes(const Json& j, const MessageCipher* cipher) {
   if (const std::string raw = text_at(j, "raw"); !raw.empty()) return raw;
   if (const std::string b64 = text_at(j, "raw_base64"); !b64.empty()) {
     std::string out(b64.size() / 4 * 3, '\0');

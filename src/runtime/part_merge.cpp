@@ -1,5 +1,7 @@
 #include "runtime/part_merge.h"
 
+#include <stdexcept>
+
 #include <algorithm>
 #include <tuple>
 
@@ -49,46 +51,64 @@ void PartMerge::take(std::vector<HeldTransaction>* out, bool all) {
 }
 
 void save_held(const MergeKey& key, int64_t timestamp_ms, int64_t arrival_us, bool late, std::string_view message,
-               const double* features, std::size_t feature_count, ByteWriter* out) {
+               const double* features, std::size_t feature_count, ByteWriter* out, const MessageCipher* cipher) {
   out->put(key.order_time_us);
   out->put(key.part);
   out->put(key.position);
   out->put(timestamp_ms);
   out->put(arrival_us);
   out->put<uint8_t>(late ? 1 : 0);
-  out->put_string(message);
+  out->put<uint8_t>(cipher != nullptr ? 1 : 0);
+  if (cipher != nullptr) {
+    std::string sealed;
+    // Only a failing random source stops sealing: no checkpoint then, rather than one in clear.
+    if (Status s = cipher->seal(message, &sealed); !s.ok()) throw std::runtime_error("checkpoint: " + s.message());
+    out->put_string(sealed);
+  } else {
+    out->put_string(message);
+  }
   out->put_array(features, feature_count);
 }
 
-bool load_held(ByteReader* in, std::size_t feature_count, HeldTransaction* h) {
+bool load_held(ByteReader* in, std::size_t feature_count, HeldTransaction* h, const MessageCipher* cipher) {
   h->key.order_time_us = in->get<int64_t>();
   h->key.part = in->get<uint32_t>();
   h->key.position = in->get<int64_t>();
   h->timestamp_ms = in->get<int64_t>();
   h->arrival_us = in->get<int64_t>();
   h->late = in->get<uint8_t>() != 0;
+  const bool sealed = in->get<uint8_t>() != 0;
   h->message = in->get_string();
+  if (sealed && !in->failed()) {
+    std::string plain;
+    if (cipher == nullptr || !cipher->open(h->message, &plain).ok()) {
+      in->fail();
+      return false;
+    }
+    h->message = std::move(plain);
+  }
   in->get_array(&h->features);
   if (!in->failed() && (h->features.size() != feature_count || h->key.part > (1u << 20))) in->fail();
   return !in->failed();
 }
 
-void PartMerge::save(ByteWriter* out) const {
+void PartMerge::save(ByteWriter* out, const MessageCipher* cipher) const {
   out->put<uint64_t>(held_);
   for (const std::deque<HeldTransaction>& q : by_part_) {
     for (const HeldTransaction& h : q) {
-      save_held(h.key, h.timestamp_ms, h.arrival_us, h.late, h.message, h.features.data(), h.features.size(), out);
+      save_held(h.key, h.timestamp_ms, h.arrival_us, h.late, h.message, h.features.data(), h.features.size(), out,
+                cipher);
     }
   }
 }
 
-bool PartMerge::load(ByteReader* in, std::size_t feature_count) {
+bool PartMerge::load(ByteReader* in, std::size_t feature_count, const MessageCipher* cipher) {
   by_part_.clear();
   held_ = 0;
   const uint64_t n = in->get_count(3 * sizeof(uint64_t));
   for (uint64_t i = 0; i < n && !in->failed(); ++i) {
     HeldTransaction h;
-    if (!load_held(in, feature_count, &h)) break;
+    if (!load_held(in, feature_count, &h, cipher)) break;
     const bool in_order = h.key.part >= by_part_.size() || by_part_[h.key.part].empty() ||
                           by_part_[h.key.part].back().key < h.key;
     if (!in_order) {

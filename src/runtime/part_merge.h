@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "core/byte_io.h"
+#include "privacy/message_cipher.h"
 
 namespace pixguard {
 
@@ -51,10 +52,13 @@ struct HeldTransaction {
 };
 
 // A held transaction's bytes (checkpoints, the payee topic); load_held() checks the row has
-// `feature_count` values and fails the reader when malformed.
+// `feature_count` values and fails the reader when malformed. With a cipher (checkpoints
+// under a privacy key) the message is sealed: a checkpoint holds no message in clear. A
+// sealed message read without the cipher, or one that does not open, fails the reader.
 void save_held(const MergeKey& key, int64_t timestamp_ms, int64_t arrival_us, bool late, std::string_view message,
-               const double* features, std::size_t feature_count, ByteWriter* out);
-bool load_held(ByteReader* in, std::size_t feature_count, HeldTransaction* out);
+               const double* features, std::size_t feature_count, ByteWriter* out,
+               const MessageCipher* cipher = nullptr);
+bool load_held(ByteReader* in, std::size_t feature_count, HeldTransaction* out, const MessageCipher* cipher = nullptr);
 
 // Where each part held stands: its order time (Watermark::kNone before its first event),
 // and whether it is idle (not waited for).
@@ -80,8 +84,8 @@ class PartMerge {
   std::size_t held() const { return held_; }
 
   // The held transactions (checkpoints); load() replaces them, false when malformed.
-  void save(ByteWriter* out) const;
-  bool load(ByteReader* in, std::size_t feature_count);
+  void save(ByteWriter* out, const MessageCipher* cipher) const;
+  bool load(ByteReader* in, std::size_t feature_count, const MessageCipher* cipher);
 
  private:
   // The two smallest (order time, part) among the parts that are not idle: a part's bound

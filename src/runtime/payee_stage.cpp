@@ -7,7 +7,7 @@ namespace {
 
 // The first byte of a payee topic record, and of a stage's snapshot: bump when the bytes change.
 constexpr uint8_t kRecordFormat = 1;
-constexpr uint32_t kStageFormat = 1;
+constexpr uint32_t kStageFormat = 2;
 enum : uint8_t { kTransaction = 'T', kClock = 'C' };
 
 }  // namespace
@@ -34,9 +34,10 @@ void encode_payee_clock(uint32_t input_partition, int64_t order_time_us, int64_t
   w.put<uint8_t>(idle ? 1 : 0);
 }
 
-PayeeStage::PayeeStage(const Config& config, uint32_t input_partitions)
+PayeeStage::PayeeStage(const Config& config, uint32_t input_partitions, const MessageCipher* cipher)
     : feature_count_(config.features.size()),
       inputs_(input_partitions),
+      cipher_(cipher),
       payees_(config.features, config.context, config.state_limits, config.worker_count()),
       watermark_(config.allowed_lateness_us) {}
 
@@ -105,7 +106,7 @@ void PayeeStage::save(ByteWriter* out) const {
   }
   out->put(copies_);
   out->put(watermark_.max_event_time());
-  merge_.save(out);
+  merge_.save(out, cipher_);
   payees_.save(out);
 }
 
@@ -122,7 +123,7 @@ bool PayeeStage::load(ByteReader* in) {
   }
   copies_ = in->get<uint64_t>();
   watermark_.restore(in->get<int64_t>());
-  return !in->failed() && merge_.load(in, feature_count_) && payees_.load(in) && !in->failed();
+  return !in->failed() && merge_.load(in, feature_count_, cipher_) && payees_.load(in) && !in->failed();
 }
 
 }  // namespace pixguard

@@ -60,7 +60,8 @@ void encode_payee_clock(uint32_t input_partition, int64_t order_time_us, int64_t
 
 class PayeeStage {
  public:
-  PayeeStage(const Config& config, uint32_t input_partitions);
+  // `cipher` (may be null) seals the held messages in checkpoints (privacy key).
+  PayeeStage(const Config& config, uint32_t input_partitions, const MessageCipher* cipher);
 
   // Takes one record of its partition. Corruption when it cannot be read.
   Status receive(std::string_view record);
@@ -93,6 +94,7 @@ class PayeeStage {
   std::size_t feature_count_;
   std::vector<Input> inputs_;  // by input partition
   PartMerge merge_;
+  const MessageCipher* cipher_;
   FeatureEngine payees_;
   Watermark watermark_;
   uint64_t copies_ = 0;

@@ -41,7 +41,7 @@ std::vector<int64_t> take_positions(PayeeStage& stage, bool all = false) {
 // idle); copies of transactions and of older clocks change nothing.
 TEST(PayeeStage, TakesInMergeOrderBehindTheClocks) {
   const Config config = two_features();
-  PayeeStage stage(config, 2);
+  PayeeStage stage(config, 2, nullptr);
   ASSERT_TRUE(stage.receive(transaction(0, 100, 1)).ok());
   ASSERT_TRUE(stage.receive(transaction(0, 200, 2)).ok());
   ASSERT_TRUE(stage.receive(transaction(0, 200, 2)).ok());  // a copy
@@ -64,13 +64,13 @@ TEST(PayeeStage, TakesInMergeOrderBehindTheClocks) {
 
 TEST(PayeeStage, StateMovesWithItsPartition) {
   const Config config = two_features();
-  PayeeStage stage(config, 2);
+  PayeeStage stage(config, 2, nullptr);
   ASSERT_TRUE(stage.receive(transaction(0, 100, 1)).ok());
   ASSERT_TRUE(stage.receive(clock(1, 50, 4, false)).ok());
   std::string snapshot;
   ByteWriter w(&snapshot);
   stage.save(&w);
-  PayeeStage moved(config, 2);
+  PayeeStage moved(config, 2, nullptr);
   ByteReader in(snapshot);
   ASSERT_TRUE(moved.load(&in));
   EXPECT_TRUE(in.at_end());
@@ -81,14 +81,46 @@ TEST(PayeeStage, StateMovesWithItsPartition) {
   ASSERT_TRUE(moved.receive(clock(1, 150, 5, false)).ok());
   EXPECT_EQ(take_positions(moved), std::vector<int64_t>{1});
   // A truncated snapshot is refused.
-  PayeeStage broken(config, 2);
+  PayeeStage broken(config, 2, nullptr);
   ByteReader cut(std::string_view(snapshot).substr(0, snapshot.size() - 3));
   EXPECT_FALSE(broken.load(&cut));
 }
 
+// Under a privacy key a checkpoint holds the waiting messages sealed, never in clear; without
+// the key they cannot be restored.
+TEST(PayeeStage, CheckpointsSealHeldMessagesUnderAKey) {
+  const Config config = two_features();
+  std::array<unsigned char, 32> key{};
+  key[3] = 7;
+  const MessageCipher cipher(key);
+  const std::string message = R"({"payer":{"document":"52998224725"}})";
+  const double row[2] = {1.5, 2.5};
+  std::string t;
+  encode_payee_transaction({100, 0, 1}, -1, 0, false, message, row, 2, &t);
+  PayeeStage stage(config, 2, &cipher);
+  ASSERT_TRUE(stage.receive(t).ok());
+  ASSERT_TRUE(stage.receive(clock(1, 50, 4, false)).ok());
+  std::string snapshot;
+  ByteWriter w(&snapshot);
+  stage.save(&w);
+  EXPECT_EQ(snapshot.find("52998224725"), std::string::npos);
+  PayeeStage moved(config, 2, &cipher);
+  ByteReader in(snapshot);
+  ASSERT_TRUE(moved.load(&in));
+  EXPECT_EQ(moved.held(), 1u);
+  ASSERT_TRUE(moved.receive(clock(1, 150, 5, false)).ok());
+  std::vector<HeldTransaction> taken;
+  moved.take(&taken, false);
+  ASSERT_EQ(taken.size(), 1u);
+  EXPECT_EQ(taken[0].message, message);
+  PayeeStage keyless(config, 2, nullptr);
+  ByteReader again(snapshot);
+  EXPECT_FALSE(keyless.load(&again));
+}
+
 TEST(PayeeStage, RefusesRecordsItCannotRead) {
   const Config config = two_features();
-  PayeeStage stage(config, 2);
+  PayeeStage stage(config, 2, nullptr);
   EXPECT_EQ(stage.receive("").code(), StatusCode::kCorruption);
   std::string t = transaction(0, 100, 1);
   EXPECT_EQ(stage.receive(std::string_view(t).substr(0, t.size() - 1)).code(), StatusCode::kCorruption);

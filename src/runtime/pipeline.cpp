@@ -148,7 +148,7 @@ void Pipeline::set_payee_topic(int32_t input_partitions, int32_t payee_partition
 PayeeStage& Pipeline::stage(uint32_t id) {
   if (id >= stages_.size()) stages_.resize(id + 1);
   if (stages_[id] == nullptr) {
-    stages_[id] = std::make_unique<PayeeStage>(*config_, static_cast<uint32_t>(input_partitions_));
+    stages_[id] = std::make_unique<PayeeStage>(*config_, static_cast<uint32_t>(input_partitions_), privacy_->cipher());
   }
   return *stages_[id];
 }
@@ -251,7 +251,7 @@ void Pipeline::refresh_state_summary() {
 }
 
 // Snapshot layout version: bump when any save() below changes its bytes.
-constexpr uint32_t kStateFormat = 5;
+constexpr uint32_t kStateFormat = 6;
 
 namespace {
 
@@ -277,11 +277,11 @@ void Pipeline::save_accounting_state(ByteWriter* out) const {
   out->put(kStateFormat);
   out->put(id_fingerprint_);
   save_accounting(accounting_, rule_names(), out);
-  merge_.save(out);
+  merge_.save(out, privacy_->cipher());
 }
 
 bool Pipeline::load_accounting_state(ByteReader* in) {
-  if (!load_accounting(in, rule_names(), &accounting_) || !merge_.load(in, feature_count_)) return false;
+  if (!load_accounting(in, rule_names(), &accounting_) || !merge_.load(in, feature_count_, privacy_->cipher())) return false;
   accounting_.held = merge_.held();
   return true;
 }
@@ -328,7 +328,7 @@ void Pipeline::save_part(uint32_t id, ByteWriter* out) const {
     if (has_part(id)) {
       stages_[id]->save(out);
     } else {
-      PayeeStage(*config_, static_cast<uint32_t>(input_partitions_)).save(out);
+      PayeeStage(*config_, static_cast<uint32_t>(input_partitions_), privacy_->cipher()).save(out);
     }
   } else if (has_part(id)) {
     parts_.get(id).save(out);

@@ -9,7 +9,7 @@
 #include "core/limits.h"
 #include "core/money.h"
 #include "core/timestamp.h"
-#include "privacy/dead_letter_cipher.h"
+#include "privacy/message_cipher.h"
 
 namespace pixguard {
 namespace {

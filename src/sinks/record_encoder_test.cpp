@@ -11,7 +11,7 @@
 
 #include "core/hash.h"
 #include "core/limits.h"
-#include "privacy/dead_letter_cipher.h"
+#include "privacy/message_cipher.h"
 
 namespace pixguard {
 namespace {

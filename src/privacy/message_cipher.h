@@ -1,7 +1,8 @@
 #pragma once
-// Encrypts the original bytes of dead letters (privacy.dead_letters: encrypt) with
-// AES-256-GCM, so that an operator holding the privacy key can read and reprocess them and
-// nobody else can. A sealed message is base64(nonce 12 bytes || ciphertext || tag 16 bytes);
+// Encrypts whole messages with AES-256-GCM under a key derived from the privacy secret: the
+// original bytes of dead letters (privacy.dead_letters: encrypt), so that an operator holding
+// the key can read and reprocess them and nobody else can, and the messages a checkpoint
+// holds while they wait for the payee merge. A sealed message is base64(nonce 12 bytes || ciphertext || tag 16 bytes);
 // the tag makes any change to it an error on opening, never wrong bytes.
 //
 // Threading: immutable; seal and open may run on any thread.
@@ -13,9 +14,9 @@
 
 namespace pixguard {
 
-class DeadLetterCipher {
+class MessageCipher {
  public:
-  explicit DeadLetterCipher(const std::array<unsigned char, 32>& key) : key_(key) {}
+  explicit MessageCipher(const std::array<unsigned char, 32>& key) : key_(key) {}
 
   // Appends the sealed, base64-encoded form of `plain` to *out.
   Status seal(std::string_view plain, std::string* out) const;

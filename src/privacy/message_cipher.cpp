@@ -1,4 +1,4 @@
-#include "privacy/dead_letter_cipher.h"
+#include "privacy/message_cipher.h"
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -19,7 +19,7 @@ using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree>;
 
 }  // namespace
 
-Status DeadLetterCipher::seal(std::string_view plain, std::string* out) const {
+Status MessageCipher::seal(std::string_view plain, std::string* out) const {
   std::vector<unsigned char> sealed(kNonce + plain.size() + kTag);
   if (RAND_bytes(sealed.data(), kNonce) != 1) return Status::IoError("no random bytes for a dead letter's nonce");
   CipherCtx ctx(EVP_CIPHER_CTX_new());
@@ -39,7 +39,7 @@ Status DeadLetterCipher::seal(std::string_view plain, std::string* out) const {
   return Status::Ok();
 }
 
-Status DeadLetterCipher::open(std::string_view sealed, std::string* plain) const {
+Status MessageCipher::open(std::string_view sealed, std::string* plain) const {
   if (sealed.size() % 4 != 0) return Status::Corruption("a sealed dead letter is not base64");
   std::vector<unsigned char> bytes(sealed.size() / 4 * 3);
   const int decoded = EVP_DecodeBlock(bytes.data(), reinterpret_cast<const unsigned char*>(sealed.data()),
