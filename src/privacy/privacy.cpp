@@ -6,9 +6,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <vector>
 
 #include "core/file_io.h"
 #include "core/log.h"
@@ -28,35 +30,6 @@ std::string_view trim_trailing_space(std::string_view s) {
   return s;
 }
 
-// A new key file: 32 random bytes as 64 hex digits, readable by its owner only. O_EXCL: of
-// two processes creating it at once, one wins and the other reads the winner's key.
-Status create_key_file(const std::string& path) {
-  unsigned char bytes[32];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) return Status::IoError("privacy.key_file: no random bytes to create " + path);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string text;
-  for (const unsigned char b : bytes) {
-    text += kHex[b >> 4];
-    text += kHex[b & 0xf];
-  }
-  text += '\n';
-  std::error_code ec;
-  if (const auto parent = std::filesystem::path(path).parent_path(); !parent.empty()) {
-    std::filesystem::create_directories(parent, ec);
-  }
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    if (errno == EEXIST) return Status::Ok();
-    return Status::IoError("privacy.key_file: cannot create " + path + ": " + std::strerror(errno));
-  }
-  Status s = write_all(fd, text, path);
-  if (s.ok() && ::fsync(fd) != 0) s = Status::IoError("privacy.key_file: fsync " + path + ": " + std::strerror(errno));
-  ::close(fd);
-  if (!s.ok()) return s;
-  log(LogLevel::kInfo, "created a new privacy key in " + path + " (keep it: keyed hashes made with another key do not match)");
-  return Status::Ok();
-}
-
 Status load_key(const PrivacyOptions& o, std::string* key) {
   if (!o.key_file.empty() && !o.key_env.empty()) {
     return Status::InvalidArgument("privacy: give key_file or key_env, not both");
@@ -67,8 +40,13 @@ Status load_key(const PrivacyOptions& o, std::string* key) {
     *key = trim_trailing_space(value);
   } else if (!o.key_file.empty()) {
     struct stat st {};
-    if (::stat(o.key_file.c_str(), &st) != 0 && errno == ENOENT && o.create_key) {
-      if (Status s = create_key_file(o.key_file); !s.ok()) return s;
+    if (o.create_key) {
+      bool created = false;
+      if (Status s = create_secret_file(o.key_file, 32, &created); !s.ok()) return s.with_context("privacy.key_file");
+      if (created) {
+        log(LogLevel::kInfo, "created a new privacy key in " + o.key_file +
+                                 " (keep it: keyed hashes made with another key do not match)");
+      }
     }
     if (::stat(o.key_file.c_str(), &st) != 0) {
       return Status::InvalidArgument("privacy.key_file: " + o.key_file + ": " + std::strerror(errno) +
@@ -92,6 +70,58 @@ Status load_key(const PrivacyOptions& o, std::string* key) {
 }
 
 }  // namespace
+
+Status create_secret_file(const std::string& path, std::size_t random_bytes, bool* created) {
+  *created = false;
+  std::vector<unsigned char> bytes(random_bytes);
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) return Status::IoError("no random bytes for " + path);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string text;
+  for (const unsigned char b : bytes) {
+    text += kHex[b >> 4];
+    text += kHex[b & 0xf];
+  }
+  text += '\n';
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) return Status::Ok();
+    return Status::IoError("cannot create " + path + ": " + std::strerror(errno));
+  }
+  Status s = write_all(fd, text, path);
+  if (s.ok() && ::fsync(fd) != 0) s = Status::IoError("fsync " + path + ": " + std::strerror(errno));
+  ::close(fd);
+  if (s.ok()) s = fsync_dir(parent.empty() ? "." : parent.string());
+  if (!s.ok()) return s;
+  *created = true;
+  return Status::Ok();
+}
+
+Status resolve_state_key(const Privacy& privacy, const std::string& checkpoint_dir, SipKey* out) {
+  *out = {};
+  if (privacy.has_key()) {
+    *out = privacy.state_key();
+    return Status::Ok();
+  }
+  if (checkpoint_dir.empty()) return Status::Ok();
+  const std::string path = checkpoint_dir + "/state.salt";
+  bool created = false;
+  if (Status s = create_secret_file(path, sizeof(SipKey), &created); !s.ok()) return s;
+  std::string text;
+  if (Status s = read_whole_file(path, &text); !s.ok()) return s;
+  const auto hex = [&](std::size_t at, uint64_t* v) {
+    if (text.size() < at + 16) return false;
+    const auto r = std::from_chars(text.data() + at, text.data() + at + 16, *v, 16);
+    return r.ec == std::errc{} && r.ptr == text.data() + at + 16;
+  };
+  if (!hex(0, &(*out)[0]) || !hex(16, &(*out)[1])) {
+    return Status::Corruption(path + " is not a state salt (32 hex digits); the checkpoints it keys cannot be used "
+                              "without it");
+  }
+  return Status::Ok();
+}
 
 std::string_view personal_field_name(PersonalField f) { return kFieldNames[static_cast<std::size_t>(f)]; }
 

@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/siphash.h"
 #include "core/status.h"
 #include "core/text_arena.h"
 #include "core/transaction.h"
@@ -73,8 +74,8 @@ class Privacy {
   DeadLetterBytes dead_letters() const { return dead_letters_; }
   const MessageCipher* cipher() const { return cipher_.get(); }
   // A 128-bit secret for the keyed hashes that name keys in state and checkpoints (SipHash),
-  // derived from the key; zero without a key (the caller then salts from elsewhere).
-  std::array<uint64_t, 2> state_key() const { return state_key_; }
+  // derived from the key; zero without a key (resolve_state_key then salts from elsewhere).
+  SipKey state_key() const { return state_key_; }
 
   // Room protect() needs in the arena for this transaction.
   static std::size_t arena_bytes(const Transaction& tx);
@@ -94,8 +95,19 @@ class Privacy {
   DeadLetterBytes dead_letters_ = DeadLetterBytes::kRedact;
   std::unique_ptr<KeyedHash> hash_;
   std::unique_ptr<MessageCipher> cipher_;
-  std::array<uint64_t, 2> state_key_{};
+  SipKey state_key_{};
 };
+
+// Creates `path` (and its directory) holding `random_bytes` random bytes as hex digits, mode
+// 0600, fsynced with its directory, unless it exists. O_EXCL: of two processes creating it at
+// once, one wins and both then read the winner's. *created: whether this call made it.
+Status create_secret_file(const std::string& path, std::size_t random_bytes, bool* created);
+
+// The key of the hashes that name payers, payees and devices in the state: derived from the
+// privacy key; without one, a random salt kept beside the checkpoints (state.salt, 0600),
+// created by the first run and shared by a group's members; without checkpoints, zero
+// (nothing is kept at rest). Members of a group must agree on it: it also routes payees.
+Status resolve_state_key(const Privacy& privacy, const std::string& checkpoint_dir, SipKey* out);
 
 // The umask that makes new files `file_mode` (and directories the same plus x where r is given).
 unsigned umask_for_file_mode(unsigned file_mode);

@@ -5,14 +5,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "core/atomic_file.h"
 #include "core/clock.h"
 #include "core/file_io.h"
 #include "core/timestamp.h"
@@ -41,8 +42,8 @@ std::vector<std::string> jsonl_files(const std::string& dir) {
   return files;
 }
 
-// Rewrites `path` without the lines `drop` picks (a temporary file, fsynced, renamed over
-// it, the directory fsynced). Lines that are not JSON are kept and counted in *unreadable.
+// Rewrites `path` (atomically, durably) without the lines `drop` picks. Lines that are not
+// JSON are kept.
 Status rewrite_jsonl(const std::string& path, const std::function<bool(const Json&)>& drop, int64_t* dropped) {
   std::string text;
   if (Status s = read_whole_file(path, &text); !s.ok()) return s;
@@ -65,20 +66,7 @@ Status rewrite_jsonl(const std::string& path, const std::function<bool(const Jso
   }
   *dropped += n;
   if (n == 0) return Status::Ok();
-  const std::string tmp = path + ".erase.tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  if (fd < 0) return Status::IoError("cannot create " + tmp + ": " + std::strerror(errno));
-  Status s = write_all(fd, kept, tmp);
-  if (s.ok() && ::fsync(fd) != 0) s = Status::IoError("fsync " + tmp + ": " + std::strerror(errno));
-  ::close(fd);
-  if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) {
-    s = Status::IoError("rename " + tmp + " to " + path + ": " + std::strerror(errno));
-  }
-  if (!s.ok()) {
-    ::unlink(tmp.c_str());
-    return s;
-  }
-  return fsync_dir(fs::path(path).parent_path().string());
+  return write_file_atomically(path, kept);
 }
 
 std::string text_at(const Json& j, const char* object, const char* key) {

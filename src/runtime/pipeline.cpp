@@ -1,14 +1,6 @@
 #include "runtime/pipeline.h"
 
-#include <fcntl.h>
-#include <fmt/format.h>
-#include <openssl/rand.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -17,7 +9,6 @@
 #include <utility>
 
 #include "core/clock.h"
-#include "core/file_io.h"
 #include "core/log.h"
 #include "core/timestamp.h"
 
@@ -59,57 +50,12 @@ Pipeline::Pipeline(const Config& config, std::unique_ptr<Decoder> decoder, const
                  "s, payee retention " + std::to_string(shape.retention_us(KeyScope::kPayee) / 1'000'000) + "s";
 }
 
-// The key of the hashes that name payers, payees and devices in the state: derived from the
-// privacy key; without one, a random salt kept beside the checkpoints (state.salt, 0600),
-// created by the first run and shared by the group's members; without checkpoints, no key
-// (nothing is kept at rest). Members of a group must agree on it: it also routes payees.
-Status Pipeline::resolve_id_key(const Config& config, const Privacy& privacy, SipKey* out) {
-  if (privacy.has_key()) {
-    *out = privacy.state_key();
-    return Status::Ok();
-  }
-  *out = {};
-  if (config.checkpoint.dir.empty()) return Status::Ok();
-  const std::string path = config.checkpoint.dir + "/state.salt";
-  std::string text;
-  if (Status s = read_whole_file(path, &text); s.code() == StatusCode::kNotFound) {
-    uint64_t salt[2];
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(salt), sizeof salt) != 1) {
-      return Status::IoError("no random bytes for " + path);
-    }
-    std::error_code ec;
-    std::filesystem::create_directories(config.checkpoint.dir, ec);
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd >= 0) {
-      s = write_all(fd, fmt::format("{:016x}{:016x}\n", salt[0], salt[1]), path);
-      if (s.ok() && ::fsync(fd) != 0) s = Status::IoError("fsync " + path);
-      ::close(fd);
-      if (!s.ok()) return s;
-      if (Status d = fsync_dir(config.checkpoint.dir); !d.ok()) return d;
-    } else if (errno != EEXIST) {
-      return Status::IoError("cannot create " + path + ": " + std::strerror(errno));
-    }
-    if (Status r = read_whole_file(path, &text); !r.ok()) return r;
-  } else if (!s.ok()) {
-    return s;
-  }
-  const auto hex = [&](std::size_t at, uint64_t* v) {
-    const auto r = std::from_chars(text.data() + at, text.data() + at + 16, *v, 16);
-    return text.size() >= at + 16 && r.ec == std::errc{} && r.ptr == text.data() + at + 16;
-  };
-  if (!hex(0, &(*out)[0]) || !hex(16, &(*out)[1])) {
-    return Status::Corruption(path + " is not a state salt (32 hex digits); the checkpoints it keys cannot be used "
-                              "without it");
-  }
-  return Status::Ok();
-}
-
 Status Pipeline::create(const Config& config, std::unique_ptr<Decoder> decoder, std::shared_ptr<const Model> model,
                         const LabelStore* labels, std::unique_ptr<Pipeline>* out) {
   std::shared_ptr<const Privacy> privacy;
   if (Status s = Privacy::create(config.privacy, &privacy); !s.ok()) return s.with_context(config.path);
   SipKey id_key{};
-  if (Status s = resolve_id_key(config, *privacy, &id_key); !s.ok()) return s;
+  if (Status s = resolve_state_key(*privacy, config.checkpoint.dir, &id_key); !s.ok()) return s;
   std::unique_ptr<Pipeline> p(new Pipeline(config, std::move(decoder), labels, std::move(privacy), id_key));
   if (Status s = p->set_model(std::move(model)); !s.ok()) return s;
   for (Worker& w : p->workers_) {

@@ -186,7 +186,6 @@ class Pipeline {
 
   Pipeline(const Config& config, std::unique_ptr<Decoder> decoder, const LabelStore* labels,
            std::shared_ptr<const Privacy> privacy, const SipKey& id_key);
-  static Status resolve_id_key(const Config& config, const Privacy& privacy, SipKey* out);
   Status check_format(ByteReader* in) const;
   void refresh_state_summary();
   void record_changes(const RecordBatch& batch);

@@ -108,10 +108,16 @@ def scenario_default_outputs(pg, src, tmp):
     stop_trickle = threading.Event()
 
     def feed():
-        # Most of the input at once, then a line every 50 ms so that epochs keep ending (and
-        # committing decisions the API can show) until the test has asked what it asks.
+        # An epoch ends between batches, and a batch that waits for lines waits for them: so
+        # half the input, a pause longer than checkpoint.interval, the other half (its first
+        # batch ends the epoch and commits the first half's decisions for the API), then a
+        # line every 50 ms until the test has asked what it asks.
+        half = (len(lines) - 200) // 2
         with open(fifo, "wb") as w:
-            w.write(b"".join(lines[:-200]))
+            w.write(b"".join(lines[:half]))
+            w.flush()
+            time.sleep(0.5)
+            w.write(b"".join(lines[half:-200]))
             w.flush()
             for line in lines[-200:]:
                 if not stop_trickle.is_set():
