@@ -29,5 +29,6 @@ Command add_vacuum_command(CLI::App& app);
 Command add_inspect_command(CLI::App& app);
 Command add_erase_command(CLI::App& app);
 Command add_decrypt_command(CLI::App& app);
+Command add_serve_command(CLI::App& app);
 
 }  // namespace pixguard::cli

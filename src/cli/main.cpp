@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
       {"inspect", cli::add_inspect_command(app)},
       {"erase", cli::add_erase_command(app)},
       {"decrypt", cli::add_decrypt_command(app)},
+      {"serve", cli::add_serve_command(app)},
   };
   try {
     app.parse(argc, argv);

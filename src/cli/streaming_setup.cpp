@@ -147,7 +147,7 @@ Status set_up_streaming(const Config& config, bool overwrite, Job* job, Checkpoi
   return Status::Ok();
 }
 
-Status start_operations(const Config& config, Job* job, Operations* ops) {
+Status start_operations(const Config& config, Job* job, Operations* ops, PreauthSource* preauth) {
   if (config.http.listen.empty() && config.alerting.rules.empty()) return Status::Ok();
   ops->history = std::make_unique<MetricsHistory>(&ops->metrics);
   if (!config.alerting.rules.empty()) {
@@ -199,6 +199,7 @@ Status start_operations(const Config& config, Job* job, Operations* ops) {
   o.history = ops->history.get();
   o.alerter = ops->alerter.get();
   o.lists = job->lists.get();
+  o.preauth = preauth;
   if (Status s = OpsServer::start(o, &ops->server); !s.ok()) return s.with_context(config.path);
   const std::string& url = ops->server->url();
   std::fprintf(stderr, "pixguard: operations endpoint at %s (%s/metrics, %s/ready, %s/api/alerts)\n", url.c_str(),

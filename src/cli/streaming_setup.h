@@ -50,6 +50,7 @@ struct Operations {
 // With threshold alerts configured: samples the run once a second and evaluates them. With
 // http.listen set: also adds the sinks that feed the API (recent decisions and alerts, as
 // their epochs commit) to `job`, starts the server and prints its address on stderr.
-Status start_operations(const Config& config, Job* job, Operations* ops);
+// `preauth` (pixguard serve): the server also answers POST /v1/score from it.
+Status start_operations(const Config& config, Job* job, Operations* ops, PreauthSource* preauth = nullptr);
 
 }  // namespace pixguard::cli

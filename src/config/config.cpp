@@ -653,7 +653,7 @@ Config parse(const Reader& r, const YAML::Node& root, const std::string& path) {
   if (!root.IsMap()) r.fail(root, "(top level)", "expected a mapping of sections");
   r.only(root, "", {"pipeline", "checkpoint", "source", "kafka", "http", "alerting", "input", "labels", "dedupe", "state",
                     "watermark", "context", "profiles", "features", "model", "lists", "rules", "decision", "sinks",
-                    "privacy"});
+                    "privacy", "preauth"});
   read_pipeline(r, root["pipeline"], &c);
   if (const YAML::Node h = root["http"]) {
     r.only(h, "http", {"listen", "token", "tls", "recent_decisions", "recent_alerts", "stall_after", "read_timeout",
@@ -709,6 +709,23 @@ Config parse(const Reader& r, const YAML::Node& root, const std::string& path) {
         r.fail(h["listen"], "http.listen",
                "'" + host + "' is reachable from other machines: set http.token (and http.tls), or listen on 127.0.0.1");
       }
+    }
+  }
+  if (const YAML::Node p = root["preauth"]) {
+    r.only(p, "preauth", {"timeout", "max_queued", "threads", "durability", "answers_kept"});
+    if (p["timeout"]) {
+      c.preauth.timeout_us = r.duration(p["timeout"], "preauth.timeout");
+      if (c.preauth.timeout_us < 1000 || c.preauth.timeout_us > 600'000'000) {
+        r.fail(p["timeout"], "preauth.timeout", "must be between 1ms and 10m");
+      }
+    }
+    if (p["max_queued"]) c.preauth.max_queued = r.count(p["max_queued"], "preauth.max_queued", 1, 1'000'000);
+    if (p["threads"]) c.preauth.threads = r.count(p["threads"], "preauth.threads", 1, 1024);
+    if (p["answers_kept"]) c.preauth.answers_kept = r.count(p["answers_kept"], "preauth.answers_kept", 1, 100'000'000);
+    if (p["durability"]) {
+      const std::string d = r.str(p["durability"], "preauth.durability");
+      if (d != "fsync" && d != "write") r.fail(p["durability"], "preauth.durability", "expected fsync or write, got '" + d + "'");
+      c.preauth.fsync = d == "fsync";
     }
   }
   if (const YAML::Node k = root["checkpoint"]) {

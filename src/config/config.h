@@ -93,6 +93,15 @@ struct HttpConfig {
   int64_t stall_after_us = 120'000'000;   // no progress this long: /ready and /health say stalled
 };
 
+// `pixguard serve`: the pre-authorization API (preauth/preauth_source.h).
+struct PreauthConfig {
+  int64_t timeout_us = 2'000'000;      // a caller waits this long for its decision, then 503
+  std::size_t max_queued = 4096;       // requests waiting for the pipeline; past it 503
+  std::size_t threads = 32;            // HTTP workers while serving (each waits for its answer)
+  bool fsync = true;                   // durability: fsync (an answer survives the machine) or write (the process)
+  std::size_t answers_kept = 100'000;  // answers a repeated request gets again
+};
+
 // A threshold alert on an operational signal (ops/threshold_alerter.h): it fires once the
 // signal has stayed above `above` for `for_s` consecutive seconds, and clears once it has
 // stayed below `clear_below` as long (the gap between the two stops flapping).
@@ -153,6 +162,7 @@ struct Config {
   SourceConfig source;
   KafkaConfig kafka;
   HttpConfig http;
+  PreauthConfig preauth;
   AlertingConfig alerting;
   ValidationOptions validation;
   std::string labels_path;  // labels input (JSON lines); empty = none

@@ -22,6 +22,8 @@ class JsonWriter {
   // must not claim a large buffer's whole capacity each time.)
   explicit JsonWriter(std::string* out) : out_(out), pos_(out->size()) { out_->resize(pos_ + 2048); }
   ~JsonWriter() { out_->resize(pos_); }
+  // The output's length so far (the string itself is longer until the writer is done).
+  std::size_t size() const { return pos_; }
   JsonWriter(const JsonWriter&) = delete;
   JsonWriter& operator=(const JsonWriter&) = delete;
 

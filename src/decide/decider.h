@@ -48,6 +48,14 @@ struct Decision {
   bool by_threshold = false;     // the score crossed a threshold on its own
 };
 
+// A decision already given to a caller (a pre-authorization answered before a crash): the
+// transaction, replayed, keeps it rather than being decided again, whatever model or lists
+// serve by then.
+struct PriorDecision {
+  Decision decision;
+  std::string model_version;
+};
+
 inline constexpr std::size_t kMaxRules = 64;
 
 class Decider {

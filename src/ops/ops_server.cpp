@@ -312,6 +312,23 @@ Status OpsServer::start(const OpsServerOptions& options, std::unique_ptr<OpsServ
     }
     res.set_content(json_object({{"list", std::string(req.matches[1])}, {"status", "removed"}}), "application/json");
   });
+  server.Post("/v1/score", [&o](const httplib::Request& req, httplib::Response& res) {
+    if (o.preauth == nullptr) return json_error(res, 404, "not serving decisions (pixguard serve does)", req.path);
+    const std::string features = req.has_param("features") ? req.get_param_value("features") : "false";
+    if (features != "true" && features != "false") return json_error(res, 400, "features must be true or false", req.path);
+    PreauthSource::Reply reply = o.preauth->score(req.body, features == "true");
+    res.status = reply.status;
+    if (reply.status == 503) res.set_header("Retry-After", "1");
+    res.set_content(std::move(reply.body), "application/json");
+  });
+  const auto post_only = [](const httplib::Request& req, httplib::Response& res) {
+    res.set_header("Allow", "POST");
+    json_error(res, 405, "method " + req.method + " not allowed (POST only)", req.path);
+  };
+  server.Get("/v1/score", post_only);
+  server.Put("/v1/score", post_only);
+  server.Delete("/v1/score", post_only);
+  server.Patch("/v1/score", post_only);
   for (const char* path : {"/", "/dashboard", "/metrics", "/health", "/ready", "/api/alerts", "/api/summary",
                            "/api/metrics/recent", "/api/threshold-alerts", R"(/api/transactions/([^/]+))"}) {
     const auto not_allowed = [](const httplib::Request& req, httplib::Response& res) {

@@ -19,6 +19,9 @@
 // whole, so that idle or slow clients cannot hold the worker threads. docs/operations.md has
 // the details.
 //
+//   POST /v1/score[?features=true]  (pixguard serve) decides one transaction, synchronously:
+//                                200 with the decision, 400 with the field and rule of an
+//                                invalid one, 409, 413, 503 (preauth/preauth_source.h)
 //   GET /api/threshold-alerts    the threshold alerts' state and recent events
 //   GET /api/lists/{name}        a block or allow list's entries
 //   POST /api/lists/{name}       adds (or replaces) an entry: JSON {"value", "author", "reason",
@@ -37,6 +40,7 @@
 
 #include "core/status.h"
 #include "lists/list_store.h"
+#include "preauth/preauth_source.h"
 #include "ops/connection_gate.h"
 #include "ops/metrics_history.h"
 #include "ops/threshold_alerter.h"
@@ -62,6 +66,7 @@ struct OpsServerOptions {
   const MetricsHistory* history = nullptr;
   const ThresholdAlerter* alerter = nullptr;  // null: no threshold alerts configured
   ListStore* lists = nullptr;                 // null: no lists configured (the list paths answer 404)
+  PreauthSource* preauth = nullptr;           // null: not serving decisions (/v1/score answers 404)
 };
 
 // Whether `authorization` (the header's value) is "Bearer <token>", compared in constant time

@@ -11,9 +11,12 @@
 
 namespace pixguard {
 
-Status build_job(const Config& config, Job* job) {
+Status build_job(const Config& config, Job* job, std::unique_ptr<Source> source) {
   std::unique_ptr<Decoder> decoder;
-  if (config.source.type == SourceConfig::Type::kGenerator) {
+  if (source != nullptr) {
+    job->source = std::move(source);
+    decoder = make_json_decoder(config.validation.mapping);
+  } else if (config.source.type == SourceConfig::Type::kGenerator) {
     job->source = std::make_unique<GeneratorSource>(config.source.generator);
     decoder = make_json_decoder(config.validation.mapping);
   } else if (config.source.type == SourceConfig::Type::kKafka) {

@@ -28,7 +28,9 @@ struct Job {
 };
 
 // Builds the source, labels, model (watched for hot reload) and pipeline of `config` (no
-// sinks: the command adds its own). `config` must outlive the job.
-Status build_job(const Config& config, Job* job);
+// sinks: the command adds its own). `config` must outlive the job. With `source` given (the
+// pre-authorization API), it is read instead of the configured one, as JSON in the mapped
+// input shape.
+Status build_job(const Config& config, Job* job, std::unique_ptr<Source> source = nullptr);
 
 }  // namespace pixguard

@@ -354,6 +354,7 @@ void Pipeline::reject(const RecordBatch& batch, std::size_t i, const Rejection& 
   fate_[i] = Fate::kDeadLetter;
   ++accounting_.dead_letters;
   ++accounting_.dead_letters_by_reason[{why.field_name(), why.rule}];
+  if (listener_ != nullptr && batch.request(i)) listener_->rejected(batch.position(i), why);
   if (sinks(Output::kDeadLetters).empty()) return;
   line_.clear();
   DeadLetter d{batch.message(i), source_name, batch.position(i), why.field_name(), why.rule, why.detail};
@@ -586,6 +587,7 @@ void Pipeline::order_and_dedupe(const RecordBatch& batch, std::string_view sourc
     if (dedupe.seen_before(ids_[i], txs_[i].event_time_us)) {
       fate_[i] = Fate::kDuplicate;
       ++accounting_.duplicates;
+      if (listener_ != nullptr && batch.request(i)) listener_->duplicate(batch.position(i), txs_[i].end_to_end_id);
     }
   }
   times[StageTimes::kDedupe] += now_nanos() - t1;
@@ -749,7 +751,8 @@ Status Pipeline::merge(const RecordBatch* batch, bool release_all) {
       order_time = taken_[a++].key.order_time_us;
     } else {
       const std::size_t i = takeable_[b++];
-      r = {&txs_[i], &enrichments_[i], payees, feature_rows_.data() + i * feature_count_, 0, late_[i] != 0};
+      r = {&txs_[i], &enrichments_[i], payees, feature_rows_.data() + i * feature_count_, 0, late_[i] != 0,
+           batch->position(i), batch->request(i), batch->prior(i)};
       released_timing_.push_back({arrival_us_, batch->timestamp_ms(i)});
       order_time = order_time_[i];
     }
@@ -792,7 +795,10 @@ void Pipeline::score_and_encode(Worker& w, std::size_t begin, std::size_t end) {
   int64_t t1 = now_nanos();
   w.stage_nanos[StageTimes::kScore] += t1 - t0;
   for (std::size_t j = begin; j < end; ++j) {
-    decisions_[j] = w.decider->decide(*released_[j].tx, released_[j].features, scores_[j]);
+    // A decision a caller was given stands, whatever serves now.
+    const PriorDecision* prior = released_[j].prior;
+    decisions_[j] = prior != nullptr ? prior->decision
+                                     : w.decider->decide(*released_[j].tx, released_[j].features, scores_[j]);
   }
   t0 = now_nanos();
   w.stage_nanos[StageTimes::kDecide] += t0 - t1;
@@ -818,15 +824,20 @@ void Pipeline::score_and_encode(Worker& w, std::size_t begin, std::size_t end) {
     Encoded& out = encoded_[j];
     out.worker = worker;
     out.begin = static_cast<uint32_t>(w.lines.size());
-    out.contributions = want_alerts && d.outcome != Outcome::kAllow && w.scorer.has_model();
+    out.contributions = (want_alerts || x.request) && d.outcome != Outcome::kAllow && w.scorer.has_model();
     double* contributions = contribution_rows_.data() + j * (nf + 1);
     if (out.contributions) w.scorer.contributions(x.features, config_->model_attribution, contributions);
+    const std::string_view version = x.prior != nullptr ? std::string_view(x.prior->model_version) : model_version;
     const ScoredRecord record{&protected_[j], x.enrichment, x.features, out.contributions ? contributions : nullptr, d,
-                              x.late, model_version};
-    if (want_scored) encoder_.scored(record, model_version, &w.lines);
+                              x.late, version, x.request || x.prior != nullptr};
+    if (want_scored) encoder_.scored(record, version, &w.lines);
     out.scored_end = static_cast<uint32_t>(w.lines.size());
-    if (want_alerts && d.outcome != Outcome::kAllow) encoder_.alert(record, model_version, &w.lines);
+    if (want_alerts && d.outcome != Outcome::kAllow) encoder_.alert(record, version, &w.lines);
     out.alert_end = static_cast<uint32_t>(w.lines.size());
+    std::size_t features_at = 0;
+    if (x.request) encoder_.answer(record, version, &w.lines, &features_at);
+    out.answer_end = static_cast<uint32_t>(w.lines.size());
+    out.answer_features = static_cast<uint32_t>(features_at);
   }
   w.stage_nanos[StageTimes::kSink] += now_nanos() - t0;
 }
@@ -848,7 +859,8 @@ Status Pipeline::account_and_emit() {
     const std::string_view lines = workers_[at.worker].lines;
     const ScoredRecord record{&protected_[j], x.enrichment, x.features,
                               at.contributions ? contribution_rows_.data() + j * (nf + 1) : nullptr, d, x.late,
-                              model_version};
+                              x.prior != nullptr ? std::string_view(x.prior->model_version) : model_version,
+                              x.request || x.prior != nullptr};
     const std::string_view key = protected_[j].payer.account;
     if (Status s = emit(Output::kScored, {key, lines.substr(at.begin, at.scored_end - at.begin), &record}); !s.ok()) {
       return s;
@@ -858,6 +870,10 @@ Status Pipeline::account_and_emit() {
           !s.ok()) {
         return s;
       }
+    }
+    if (x.request && listener_ != nullptr) {
+      listener_->decided(x.position, x.tx->end_to_end_id, d, record.model_version,
+                         lines.substr(at.alert_end, at.answer_end - at.alert_end), at.answer_features);
     }
   }
   workers_[0].stage_nanos[StageTimes::kSink] += now_nanos() - t0;

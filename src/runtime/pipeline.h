@@ -46,6 +46,7 @@
 #include "features/feature_engine.h"
 #include "lists/list_store.h"
 #include "runtime/accounting.h"
+#include "runtime/decision_listener.h"
 #include "runtime/part_merge.h"
 #include "runtime/part_state.h"
 #include "runtime/payee_stage.h"
@@ -114,6 +115,10 @@ class Pipeline {
     int64_t source_timestamp_ms;  // -1: none
   };
   const std::vector<Timing>& released_timing() const { return released_timing_; }
+
+  // Told what became of each request (RecordBatch::request) as its batch is processed (not
+  // owned; null: none). Requests come from an unpartitioned source, so none is ever held.
+  void set_decision_listener(DecisionListener* listener) { listener_ = listener; }
 
   // Block and allow lists (not owned; null: none): refreshed before every batch, so that a
   // change made through the API or the journal applies from the next batch on.
@@ -235,6 +240,7 @@ class Pipeline {
   Status sink_error_;  // first dead-letter write failure of the batch
   std::vector<StateChange>* change_log_ = nullptr;
   std::vector<Worker> workers_;  // [0] runs on the driving thread
+  DecisionListener* listener_ = nullptr;
   ListStore* lists_ = nullptr;
   std::shared_ptr<const ListSnapshot> list_snapshot_;  // this batch's
   std::string list_problem_;                           // the last refresh's, said once
@@ -305,6 +311,9 @@ class Pipeline {
     double* features;
     int64_t payee_watermark_us;
     bool late;
+    int64_t position = 0;                  // in its source
+    bool request = false;                  // a caller waits for its decision
+    const PriorDecision* prior = nullptr;  // the decision its caller was given (a replay)
   };
   std::vector<Released> released_;
   std::vector<Transaction> protected_;  // released_[j]'s transaction as outputs show it
@@ -323,10 +332,11 @@ class Pipeline {
   std::vector<Decision> decisions_;
   std::vector<double> contribution_rows_;  // released x (features + 1), alerts only
   // Where a message's output lines are: its worker's `lines`, [begin, scored_end) the
-  // scored record, [scored_end, alert_end) the alert.
+  // scored record, [scored_end, alert_end) the alert, [alert_end, answer_end) a request's
+  // answer (its features from answer_features).
   struct Encoded {
     uint32_t worker = 0;
-    uint32_t begin = 0, scored_end = 0, alert_end = 0;
+    uint32_t begin = 0, scored_end = 0, alert_end = 0, answer_end = 0, answer_features = 0;
     bool contributions = false;  // its row of contribution_rows_ is filled
   };
   std::vector<Encoded> encoded_;

@@ -454,6 +454,7 @@ Status Runner::end_epoch() {
     pipeline_->set_input_parts(input_parts());
     if (Status st = pipeline_->send_payee_clocks(); !st.ok()) return st;
   }
+  if (Status st = source_->prepare_checkpoint(); !st.ok()) return st;
   for (Sink* s : sinks) {
     if (Status st = s->prepare(epoch_); !st.ok()) return st;
   }

@@ -78,6 +78,7 @@ std::vector<ColumnSchema> decision_columns(const std::vector<FeatureSpec>& featu
   c.push_back(reasons);
   c.push_back(text("model_version", true));
   c.push_back(of("late", PhysicalType::kBoolean));
+  c.push_back(text("decided_by", true));  // "stream", or "api": answered to a pre-authorization request
   return c;
 }
 
@@ -141,6 +142,7 @@ Status DecisionRowWriter::add(const ScoredRecord& r, std::size_t feature_count, 
   out->add_string(reasons_);
   add_text(r.model_version, out);
   out->add_bool(r.late);
+  out->add_string(r.decided_by_api ? "api" : "stream");
   return out->end_row();
 }
 

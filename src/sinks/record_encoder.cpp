@@ -178,12 +178,9 @@ void RecordEncoder::scored(const ScoredRecord& r, std::string_view model_version
   } else {
     w.integer(r.enrichment->label);
   }
-  w.raw(",\"features\":{");
-  for (std::size_t i = 0; i < feature_keys_.size(); ++i) {
-    w.raw(feature_keys_[i]);
-    w.number(r.features[i]);
-  }
-  w.raw("},\"score\":");
+  w.ch(',');
+  features(r, w);
+  w.raw(",\"score\":");
   w.number(r.decision.score);
   w.raw(",\"decision\":");
   w.string(outcome_name(r.decision.outcome));
@@ -193,6 +190,36 @@ void RecordEncoder::scored(const ScoredRecord& r, std::string_view model_version
   w.string(model_version);
   w.raw(",\"late\":");
   w.raw(r.late ? "true" : "false");
+  w.raw(r.decided_by_api ? ",\"decided_by\":\"api\"}" : ",\"decided_by\":\"stream\"}");
+}
+
+void RecordEncoder::features(const ScoredRecord& r, JsonWriter& w) const {
+  w.raw("\"features\":{");
+  for (std::size_t i = 0; i < feature_keys_.size(); ++i) {
+    w.raw(feature_keys_[i]);
+    w.number(r.features[i]);
+  }
+  w.ch('}');
+}
+
+void RecordEncoder::answer(const ScoredRecord& r, std::string_view model_version, std::string* out,
+                           std::size_t* features_at) const {
+  const std::size_t start = out->size();
+  JsonWriter w(out);
+  w.ch('{');
+  optional_string(w, "end_to_end_id", r.tx->end_to_end_id);
+  w.raw(",\"decision\":");
+  w.string(outcome_name(r.decision.outcome));
+  w.raw(",\"score\":");
+  w.number(r.decision.score);
+  w.ch(',');
+  reasons(r, w);
+  w.raw(",\"model_version\":");
+  w.string(model_version);
+  w.raw(",\"decided_by\":\"api\"");
+  *features_at = w.size() - start;
+  w.ch(',');
+  features(r, w);
   w.ch('}');
 }
 

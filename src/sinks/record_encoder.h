@@ -20,7 +20,8 @@ class RecordEncoder {
   RecordEncoder(const std::vector<FeatureSpec>& features, const std::vector<RuleSpec>& rules,
                 const DecisionOptions& thresholds, const Privacy* privacy = nullptr);
 
-  // Every field of the transaction, its features, score, decision, reasons, model version.
+  // Every field of the transaction, its features, score, decision, reasons, model version,
+  // whether it is late and what decided it (`decided_by`: "stream" or "api").
   void scored(const ScoredRecord& r, std::string_view model_version, std::string* out) const;
   // The compact record an analyst acts on (review and block only).
   void alert(const ScoredRecord& r, std::string_view model_version, std::string* out) const;
@@ -32,11 +33,17 @@ class RecordEncoder {
   // its content_hash), so that a dead letter always encodes under kDeadLetterMaxBytes.
   // Fails only when encryption cannot run.
   Status dead_letter(const DeadLetter& d, std::string* out) const;
+  // The answer to a pre-authorization request: end_to_end_id, decision, score, reasons,
+  // model_version, decided_by, then the features; `*features_at` is where the features member
+  // starts (cut there and close the object to leave it out). No personal field.
+  void answer(const ScoredRecord& r, std::string_view model_version, std::string* out,
+              std::size_t* features_at) const;
   // The reasons array of the scored record alone, as JSON: `[{"rule":...}, ...]`.
   void reasons_array(const ScoredRecord& r, std::string* out) const;
 
  private:
   void reasons(const ScoredRecord& r, class JsonWriter& w, bool with_key = true) const;
+  void features(const ScoredRecord& r, class JsonWriter& w) const;
 
   static constexpr std::size_t kTopContributions = 3;
   std::vector<std::string> feature_names_;

@@ -20,6 +20,7 @@ struct ScoredRecord {
   Decision decision;
   bool late = false;
   std::string_view model_version;  // of the model that scored it (empty: rules only)
+  bool decided_by_api = false;     // answered to a pre-authorization request ("decided_by")
 };
 
 // A message that failed decoding or validation, with where it came from.

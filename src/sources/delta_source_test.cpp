@@ -99,6 +99,7 @@ class DeltaSourceTest : public ::testing::Test {
         else if (n == "reasons") w->add_string("[]");
         else if (n == "model_version") w->add_string("m1");
         else if (n == "late") w->add_bool(false);
+        else if (n == "decided_by") w->add_string("stream");
         else w->add_double(1.5);  // features and score
       }
       ASSERT_TRUE(w->end_row().ok());

@@ -4,8 +4,11 @@
 // place in the buffer and its position in the source (a file's line number, a partition
 // offset), and for a partitioned source which part it came from. A message a source would
 // not hold whole (a file line longer than the size limit) comes as a bounded prefix with its
-// full length and content hash: the pipeline dead-letters it. Reused from batch to batch, so
-// the steady state allocates nothing.
+// full length and content hash: the pipeline dead-letters it. A message a caller waits on (a
+// pre-authorization request) is marked as a request: the pipeline tells its DecisionListener
+// what became of it; replayed after a crash, it carries the decision its caller was given
+// (a PriorDecision), which it keeps. Reused from batch to batch, so the steady state
+// allocates nothing.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -15,6 +18,8 @@
 
 namespace pixguard {
 
+struct PriorDecision;  // decide/decider.h
+
 struct RawRecord {
   std::size_t offset = 0;
   std::size_t size = 0;
@@ -23,6 +28,8 @@ struct RawRecord {
   uint32_t part = 0;          // which part of a partitioned source (Source::part_name); 0 otherwise
   uint64_t full_size = 0;     // > size: only a prefix was kept (an oversized message)
   uint64_t full_hash = 0;     // content_hash (core/hash.h) of all full_size bytes, when cut
+  bool request = false;       // a caller waits for its decision
+  const PriorDecision* prior = nullptr;  // the decision already given (owned by the source)
 };
 
 class RecordBatch {
@@ -46,6 +53,13 @@ class RecordBatch {
     records_.back().full_hash = full_hash;
   }
 
+  // Marks the message added last: a caller waits for its decision (`request`), or was given
+  // `prior` before a crash (not null: kept until the batch is processed).
+  void mark_request(bool request, const PriorDecision* prior) {
+    records_.back().request = request;
+    records_.back().prior = prior;
+  }
+
   // Appends the read-ahead padding; call once all messages are in.
   void finish() {
     if (!finished_) bytes_.append(kMessagePadding, ' ');
@@ -62,6 +76,8 @@ class RecordBatch {
   bool cut(std::size_t i) const { return records_[i].full_size > records_[i].size; }
   uint64_t full_size(std::size_t i) const { return cut(i) ? records_[i].full_size : records_[i].size; }
   uint64_t full_hash(std::size_t i) const { return records_[i].full_hash; }
+  bool request(std::size_t i) const { return records_[i].request; }
+  const PriorDecision* prior(std::size_t i) const { return records_[i].prior; }
   std::size_t byte_size() const { return bytes_.size(); }
 
  private:

@@ -56,6 +56,9 @@ class Source {
   virtual Status read(RecordBatch* batch, std::size_t max_records, bool* end) = 0;
   virtual std::string position() const = 0;
   virtual Status seek(std::string_view position) = 0;
+  // Before a checkpoint records position(): a source that logs its input (the
+  // pre-authorization journal) makes it durable up to there.
+  virtual Status prepare_checkpoint() { return Status::Ok(); }
   // For metrics and /ready: whether input can flow (a consumer with partitions assigned),
   // and the backlog per part (none for files and the generator).
   virtual bool serving() const { return true; }
