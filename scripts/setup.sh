@@ -16,6 +16,7 @@ packages=(
   libcpp-httplib-dev prometheus chromium  # the operations endpoint (src/ops/); its test's scraper and browser
   libsnappy-dev libzstd-dev  # Parquet page codecs (src/parquet/)
   libssl-dev  # TLS of the endpoint, keyed hashes and dead-letter encryption (src/privacy/)
+  wrk  # the load generator of bench/preauth_bench.sh (the pre-authorization API)
 )
 # npm only when there is none: the Parquet tests' DuckDB comes from the npm registry (below).
 command -v npm >/dev/null || packages+=(nodejs npm)

@@ -135,7 +135,6 @@ Status PreauthSource::load_replay() {
 
 Status PreauthSource::read(RecordBatch* batch, std::size_t max_records, bool* end) {
   *end = false;
-  if (Status s = flush(); !s.ok()) return s;
   replaying_.clear();
   if (!replay_loaded_) {
     if (Status s = load_replay(); !s.ok()) return s;

@@ -9,8 +9,9 @@
 //      (the source position is the last number read);
 //   3. while the batch runs, the pipeline tells this source (its DecisionListener) what
 //      became of each: decided, rejected (field, rule) or a duplicate end_to_end_id;
-//   4. the next read() (or a checkpoint) writes each request with its answer to the journal
-//      (preauth/decision_journal.h) and, once that is durable, the callers get their answers.
+//   4. once the batch is decided (before its records go to the sinks), each request is
+//      written with its answer to the journal (preauth/decision_journal.h) and, once that is
+//      durable, the callers get their answers.
 // So an answer only ever goes out once its request can be replayed. After a crash the runner
 // restores the last checkpoint and seeks here: the requests journaled after its position are
 // replayed first, each keeping the decision its caller was given (PriorDecision), and the
@@ -89,6 +90,7 @@ class PreauthSource final : public Source, public DecisionListener {
   void duplicate(int64_t position, std::string_view end_to_end_id) override;
   void decided(int64_t position, std::string_view end_to_end_id, const Decision& decision,
                std::string_view model_version, std::string_view answer, std::size_t features_at) override;
+  Status batch_decided() override { return flush(); }
 
  private:
   struct Call;
@@ -111,8 +113,8 @@ class PreauthSource final : public Source, public DecisionListener {
   PreauthSource(const PreauthOptions& options, std::unique_ptr<DecisionJournal> journal)
       : options_(options), journal_(std::move(journal)) {}
   InFlight* in_flight(int64_t position);
-  // Journals the last batch's requests with their answers; their callers are answered once
-  // that is durable.
+  // Journals the batch's requests with their answers; their callers are answered once that
+  // is durable.
   Status flush();
   void keep_answer(const std::string& end_to_end_id, const std::string& answer, uint32_t features_at);
   Status load_replay();

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "core/status.h"
 #include "decide/decider.h"
 #include "decode/field_values.h"
 
@@ -22,6 +23,9 @@ class DecisionListener {
   // unless the caller asked for it).
   virtual void decided(int64_t position, std::string_view end_to_end_id, const Decision& decision,
                        std::string_view model_version, std::string_view answer, std::size_t features_at) = 0;
+  // The batch's requests are all decided (the calls above are done); its records go to the
+  // sinks next, so answers need not wait for them. An error fails the batch.
+  virtual Status batch_decided() = 0;
 };
 
 }  // namespace pixguard

@@ -844,6 +844,20 @@ void Pipeline::score_and_encode(Worker& w, std::size_t begin, std::size_t end) {
 
 Status Pipeline::account_and_emit() {
   const int64_t t0 = now_nanos();
+  if (listener_ != nullptr) {
+    // Callers first: their answers need not wait for the sinks.
+    for (std::size_t j = 0; j < released_.size(); ++j) {
+      const Released& x = released_[j];
+      if (!x.request) continue;
+      const Encoded& at = encoded_[j];
+      const std::string_view version = x.prior != nullptr ? std::string_view(x.prior->model_version)
+                                                          : std::string_view(workers_[0].scorer.model_version());
+      listener_->decided(x.position, x.tx->end_to_end_id, decisions_[j], version,
+                         std::string_view(workers_[at.worker].lines).substr(at.alert_end, at.answer_end - at.alert_end),
+                         at.answer_features);
+    }
+    if (Status s = listener_->batch_decided(); !s.ok()) return s;
+  }
   const std::size_t nf = feature_count_;
   const bool has_model = workers_[0].scorer.has_model();
   const std::string& model_version = workers_[0].scorer.model_version();
@@ -871,10 +885,7 @@ Status Pipeline::account_and_emit() {
         return s;
       }
     }
-    if (x.request && listener_ != nullptr) {
-      listener_->decided(x.position, x.tx->end_to_end_id, d, record.model_version,
-                         lines.substr(at.alert_end, at.answer_end - at.alert_end), at.answer_features);
-    }
+
   }
   workers_[0].stage_nanos[StageTimes::kSink] += now_nanos() - t0;
   return Status::Ok();

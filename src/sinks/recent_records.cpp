@@ -15,12 +15,16 @@ void RecentRecords::add(std::vector<std::string> records) {
   std::lock_guard<std::mutex> lock(mutex_);
   for (std::string& r : records) {
     const uint64_t seq = first_ + records_.size();
-    if (const std::string_view id = record_id(r); !id.empty()) by_id_[std::string(id)] = seq;
     records_.push_back(std::move(r));
+    if (const std::string_view id = record_id(records_.back()); !id.empty()) {
+      // The key views the newest record of the id.
+      by_id_.erase(id);
+      by_id_.emplace(id, seq);
+    }
     if (records_.size() > capacity_) {
       const std::string_view old_id = record_id(records_.front());
       // Forget the id only if this was its newest record.
-      if (const auto it = by_id_.find(std::string(old_id)); it != by_id_.end() && it->second == first_) by_id_.erase(it);
+      if (const auto it = by_id_.find(old_id); it != by_id_.end() && it->second == first_) by_id_.erase(it);
       records_.pop_front();
       ++first_;
     }
@@ -29,7 +33,7 @@ void RecentRecords::add(std::vector<std::string> records) {
 
 std::optional<std::string> RecentRecords::find(std::string_view end_to_end_id) const {
   std::lock_guard<std::mutex> lock(mutex_);
-  const auto it = by_id_.find(std::string(end_to_end_id));
+  const auto it = by_id_.find(end_to_end_id);
   if (it == by_id_.end()) return std::nullopt;
   return records_[it->second - first_];
 }
@@ -68,7 +72,8 @@ Status RecentRecordsSink::write(const SinkRecord& record) {
 Status RecentRecordsSink::commit(uint64_t) {
   std::vector<std::string> records;
   records.reserve(held_);
-  for (std::size_t k = 0; k < held_; ++k) records.push_back(ring_[(next_ + ring_.size() - held_ + k) % ring_.size()]);
+  // Moved out, not copied: the ring's strings are refilled next epoch.
+  for (std::size_t k = 0; k < held_; ++k) records.push_back(std::move(ring_[(next_ + ring_.size() - held_ + k) % ring_.size()]));
   store_->add(std::move(records));
   held_ = 0;
   return Status::Ok();

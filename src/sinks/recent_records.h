@@ -40,7 +40,8 @@ class RecentRecords {
   mutable std::mutex mutex_;
   std::deque<std::string> records_;  // oldest first; records_[i] has sequence first_ + i
   uint64_t first_ = 1;
-  std::unordered_map<std::string, uint64_t> by_id_;  // id -> newest sequence
+  // id (a view into its record: a deque's elements stay put as its ends change) -> newest sequence
+  std::unordered_map<std::string_view, uint64_t> by_id_;
 };
 
 class RecentRecordsSink final : public Sink {
