@@ -186,7 +186,9 @@ Status OpsServer::start(const OpsServerOptions& options, std::unique_ptr<OpsServ
   server.Get("/metrics", [&o](const httplib::Request&, httplib::Response& res) {
     MetricsSample sample;
     (void)o.metrics->snapshot(&sample);
-    res.set_content(prometheus_text(sample, unix_micros()), "text/plain; version=0.0.4; charset=utf-8");
+    std::string text = prometheus_text(sample, unix_micros());
+    if (o.preauth != nullptr) text += preauth_prometheus_text(*o.preauth);
+    res.set_content(std::move(text), "text/plain; version=0.0.4; charset=utf-8");
   });
   // How long the run loop has been silent, in seconds; negative when it is not expected to go
   // round (not started, restoring a checkpoint).

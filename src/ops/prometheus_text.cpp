@@ -164,4 +164,25 @@ std::string prometheus_text(const MetricsSample& s, int64_t now_unix_us) {
   return std::move(e.text());
 }
 
+std::string preauth_prometheus_text(const PreauthSource& preauth) {
+  const PreauthCounters& c = preauth.counters();
+  const auto n = [](const std::atomic<uint64_t>& v) { return static_cast<double>(v.load(std::memory_order_relaxed)); };
+  Exposition e;
+  e.family("pixguard_preauth_answers_total", "counter", "Answers of POST /v1/score by HTTP status and kind.");
+  e.sample(n(c.decided), "status=\"200\",kind=\"decided\"");
+  e.sample(n(c.repeated), "status=\"200\",kind=\"repeated\"");
+  e.sample(n(c.rejected), "status=\"400\",kind=\"invalid\"");
+  e.sample(n(c.conflicts), "status=\"409\",kind=\"decided_before\"");
+  e.sample(n(c.overloaded), "status=\"503\",kind=\"overloaded\"");
+  e.sample(n(c.timed_out), "status=\"503\",kind=\"timeout\"");
+  e.family("pixguard_preauth_replayed_total", "counter", "Journaled requests replayed after a restart, with their answers.");
+  e.sample(n(c.replayed));
+  e.family("pixguard_preauth_replay_mismatches_total", "counter",
+           "Replayed requests no longer decided as answered (config changed); each is logged.");
+  e.sample(n(c.replay_mismatches));
+  e.family("pixguard_preauth_answer_seconds", "histogram", "From a request's arrival to its answer.");
+  histogram(e, preauth.answer_latency(), "");
+  return std::move(e.text());
+}
+
 }  // namespace pixguard

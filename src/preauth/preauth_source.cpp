@@ -77,7 +77,21 @@ void PreauthSource::close() {
   for (const auto& c : waiting) c->finish({503, error_body("stopping", "the service is shutting down; ask again")});
 }
 
+WaitHistogram PreauthSource::answer_latency() const {
+  std::lock_guard lock(latency_mu_);
+  return latency_;
+}
+
 PreauthSource::Reply PreauthSource::score(std::string_view body, bool with_features) {
+  const auto arrived = std::chrono::steady_clock::now();
+  Reply reply = decide(body, with_features);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - arrived).count();
+  std::lock_guard lock(latency_mu_);
+  latency_.observe(seconds);
+  return reply;
+}
+
+PreauthSource::Reply PreauthSource::decide(std::string_view body, bool with_features) {
   auto call = std::make_shared<Call>();
   call->body = std::string(body);
   call->with_features = with_features;

@@ -36,6 +36,7 @@
 
 #include "preauth/decision_journal.h"
 #include "runtime/decision_listener.h"
+#include "runtime/live_metrics.h"
 #include "sources/source.h"
 
 namespace pixguard {
@@ -77,6 +78,8 @@ class PreauthSource final : public Source, public DecisionListener {
   // Refuses new requests and answers those still waiting 503 (the run has ended).
   void close();
   const PreauthCounters& counters() const { return counters_; }
+  // Seconds from a request's arrival to its answer (every answer, 503s included).
+  WaitHistogram answer_latency() const;
 
   // Source.
   const std::string& name() const override { return name_; }
@@ -112,6 +115,7 @@ class PreauthSource final : public Source, public DecisionListener {
 
   PreauthSource(const PreauthOptions& options, std::unique_ptr<DecisionJournal> journal)
       : options_(options), journal_(std::move(journal)) {}
+  Reply decide(std::string_view body, bool with_features);  // score() without the timing
   InFlight* in_flight(int64_t position);
   // Journals the batch's requests with their answers; their callers are answered once that
   // is durable.
@@ -123,6 +127,9 @@ class PreauthSource final : public Source, public DecisionListener {
   std::unique_ptr<DecisionJournal> journal_;
   std::string name_ = "preauth";
   PreauthCounters counters_;
+
+  mutable std::mutex latency_mu_;
+  WaitHistogram latency_;
 
   // Callers waiting to be read (shared with score()).
   std::mutex mu_;

@@ -200,6 +200,20 @@ def scenario_api(pg, src, tmp):
             tx = next(t for t in txs if json.loads(t)["end_to_end_id"] == e2e)
             status, body = svc.post(tx)
             check(status == 200 and body == bodies[e2e], f"asked again {e2e}: {status} {body} != {bodies[e2e]}")
+        # /metrics counts the answers by kind, and times them.
+        status, text = svc.get("/metrics")
+        check(status == 200, f"/metrics: {status}")
+        metrics = {}
+        for line in text.splitlines():
+            if line.startswith("pixguard_preauth_"):
+                name, value = line.rsplit(" ", 1)
+                metrics[name] = float(value)
+        want = {'pixguard_preauth_answers_total{status="200",kind="decided"}': 200,
+                'pixguard_preauth_answers_total{status="200",kind="repeated"}': 20,
+                'pixguard_preauth_answers_total{status="400",kind="invalid"}': 2,
+                "pixguard_preauth_answer_seconds_count": 222}
+        for name, value in want.items():
+            check(metrics.get(name) == value, f"/metrics {name} = {metrics.get(name)}, want {value}")
         final = svc.stop()
     finally:
         if svc.proc.poll() is None:
