@@ -5,8 +5,9 @@
 # `pixguard generate`, each once (bench/preauth_wrk.lua), over CONNECTIONS kept-alive
 # connections on 2 threads; DELAY_MS > 0 paces each connection (a request, then that many
 # ms), 0 sends the next request as soon as the last is answered (the highest rate).
-# Prints wrk's rate and latency percentiles, the answers' statuses and the service's
-# accounting.
+# Prints wrk's rate and latency percentiles and the answers' statuses, then the same for
+# GET /health on the same server and connections (the HTTP layer alone: the baseline), and
+# the service's accounting.
 #
 #   bench/preauth_bench.sh [DURATION=20s] [CONNECTIONS=16] [DELAY_MS=0] [DURABILITY=fsync] [WORKERS=0] [EPOCH=5s]
 set -euo pipefail
@@ -25,7 +26,7 @@ work=$(mktemp -d)
 serve_pid=""
 cleanup() {
   [ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null
-  cp "$work/serve.log" /tmp/last_serve.log 2>/dev/null; rm -rf "$work"
+  rm -rf "$work"
 }
 trap cleanup EXIT
 
@@ -55,6 +56,9 @@ curl -sf "http://127.0.0.1:$port/ready" >/dev/null || { cat "$work/serve.log" >&
 
 echo "wrk: $connections connections, $duration, delay ${delay_ms} ms; journal $durability; pipeline.workers $workers; epochs $epoch" >&2
 PREAUTH_INPUT="$work/tx.jsonl" PREAUTH_THREADS="$(( connections < 2 ? 1 : 2 ))" PREAUTH_DELAY_MS="$delay_ms" \
+  wrk -t"$(( connections < 2 ? 1 : 2 ))" -c "$connections" -d "$duration" -s bench/preauth_wrk.lua "http://127.0.0.1:$port" | grep -E "^(latency_us|status|requests)"
+echo "baseline, the same server and connections: GET /health (no pipeline, no journal)" >&2
+PREAUTH_PATH=/health PREAUTH_DELAY_MS="$delay_ms" \
   wrk -t"$(( connections < 2 ? 1 : 2 ))" -c "$connections" -d "$duration" -s bench/preauth_wrk.lua "http://127.0.0.1:$port" | grep -E "^(latency_us|status|requests)"
 kill -TERM "$serve_pid"
 wait "$serve_pid" || true

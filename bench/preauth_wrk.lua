@@ -1,8 +1,9 @@
 -- wrk script for POST /v1/score (bench/preauth_bench.sh): each connection sends transactions
 -- of a generated file (PREAUTH_INPUT), every thread its own share of the lines, so that no
 -- end_to_end_id is asked twice until the file runs out; PREAUTH_DELAY_MS paces each
--- connection (0: as fast as it is answered). Prints the latency percentiles wrk's own report
--- leaves out, and the status codes.
+-- connection (0: as fast as it is answered). PREAUTH_PATH=/health sends GET /health instead
+-- (the same server without the pipeline: the baseline). Prints the latency percentiles
+-- wrk's own report leaves out, and the status codes.
 local lines = {}
 local next_line = 1
 counts = {}  -- global: done() reads each thread's through thread:get
@@ -16,7 +17,10 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
+local path = os.getenv("PREAUTH_PATH") or "/v1/score"
+
 function init(args)
+  if path ~= "/v1/score" then return end
   local i = 0
   for line in io.lines(os.getenv("PREAUTH_INPUT")) do
     if i % nthreads == id - 1 then lines[#lines + 1] = line end
@@ -32,6 +36,7 @@ function delay()
 end
 
 function request()
+  if path ~= "/v1/score" then return wrk.format("GET", path) end
   local body = lines[next_line]
   next_line = next_line + 1
   if next_line > #lines then next_line = 1 end

@@ -139,6 +139,9 @@ Status DeltaSink::open_file(int64_t days, OpenFile* out) {
   // Small row groups bound the memory of each open file (one per event date in the epoch):
   // a replay of history keeps a file open for every day it spans.
   w.row_group_bytes = std::min<int64_t>(options_.target_file_bytes, 4 << 20);
+  // Small pages are compressed as they fill, a few at a time, instead of most of a row group
+  // at once when it ends (a pause of milliseconds for whoever writes the row that ends it).
+  w.page_bytes = 64 << 10;
   w.key_value_metadata = {{"pixguard.app_id", options_.app_id}, {"pixguard.epoch", std::to_string(epoch_)}};
   if (Status s = parquet::ParquetWriter::create(options_.table_dir + "/" + out->relative_path, columns_, w, &out->writer);
       !s.ok()) {
